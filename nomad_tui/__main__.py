@@ -1,0 +1,3 @@
+from nomad_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""The optional config file: ~/.config/nomad-tui/config.toml (XDG_CONFIG_HOME respected).
+
+Example:
+
+    address = "https://nomad.example.com:4646"
+    namespace = "*"
+    region = "eu"
+    read_only = true
+    exec_command = "/bin/bash"
+    ca_cert = "/etc/nomad/ca.pem"
+
+    [keys]
+    stop = "ctrl+x"
+    quit = "Q"
+
+A bad file stops start-up with a message naming the file and the line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from nomad_tui.settings import SettingsError
+
+# Keys the file may set, with the type each must have.  The token is deliberately absent: a secret
+# belongs in NOMAD_TOKEN or a secret store, not in a dotfile that ends up in backups.
+FILE_KEYS: dict[str, type] = {
+    "address": str,
+    "namespace": str,
+    "region": str,
+    "ca_cert": str,
+    "ca_path": str,
+    "client_cert": str,
+    "client_key": str,
+    "tls_server_name": str,
+    "tls_skip_verify": bool,
+    "read_only": bool,
+    "exec_command": str,
+}
+
+
+class ConfigFileError(SettingsError):
+    pass
+
+
+def default_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".config")
+    return Path(base) / "nomad-tui" / "config.toml"
+
+
+def _line_of(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"^\s*(\"{re.escape(key)}\"|{re.escape(key)})\s*=", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _where(path: Path, text: str, key: str) -> str:
+    line = _line_of(text, key)
+    return f"{path}, line {line}" if line else str(path)
+
+
+def load(path: Path, *, action_names: set[str] | None = None) -> dict[str, Any]:
+    """Read and check the file; return Settings field values (keys remapping under "keymap")."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigFileError(f"cannot read config file {path}: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message already names the line and column: "Invalid value (at line 3, column 7)".
+        raise ConfigFileError(f"config file {path}: {exc}") from None
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "keys":
+            if not isinstance(value, dict):
+                raise ConfigFileError(f'{_where(path, text, key)}: [keys] must be a table of action = "key"')
+            keymap: dict[str, str] = {}
+            for action, keys in value.items():
+                if not isinstance(keys, str) or not keys.strip():
+                    raise ConfigFileError(f"{_where(path, text, action)}: keys.{action} must be a key name string")
+                if action_names is not None and action not in action_names:
+                    known = ", ".join(sorted(action_names))
+                    raise ConfigFileError(f"{_where(path, text, action)}: unknown action {action!r} (known: {known})")
+                keymap[action] = keys.strip()
+            values["keymap"] = keymap
+            continue
+        expected = FILE_KEYS.get(key)
+        if expected is None:
+            known = ", ".join(sorted(FILE_KEYS))
+            raise ConfigFileError(f"{_where(path, text, key)}: unknown setting {key!r} (known: {known}, [keys])")
+        if not isinstance(value, expected):
+            raise ConfigFileError(f"{_where(path, text, key)}: {key} must be a {expected.__name__}")
+        values[key] = value
+    return values

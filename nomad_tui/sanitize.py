@@ -1,0 +1,65 @@
+"""The one boundary for text that comes from the cluster.
+
+Textual forwards ESC/CSI/OSC bytes inside widget text to the user's real terminal, even from
+`rich.text.Text` and `markup=False` widgets, so a job name or a log line containing an OSC 52
+sequence could write to the user's clipboard.  Every string from Nomad goes through `sanitize`
+(or `sanitize_line` for one-line cells) before any widget sees it.  Markup is a separate concern:
+widgets get `Text`/`Content` objects, never markup strings.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls except TAB and LF, DEL, C1 controls, lone surrogates (they crash the terminal
+# writer's UTF-8 encoder), and the bidi embedding/override/isolate controls that can make text
+# display in an order different from its logical order ("Trojan Source").
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+REPLACEMENT = "\ufffd"
+
+
+def _picture(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    # C0 controls and DEL have visible "control picture" glyphs (U+2400 block): ESC shows as ␛,
+    # which tells the reader an escape sequence was there without acting on it.
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return REPLACEMENT
+
+
+def sanitize(text: str) -> str:
+    """Return `text` with every control character except TAB and LF made inert and visible."""
+    if not text or not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(_picture, text)
+
+
+def _line_picture(match: re.Match[str]) -> str:
+    char = match.group()
+    if char == "\t" or char == "\n":
+        return " "
+    return _picture(match)
+
+
+def sanitize_line(text: str) -> str:
+    """Like `sanitize`, for one-line places (table cells, labels): TAB and LF become spaces."""
+    if not text or not _UNSAFE_LINE.search(text):
+        return text
+    return _UNSAFE_LINE.sub(_line_picture, text)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut `text` to at most `limit` characters, marking the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)] + "…"
+
+
+def is_clean(text: str) -> bool:
+    """True when `text` has nothing `sanitize` would replace."""
+    return not _UNSAFE.search(text)

@@ -1,0 +1,1 @@
+"""The Textual user interface: app, screens, widgets.  Everything below here may import Textual."""

@@ -1,0 +1,19 @@
+"""Action names the config file's [keys] table may remap, with their default keys."""
+
+from __future__ import annotations
+
+DEFAULT_KEYS: dict[str, str] = {
+    "quit": "q",
+    "help": "question_mark",
+    "filter": "slash",
+    "command": "colon",
+    "resync": "ctrl+r",
+    "stop": "ctrl+d",
+    "restart": "r",
+    "signal": "x",
+    "exec": "s",
+    "logs": "l",
+    "mark": "space",
+}
+
+ACTION_NAMES: set[str] = set(DEFAULT_KEYS)

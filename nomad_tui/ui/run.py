@@ -1,0 +1,25 @@
+"""Run the app (and, for --demo, the dev agent beside it)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nomad_tui.settings import Settings
+
+
+def run_app(settings: Settings, *, demo: bool = False) -> int:
+    agent = None
+    if demo:
+        from nomad_tui.devagent.launcher import AgentProcess
+
+        agent = AgentProcess.start("--allocs", "60", "--churn", "0.5")
+        settings = replace(settings, address=agent.url)
+    try:
+        from nomad_tui.ui.app import NomadTuiApp
+
+        app = NomadTuiApp(settings)
+        app.run()
+        return app.return_code or 0
+    finally:
+        if agent is not None:
+            agent.stop()
