@@ -1,0 +1,1 @@
+"""Talking to Nomad: HTTP client, blocking queries, typed models.  Knows nothing of Textual."""

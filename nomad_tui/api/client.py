@@ -1,0 +1,283 @@
+"""The async Nomad HTTP client: one shared keep-alive `httpx.AsyncClient`, typed results and errors.
+
+The token travels only in the `X-Nomad-Token` header; it never goes into a URL, a log line or an
+error message (error texts are scrubbed of it).  Region and namespace are added as query parameters
+the way the nomad CLI adds them (facts §10).  Large bodies are decoded in a worker thread so a
+100k-allocation list does not stall the event loop while the bytes are parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from nomad_tui import __version__
+from nomad_tui.api.decode import decode
+from nomad_tui.api.errors import (
+    BadResponse,
+    NomadError,
+    NomadTimeout,
+    Unreachable,
+    clean_message,
+    error_for_status,
+)
+from nomad_tui.api.models import Allocation, AllocStub, Namespace, StopResponse
+from nomad_tui.api.tls import ssl_context
+from nomad_tui.settings import Settings
+
+T = TypeVar("T")
+
+# Bodies bigger than this are decoded off the event loop.
+THREAD_DECODE_BYTES = 512 * 1024
+CONNECT_TIMEOUT = 5.0
+WRITE_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class QueryMeta:
+    """What Nomad says about a read besides the body (facts §1.1); header names are case-insensitive."""
+
+    index: int
+    known_leader: bool | None = None
+    last_contact_ms: int | None = None
+    next_token: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str]) -> QueryMeta:
+        index = _parse_int(headers.get("x-nomad-index"))
+        leader = headers.get("x-nomad-knownleader")
+        contact = _parse_int(headers.get("x-nomad-lastcontact"))
+        return cls(
+            index=index if index is not None and index >= 0 else 0,
+            known_leader=None if leader is None else leader.strip().lower() == "true",
+            last_contact_ms=contact,
+            next_token=headers.get("x-nomad-nexttoken") or None,
+        )
+
+
+def _parse_int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Response(Generic[T]):
+    value: T
+    meta: QueryMeta
+    nbytes: int
+
+
+def format_wait(seconds: float) -> str:
+    """Go duration text; Nomad rejects a bare number (facts §1.1)."""
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+class NomadClient:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        read_margin: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        # Seconds allowed beyond a blocking query's longest legitimate hold before we call it lost.
+        self.read_margin = read_margin
+        self._token = settings.token.reveal() if settings.token else ""
+        headers = {"User-Agent": f"nomad-tui/{__version__}"}
+        if self._token:
+            headers["X-Nomad-Token"] = self._token
+        verify: ssl.SSLContext | bool = ssl_context(settings) if settings.uses_tls else True
+        if transport is None and settings.is_unix_socket:
+            transport = httpx.AsyncHTTPTransport(uds=settings.unix_socket_path, verify=verify)
+        auth = httpx.BasicAuth(*settings.basic_auth) if settings.basic_auth else None
+        self._extensions: dict[str, Any] = {}
+        if settings.tls_server_name:
+            self._extensions["sni_hostname"] = settings.tls_server_name
+        self._http = httpx.AsyncClient(
+            base_url=settings.base_url,
+            headers=headers,
+            auth=auth,
+            verify=verify,
+            transport=transport,
+            timeout=httpx.Timeout(DEFAULT_READ_TIMEOUT, connect=CONNECT_TIMEOUT, write=WRITE_TIMEOUT),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> NomadClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------------------ plumbing
+    def common_params(self, namespace: str | None = None) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if self.settings.region:
+            params["region"] = self.settings.region
+        ns = namespace if namespace is not None else self.settings.namespace
+        if ns:
+            params["namespace"] = ns
+        return params
+
+    def _error_text(self, text: str) -> str:
+        return clean_message(text, secrets=(self._token,))
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: object = None,
+        read_timeout: float | None = None,
+    ) -> httpx.Response:
+        """One request; non-2xx statuses and transport failures become typed NomadErrors."""
+        content = None if body is None else json.dumps(body).encode()
+        timeout = None
+        if read_timeout is not None:
+            timeout = httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT, write=WRITE_TIMEOUT)
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                params=params,
+                content=content,
+                headers={"Content-Type": "application/json"} if content is not None else None,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                extensions=self._extensions or None,
+            )
+        except httpx.TimeoutException as exc:
+            raise NomadTimeout(self._error_text(f"timed out ({type(exc).__name__})"), path=path) from None
+        except (httpx.TransportError, ssl.SSLError, OSError) as exc:
+            raise Unreachable(self._error_text(_describe_transport_error(exc)), path=path) from None
+        if response.status_code >= 300:
+            raise error_for_status(response.status_code, response.text, path=path, secrets=(self._token,))
+        return response
+
+    async def query(
+        self,
+        path: str,
+        kind: type[T] | Any,
+        *,
+        params: Mapping[str, str] | None = None,
+        index: int | None = None,
+        wait: float | None = None,
+    ) -> Response[T]:
+        """GET and decode; with `index`, a blocking query (read timeout above wait × 17/16)."""
+        query = dict(params or {})
+        read_timeout = None
+        if index is not None:
+            query["index"] = str(index)
+            if wait is not None:
+                query["wait"] = format_wait(wait)
+                read_timeout = blocking_read_timeout(wait, self.read_margin)
+        response = await self.send("GET", path, params=query, read_timeout=read_timeout)
+        body = response.content
+        value: T
+        if len(body) > THREAD_DECODE_BYTES:
+            value = await asyncio.to_thread(decode, body, kind, path=path)
+        else:
+            value = decode(body, kind, path=path)
+        return Response(value, QueryMeta.from_headers(response.headers), len(body))
+
+    # ------------------------------------------------------------------------------ allocations
+    async def list_allocations(
+        self,
+        *,
+        namespace: str | None = None,
+        index: int | None = None,
+        wait: float | None = None,
+        task_states: bool = True,
+        prefix: str | None = None,
+    ) -> Response[list[AllocStub]]:
+        params = self.common_params(namespace)
+        if not task_states:
+            params["task_states"] = "false"
+        if prefix:
+            params["prefix"] = prefix
+        response = await self.query("/v1/allocations", list[AllocStub], params=params, index=index, wait=wait)
+        return response
+
+    async def read_allocation(
+        self, alloc_id: str, *, index: int | None = None, wait: float | None = None
+    ) -> Response[Allocation]:
+        path = f"/v1/allocation/{quote(alloc_id, safe='')}"
+        return await self.query(path, Allocation, params=self.common_params(), index=index, wait=wait)
+
+    async def stop_allocation(self, alloc_id: str) -> StopResponse:
+        path = f"/v1/allocation/{quote(alloc_id, safe='')}/stop"
+        response = await self.send("PUT", path, params=self.common_params())
+        return decode(response.content, StopResponse, path=path)
+
+    async def signal_allocation(self, alloc_id: str, signal: str, *, task: str | None = None) -> None:
+        path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/signal"
+        body: dict[str, str] = {"Signal": signal}
+        if task:
+            body["Task"] = task
+        await self.send("PUT", path, params=self.common_params(), body=body)
+
+    async def restart_allocation(self, alloc_id: str, *, task: str | None = None, all_tasks: bool = False) -> None:
+        path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/restart"
+        body: dict[str, object] = {}
+        if task:
+            body["TaskName"] = task
+        if all_tasks:
+            body["AllTasks"] = True
+        await self.send("PUT", path, params=self.common_params(), body=body)
+
+    # ------------------------------------------------------------------------------ cluster
+    async def list_namespaces(self) -> list[Namespace]:
+        params = self.common_params()
+        params.pop("namespace", None)
+        return (await self.query("/v1/namespaces", list[Namespace], params=params)).value
+
+    async def leader(self) -> str:
+        response = await self.send("GET", "/v1/status/leader", params=self.common_params())
+        try:
+            return str(json.loads(response.content))
+        except ValueError:
+            raise BadResponse("malformed JSON from /v1/status/leader", path="/v1/status/leader") from None
+
+
+def blocking_read_timeout(wait: float, margin: float = 5.0) -> float:
+    """The server may hold a query for wait + up to wait/16 of jitter (facts §1.1); add a margin."""
+    return wait * 17 / 16 + margin
+
+
+def _describe_transport_error(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {text}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"connection closed by the agent: {text}"
+    if isinstance(exc, httpx.ReadError):
+        return f"connection lost: {text}"
+    return text
+
+
+__all__ = [
+    "NomadClient",
+    "NomadError",
+    "QueryMeta",
+    "Response",
+    "blocking_read_timeout",
+    "format_wait",
+]
