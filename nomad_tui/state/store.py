@@ -1,0 +1,125 @@
+"""AllocStore: the allocations we know, keyed by ID, and what each new list changed.
+
+Nomad's list endpoint always answers with the whole list, so every answer is compared with what we
+hold, by ModifyIndex (Nomad bumps it on every write to an allocation, facts §12).  The comparison is
+the only per-allocation work: display rows are built lazily, for the rows somebody renders or
+filters, and cached until the allocation changes.  So a change to 10 of 100,000 allocations builds
+at most 10 rows, and the first paint of 100,000 builds only the ~50 on screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from nomad_tui.api.models import AllocStub
+from nomad_tui.state.rows import AllocRow, build_row
+
+
+@dataclass(slots=True)
+class Diff:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def __len__(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.removed)
+
+
+class AllocStore:
+    def __init__(self) -> None:
+        self.stubs: dict[str, AllocStub] = {}
+        self._rows: dict[str, AllocRow] = {}
+        self.index = 0
+        self._with_task_states: bool | None = None
+
+    def __len__(self) -> int:
+        return len(self.stubs)
+
+    def __contains__(self, alloc_id: object) -> bool:
+        return alloc_id in self.stubs
+
+    def __iter__(self) -> Iterator[AllocStub]:
+        return iter(self.stubs.values())
+
+    def row(self, alloc_id: str) -> AllocRow:
+        """The display row (built on first use); KeyError if the allocation is unknown."""
+        row = self._rows.get(alloc_id)
+        if row is None:
+            row = self._rows[alloc_id] = build_row(self.stubs[alloc_id])
+        return row
+
+    def get(self, alloc_id: str) -> AllocRow | None:
+        return self.row(alloc_id) if alloc_id in self.stubs else None
+
+    def apply_list(self, stubs: Iterable[AllocStub], *, index: int = 0) -> Diff:
+        """Make the store equal `stubs` (a complete list) and say what that changed."""
+        if not isinstance(stubs, Sequence):
+            stubs = list(stubs)
+        self.index = index
+        with_task_states = bool(stubs) and stubs[0].task_states is not None
+        if not self.stubs:
+            self.stubs = {stub.id: stub for stub in stubs if stub.id}
+            self._with_task_states = with_task_states
+            return Diff(added=list(self.stubs))
+        if with_task_states != self._with_task_states and stubs:
+            # The list switched between task_states=true and false: every row's Tasks column changes.
+            self._with_task_states = with_task_states
+            old = self.stubs
+            self.stubs = {stub.id: stub for stub in stubs if stub.id}
+            self._rows.clear()
+            return Diff(
+                added=[a for a in self.stubs if a not in old],
+                changed=[a for a in self.stubs if a in old],
+                removed=[a for a in old if a not in self.stubs],
+            )
+        return self._merge(stubs)
+
+    def _merge(self, stubs: Iterable[AllocStub]) -> Diff:
+        diff = Diff()
+        known = self.stubs
+        rows = self._rows
+        get = known.get
+        fresh: dict[str, AllocStub] = {}
+        for stub in stubs:
+            alloc_id = stub.id
+            fresh[alloc_id] = stub
+            old = get(alloc_id)
+            if old is None:
+                if alloc_id:
+                    diff.added.append(alloc_id)
+            elif old.modify_index != stub.modify_index:
+                diff.changed.append(alloc_id)
+                rows.pop(alloc_id, None)
+        fresh.pop("", None)
+        if len(fresh) - len(diff.added) != len(known):
+            diff.removed = [a for a in known if a not in fresh]
+            for alloc_id in diff.removed:
+                rows.pop(alloc_id, None)
+        self.stubs = fresh
+        return diff
+
+    def upsert(self, stubs: Iterable[AllocStub], deletes: Iterable[str] = ()) -> Diff:
+        """Apply individual changes (e.g. from the event stream) without a complete list."""
+        diff = Diff()
+        for stub in stubs:
+            old = self.stubs.get(stub.id)
+            if old is not None and old.modify_index >= stub.modify_index:
+                continue  # stale or duplicate
+            self.stubs[stub.id] = stub
+            self._rows.pop(stub.id, None)
+            (diff.added if old is None else diff.changed).append(stub.id)
+        for alloc_id in deletes:
+            if self.stubs.pop(alloc_id, None) is not None:
+                self._rows.pop(alloc_id, None)
+                diff.removed.append(alloc_id)
+        return diff
+
+    def clear(self) -> Diff:
+        diff = Diff(removed=list(self.stubs))
+        self.stubs = {}
+        self._rows.clear()
+        return diff
