@@ -109,7 +109,9 @@ def test_incremental_view_equals_full_rebuild(
     store = AllocStore()
     view = AllocView(store, SortSpec(column, descending), filter_text)
     for step in steps:
-        latest = {n: stub(n, modify=m + n, status=s) for n, m, s in step}
+        # Nomad bumps ModifyIndex on every write, so different content means a different index.
+        ranks = {"running": 0, "failed": 1, "pending": 2}
+        latest = {n: stub(n, modify=1000 * n + 10 * m + ranks[s], status=s) for n, m, s in step}
         view.apply(store.apply_list(latest.values()))
         fresh = AllocView(store, SortSpec(column, descending), filter_text)
         assert view.ids() == fresh.ids()
