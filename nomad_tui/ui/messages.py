@@ -1,0 +1,52 @@
+"""Messages from the watchers (workers that fetch) to the screens and widgets (that render)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from nomad_tui.api.client import QueryMeta
+from nomad_tui.api.models import Allocation, AllocStub
+from nomad_tui.state.connection import ConnectionState
+
+
+class AllocListFetched(Message):
+    """A complete allocation list (for the namespaces being watched)."""
+
+    def __init__(self, stubs: list[AllocStub], meta: QueryMeta, *, reset: bool, nbytes: int, generation: int) -> None:
+        super().__init__()
+        self.stubs = stubs
+        self.meta = meta
+        self.reset = reset
+        self.nbytes = nbytes
+        self.generation = generation  # which watcher sent it: answers from a replaced watcher are dropped
+
+
+class ListConnectionChanged(Message):
+    def __init__(self, state: ConnectionState, generation: int) -> None:
+        super().__init__()
+        self.state = state
+        self.generation = generation
+
+
+class AllocDetailFetched(Message):
+    def __init__(self, alloc_id: str, alloc: Allocation, meta: QueryMeta) -> None:
+        super().__init__()
+        self.alloc_id = alloc_id
+        self.alloc = alloc
+        self.meta = meta
+
+
+class AllocDetailGone(Message):
+    """404: the allocation was garbage-collected (or never existed)."""
+
+    def __init__(self, alloc_id: str, message: str) -> None:
+        super().__init__()
+        self.alloc_id = alloc_id
+        self.message = message
+
+
+class DetailConnectionChanged(Message):
+    def __init__(self, alloc_id: str, state: ConnectionState) -> None:
+        super().__init__()
+        self.alloc_id = alloc_id
+        self.state = state

@@ -1,0 +1,455 @@
+"""The dashboard: status bar, allocation list, detail panes, filter and command lines.
+
+Watchers (workers) fetch and post messages; this screen applies a list to the store and the view in
+one step on the event loop, then tells the widgets to repaint.  No widget makes a request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+from textual.worker import Worker
+
+from nomad_tui.api.client import NomadClient
+from nomad_tui.api.models import Allocation
+from nomad_tui.sanitize import sanitize_line
+from nomad_tui.state.connection import ConnectionState, Phase
+from nomad_tui.state.store import AllocStore
+from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
+from nomad_tui.ui import commands
+from nomad_tui.ui.messages import (
+    AllocDetailFetched,
+    AllocDetailGone,
+    AllocListFetched,
+    DetailConnectionChanged,
+    ListConnectionChanged,
+)
+from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
+from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
+from nomad_tui.ui.widgets.detail import DetailPanel
+from nomad_tui.ui.widgets.status_bar import StatusBar
+
+DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
+FILTER_DEBOUNCE = 0.15
+
+SORT_SHORTCUTS = {"I": "id", "J": "job", "N": "node", "S": "status", "A": "age", "M": "modified", "T": "tasks"}
+SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("slash", "start_filter", "Filter", key_display="/"),
+        Binding("colon", "start_command", "Command", key_display=":"),
+        Binding("enter", "focus_detail", "Detail"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("ctrl+r", "resync", "Resync"),
+        Binding("left_square_bracket", "previous_alloc", "Prev alloc", show=False, key_display="["),
+        Binding("right_square_bracket", "next_alloc", "Next alloc", show=False, key_display="]"),
+        Binding("less_than_sign", "sort_column(-1)", "Sort ←", show=False, key_display="<"),
+        Binding("greater_than_sign", "sort_column(1)", "Sort →", show=False, key_display=">"),
+        *(
+            Binding(key, f"sort_by('{column}')", f"Sort by {column}", show=False)
+            for key, column in SORT_SHORTCUTS.items()
+        ),
+    ]
+
+    DEFAULT_CSS = """
+    DashboardScreen #list-pane { height: 3fr; min-height: 5; }
+    DashboardScreen DetailPanel { height: 2fr; min-height: 6; }
+    DashboardScreen .prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
+    DashboardScreen .prompt.-visible { display: block; }
+    """
+
+    def __init__(self, client: NomadClient) -> None:
+        super().__init__()
+        self.client = client
+        self.settings = client.settings
+        self.namespace = self.settings.namespace
+        self.store = AllocStore()
+        self.view = AllocView(self.store)
+        self.list_watcher: AllocListWatcher | None = None
+        self.detail_watcher: AllocDetailWatcher | None = None
+        self.generation = 0
+        self.list_state = ConnectionState()
+        self.detail_state = ConnectionState()
+        self.first_list_seen = False
+        self.last_list_bytes = 0
+        self._detail_timer: Timer | None = None
+        self._filter_timer: Timer | None = None
+
+    # ------------------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        app = self.app
+        yield StatusBar(
+            self.settings.display_address,
+            self.settings.region,
+            self.namespace,
+            read_only=self.settings.read_only,
+            clock=app.monotonic,  # type: ignore[attr-defined]
+            id="status-bar",
+        )
+        with Vertical(id="list-pane"):
+            yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")  # type: ignore[attr-defined]
+        yield DetailPanel(id="detail")
+        yield Input(placeholder="filter: words, status:failed, job:web, !node:x …", id="filter", classes="prompt")
+        yield Input(
+            placeholder="command: ns NAME · sort COLUMN · alloc PREFIX · help · q", id="command", classes="prompt"
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> AllocTable:
+        return self.query_one(AllocTable)
+
+    @property
+    def detail(self) -> DetailPanel:
+        return self.query_one(DetailPanel)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.table.loading = True
+        self.start_list_watcher()
+
+    # ------------------------------------------------------------------------------ watchers
+    def start_list_watcher(self) -> None:
+        self.generation += 1
+        self.list_watcher = AllocListWatcher(
+            self.client,
+            self.namespace,
+            self.post_message,
+            generation=self.generation,
+            wait=self.app.watch_wait,  # type: ignore[attr-defined]
+            clock=self.app.monotonic,  # type: ignore[attr-defined]
+        )
+        self.run_worker(self.list_watcher.run(), group="list", exclusive=True, exit_on_error=False)
+
+    def start_detail_watcher(self, alloc_id: str) -> None:
+        self.detail_watcher = AllocDetailWatcher(
+            self.client,
+            alloc_id,
+            self.post_message,
+            wait=self.app.watch_wait,  # type: ignore[attr-defined]
+            clock=self.app.monotonic,  # type: ignore[attr-defined]
+        )
+        self.detail_state = ConnectionState()
+        self.run_worker(self.detail_watcher.run(), group="detail", exclusive=True, exit_on_error=False)
+
+    def stop_detail_watcher(self) -> None:
+        self.detail_watcher = None
+        self.workers.cancel_group(self, "detail")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A watcher that dies of a bug must not take the app with it; say so and start it again.
+        if event.worker.error is not None and event.worker.group in ("list", "detail"):
+            self.app.notify(
+                f"{event.worker.group} watcher stopped: {sanitize_line(str(event.worker.error))[:200]}; restarting",
+                severity="error",
+                markup=False,
+            )
+            if event.worker.group == "list":
+                self.start_list_watcher()
+            elif self.detail.alloc_id:
+                self.start_detail_watcher(self.detail.alloc_id)
+
+    # ------------------------------------------------------------------------------ list updates
+    @on(AllocListFetched)
+    def apply_list(self, message: AllocListFetched) -> None:
+        if message.generation != self.generation:
+            return  # from a watcher we replaced (namespace switch)
+        self.last_list_bytes = message.nbytes
+        diff = self.store.apply_list(message.stubs, index=message.meta.index)
+        table = self.table
+        if diff:
+            self.view.apply(diff)
+            table.prune_marks()
+            table.data_changed()
+        if not self.first_list_seen:
+            self.first_list_seen = True
+            table.loading = False
+            table.data_changed()
+        table.empty_message = "No allocations" + (f" in namespace {self.namespace}" if self.namespace != "*" else "")
+        self.status_bar.update_counts(len(self.store), len(self.view))
+
+    @on(ListConnectionChanged)
+    def list_connection(self, message: ListConnectionChanged) -> None:
+        if message.generation != self.generation:
+            return
+        self.list_state = message.state
+        self.status_bar.update_state(message.state)
+        table = self.table
+        if message.state.phase is Phase.RETRYING and not self.first_list_seen:
+            table.loading = False
+            table.empty_message = self._failure_hint(message.state)
+            table.refresh()
+
+    def _failure_hint(self, state: ConnectionState) -> str:
+        if state.error_kind == "permission denied":
+            ns = "any namespace" if self.namespace == "*" else f"namespace {self.namespace}"
+            return f"Permission denied: the token cannot read allocations in {ns} (needs read-job). Retrying…"
+        return f"Cannot list allocations: {state.error_kind}: {state.error}. Retrying…"
+
+    # ------------------------------------------------------------------------------ detail
+    @on(AllocTable.Highlighted)
+    def cursor_moved(self, message: AllocTable.Highlighted) -> None:
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        alloc_id = message.alloc_id
+        if alloc_id is None:
+            self.stop_detail_watcher()
+            self.detail.show_nothing()
+            return
+        row = self.store.get(alloc_id)
+        self.detail.show_loading(alloc_id, row.short_id if row else alloc_id[:8])
+        self._detail_timer = self.set_timer(DETAIL_DEBOUNCE, lambda: self._follow(alloc_id))
+
+    def _follow(self, alloc_id: str) -> None:
+        if self.table.cursor_id == alloc_id and (
+            self.detail_watcher is None or self.detail_watcher.alloc_id != alloc_id
+        ):
+            self.start_detail_watcher(alloc_id)
+
+    def _detail_status(self, alloc: Allocation) -> Text:
+        state = self.detail_state
+        text = Text(f"Allocation {sanitize_line(alloc.id[:8])} · {sanitize_line(alloc.name)}", style="bold")
+        now = self.app.monotonic()  # type: ignore[attr-defined]
+        text.append(f" · {state.describe(now)}", style="dim" if state.phase is Phase.LIVE else "bold yellow")
+        if state.index:
+            text.append(f" · index {state.index}", style="dim")
+        return text
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.app.clock_ns() / 1e9, tz=UTC)  # type: ignore[attr-defined]
+
+    @on(AllocDetailFetched)
+    def detail_fetched(self, message: AllocDetailFetched) -> None:
+        if message.alloc_id != self.table.cursor_id:
+            return
+        self.detail.show(message.alloc, self._now(), self._detail_status(message.alloc))
+
+    @on(DetailConnectionChanged)
+    def detail_connection(self, message: DetailConnectionChanged) -> None:
+        if message.alloc_id != self.table.cursor_id:
+            return
+        self.detail_state = message.state
+        alloc = self.detail.alloc
+        if alloc is not None and alloc.id == message.alloc_id and not self.detail.gone:
+            self.detail.set_banner(self._detail_status(alloc))
+        elif message.state.phase is Phase.RETRYING:
+            self.detail.set_banner(
+                Text(
+                    f"Allocation {message.alloc_id[:8]} · {message.state.describe(self.app.monotonic())}"  # type: ignore[attr-defined]
+                    f" ({message.state.error})",
+                    style="bold yellow",
+                )
+            )
+
+    @on(AllocDetailGone)
+    def detail_gone(self, message: AllocDetailGone) -> None:
+        self.detail.show_gone(message.alloc_id, sanitize_line(message.alloc_id[:8]))
+        if self.detail_watcher is not None and self.detail_watcher.alloc_id == message.alloc_id:
+            self.detail_watcher = None
+
+    # ------------------------------------------------------------------------------ actions
+    def action_quit(self) -> None:
+        self.app.exit(0)
+
+    def action_help(self) -> None:
+        from nomad_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_resync(self) -> None:
+        if self.list_watcher is not None:
+            self.list_watcher.resync()
+        if self.detail_watcher is not None and self.detail_watcher.query is not None:
+            self.detail_watcher.query.resync()
+        self.app.notify("Fetching everything again…", timeout=2, markup=False)
+
+    def action_focus_detail(self) -> None:
+        if self.table.has_focus and self.table.cursor_id is not None:
+            self.detail.focus_content()
+
+    def action_back(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        command_input = self.query_one("#command", Input)
+        if command_input.has_class("-visible"):
+            self._close_prompt(command_input)
+        elif filter_input.has_class("-visible") and filter_input.has_focus:
+            self._close_prompt(filter_input, clear=True)
+        elif not self.table.has_focus:
+            self.table.focus()
+        elif self.view.filter:
+            filter_input.value = ""
+            self._apply_filter("")
+            self._close_prompt(filter_input)
+
+    def _jump_chain(self, target: str, label: str) -> None:
+        if not target:
+            self.app.notify(f"This allocation has no {label} allocation.", timeout=3, markup=False)
+        elif not self.table.select_id(target):
+            self.app.notify(
+                f"The {label} allocation {sanitize_line(target[:8])} is not in the list (filtered out or "
+                "garbage-collected).",
+                severity="warning",
+                markup=False,
+            )
+
+    def action_previous_alloc(self) -> None:
+        alloc = self.detail.alloc
+        if alloc is not None:
+            self._jump_chain(alloc.previous_allocation, "previous")
+
+    def action_next_alloc(self) -> None:
+        alloc = self.detail.alloc
+        if alloc is not None:
+            self._jump_chain(alloc.next_allocation, "next")
+
+    def action_sort_by(self, column: str) -> None:
+        current = self.view.sort
+        descending = not current.descending if current.column == column else column in ("age", "modified")
+        self._set_sort(SortSpec(column, descending))
+
+    def action_sort_column(self, step: int) -> None:
+        current = self.view.sort
+        index = SORT_ORDER.index(current.column) if current.column in SORT_ORDER else 0
+        column = SORT_ORDER[(index + step) % len(SORT_ORDER)]
+        self._set_sort(SortSpec(column, current.descending))
+
+    def _set_sort(self, sort: SortSpec) -> None:
+        self.view.set_sort(sort)
+        self.table.sort_changed()
+
+    # ------------------------------------------------------------------------------ filter / command
+    def _open_prompt(self, prompt: Input) -> None:
+        prompt.add_class("-visible")
+        prompt.focus()
+
+    def _close_prompt(self, prompt: Input, *, clear: bool = False) -> None:
+        if clear:
+            prompt.value = ""
+            if prompt.id == "filter":
+                self._apply_filter("")
+        prompt.remove_class("-visible")
+        self.table.focus()
+
+    def action_start_filter(self) -> None:
+        self.query_one("#command", Input).remove_class("-visible")
+        self._open_prompt(self.query_one("#filter", Input))
+
+    def action_start_command(self) -> None:
+        self.query_one("#filter", Input).remove_class("-visible")
+        prompt = self.query_one("#command", Input)
+        prompt.value = ""
+        self._open_prompt(prompt)
+
+    @on(Input.Changed, "#filter")
+    def filter_typed(self, event: Input.Changed) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = event.value
+        self._filter_timer = self.set_timer(FILTER_DEBOUNCE, lambda: self._apply_filter(value))
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._apply_filter(event.value)
+        if not event.value.strip():
+            self._close_prompt(event.input)
+        else:
+            self.table.focus()
+
+    def _apply_filter(self, text: str) -> None:
+        if text.strip() == self.view.filter.text:
+            return
+        self.view.set_filter(text)
+        self.table.data_changed()
+        self.status_bar.update_counts(len(self.store), len(self.view))
+
+    @on(Input.Submitted, "#command")
+    def command_submitted(self, event: Input.Submitted) -> None:
+        self._close_prompt(event.input)
+        try:
+            command = commands.parse(event.value)
+        except commands.CommandError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        self.run_command(command)
+
+    def run_command(self, command: commands.Command) -> None:
+        name, args = command.name, command.args
+        if name == "quit":
+            self.app.exit(0)
+        elif name == "help":
+            self.action_help()
+        elif name == "resync":
+            self.action_resync()
+        elif name == "namespace":
+            if not args:
+                self.app.notify(f"Namespace: {self.namespace}", markup=False)
+            else:
+                self.switch_namespace(args[0])
+        elif name == "sort":
+            column = args[0].lower()
+            descending = args[1] == "desc" if len(args) > 1 else column in ("age", "modified")
+            self._set_sort(SortSpec(column, descending))
+        elif name == "alloc":
+            self.jump_to_prefix(args[0])
+        elif name == "filter":
+            prompt = self.query_one("#filter", Input)
+            prompt.value = args[0]
+            self._apply_filter(args[0])
+            if args[0]:
+                prompt.add_class("-visible")
+
+    def jump_to_prefix(self, prefix: str) -> None:
+        prefix = prefix.lower()
+        matches = [alloc_id for alloc_id in self.store.stubs if alloc_id.startswith(prefix)]
+        if not matches:
+            self.app.notify(
+                f"No allocation ID starts with {sanitize_line(prefix)!r}.", severity="warning", markup=False
+            )
+            return
+        if len(matches) > 1:
+            self.app.notify(
+                f"{len(matches)} allocations start with {sanitize_line(prefix)!r}; type more.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if not self.table.select_id(matches[0]):
+            self._apply_filter("")
+            self.query_one("#filter", Input).value = ""
+            self.table.select_id(matches[0])
+
+    def switch_namespace(self, namespace: str) -> None:
+        """`:ns NAME` — watch another namespace, live, without a restart."""
+        self.namespace = namespace
+        self.status_bar.namespace = namespace
+        self.store.clear()
+        self.view.rebuild()
+        self.first_list_seen = False
+        table = self.table
+        table.marks.clear()
+        table.loading = True
+        table.data_changed()
+        self.list_state = ConnectionState()
+        self.status_bar.update_state(self.list_state)
+        self.status_bar.update_counts(0, 0)
+        self.stop_detail_watcher()
+        self.detail.show_nothing()
+        self.start_list_watcher()

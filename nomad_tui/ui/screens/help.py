@@ -1,0 +1,70 @@
+"""The `?` help screen: every key by context, and the `:` commands."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from nomad_tui.ui import commands
+
+# (context, key, what it does) — the one reference; the README's Keys table mirrors it.
+KEYS: tuple[tuple[str, str, str], ...] = (
+    ("Allocation list", "j / k / ↑ / ↓", "move the cursor"),
+    ("Allocation list", "g / G / home / end", "first / last allocation"),
+    ("Allocation list", "pgup / pgdn", "page up / down"),
+    ("Allocation list", "enter", "focus the detail panes"),
+    ("Allocation list", "/", "filter: words, status:failed, job:web, node:x, task:y, !term to negate"),
+    ("Allocation list", ":", "command line (see below)"),
+    ("Allocation list", "esc", "back to the list / clear the filter"),
+    ("Allocation list", "< / >", "sort by the previous / next column"),
+    ("Allocation list", "I J N S A M T", "sort by ID, Job, Node, Status, Age, Modified, Tasks (again: reverse)"),
+    ("Allocation list", "[ / ]", "jump to the previous / next allocation of the reschedule chain"),
+    ("Allocation list", "ctrl+r", "resync: fetch everything again now"),
+    ("Allocation list", "?", "this help"),
+    ("Allocation list", "q / ctrl+c", "quit"),
+    ("Detail panes", "tab / shift+tab", "move between the tabs and their content"),
+    ("Detail panes", "esc", "back to the list"),
+    ("Help", "esc / q / ?", "close this help"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss_help", "Close", show=True),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%; border: round $primary;
+                                  background: $surface; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(self._keys_table())
+            yield Static(self._commands_table())
+
+    def _keys_table(self) -> Table:
+        table = Table(title="Keys", expand=True, show_lines=False, title_style="bold")
+        table.add_column("Where", style="dim", no_wrap=True)
+        table.add_column("Key", style="bold", no_wrap=True)
+        table.add_column("Does")
+        for context, key, what in KEYS:
+            table.add_row(Text(context), Text(key), Text(what))
+        return table
+
+    def _commands_table(self) -> Table:
+        table = Table(title="Commands (type : first)", expand=True, title_style="bold")
+        table.add_column("Command", style="bold", no_wrap=True)
+        table.add_column("Does")
+        for usage, what in commands.HELP:
+            table.add_row(Text(":" + usage), Text(what))
+        return table
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,194 @@
+"""Watchers: the long-running fetch loops.  They hold BlockingQueries and post messages; they never
+touch widgets or the store (the screen applies what they send, on the event loop, in one step)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from contextlib import aclosing
+
+from textual.message import Message
+
+from nomad_tui.api.blocking import BlockingQuery, Failure, Update
+from nomad_tui.api.client import NomadClient, QueryMeta, Response
+from nomad_tui.api.errors import NomadError, NotFound, PermissionDenied
+from nomad_tui.api.models import Allocation, AllocStub
+from nomad_tui.state.connection import ConnectionState, Phase
+from nomad_tui.ui.messages import (
+    AllocDetailFetched,
+    AllocDetailGone,
+    AllocListFetched,
+    DetailConnectionChanged,
+    ListConnectionChanged,
+)
+
+Post = Callable[[Message], object]
+
+# Lists up to this many allocations are fetched with TaskStates (the Tasks and Restarts columns);
+# bigger ones use task_states=false, which is ~5x lighter per allocation (facts §2, bench/dashboard.py).
+TASK_STATES_LIMIT = 2000
+
+
+def _live(previous: ConnectionState, meta: QueryMeta, now: float, changed: bool) -> ConnectionState:
+    return ConnectionState(
+        phase=Phase.LIVE,
+        index=meta.index,
+        known_leader=meta.known_leader,
+        last_contact_ms=meta.last_contact_ms,
+        last_success=now,
+        last_change=now if changed or previous.last_change is None else previous.last_change,
+    )
+
+
+class AllocListWatcher:
+    """Keeps the allocation list current; with `*` denied, falls back to the namespaces we may read."""
+
+    def __init__(
+        self,
+        client: NomadClient,
+        namespace: str,
+        post: Post,
+        *,
+        generation: int = 0,
+        wait: float = 300.0,
+        task_states_limit: int = TASK_STATES_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.namespace = namespace
+        self.post = post
+        self.generation = generation
+        self.wait = wait
+        self.task_states_limit = task_states_limit
+        self.clock = clock
+        self.state = ConnectionState()
+        # Start light: the first paint needs no TaskStates; small clusters switch them on right after.
+        self.task_states = False
+        self.queries: list[BlockingQuery[list[AllocStub]]] = []
+        self.fallback_namespaces: list[str] | None = None
+
+    def resync(self) -> None:
+        for query in self.queries:
+            query.resync()
+
+    def _query(self, namespace: str) -> BlockingQuery[list[AllocStub]]:
+        async def fetch(index: int | None, wait: float) -> Response[list[AllocStub]]:
+            return await self.client.list_allocations(
+                namespace=namespace, index=index, wait=wait, task_states=self.task_states
+            )
+
+        query = BlockingQuery(fetch, wait=self.wait, clock=self.clock)
+        self.queries.append(query)
+        return query
+
+    def _adapt_payload(self, count: int) -> None:
+        wanted = count <= self.task_states_limit
+        if wanted != self.task_states:
+            self.task_states = wanted
+            self.resync()
+
+    def _report_failure(self, failure: Failure) -> None:
+        self.state = ConnectionState.failed(self.state, failure.error, failure.attempt, self.clock() + failure.retry_in)
+        self.post(ListConnectionChanged(self.state, self.generation))
+
+    async def run(self) -> None:
+        async with aclosing(self._query(self.namespace).updates()) as updates:
+            async for item in updates:
+                if isinstance(item, Failure):
+                    denied_star = isinstance(item.error, PermissionDenied) and self.namespace == "*"
+                    if denied_star and self.state.last_success is None and await self._readable_namespaces():
+                        break
+                    self._report_failure(item)
+                    continue
+                self._deliver(item.value, item.meta, item.reset, item.nbytes)
+                self._adapt_payload(len(item.value))
+        if self.fallback_namespaces:
+            await self._run_fallback()
+
+    def _deliver(self, stubs: list[AllocStub], meta: QueryMeta, reset: bool, nbytes: int) -> None:
+        self.state = _live(self.state, meta, self.clock(), changed=True)
+        self.post(AllocListFetched(stubs, meta, reset=reset, nbytes=nbytes, generation=self.generation))
+        self.post(ListConnectionChanged(self.state, self.generation))
+
+    async def _readable_namespaces(self) -> bool:
+        """`*` was refused (older agents refuse it to tokens scoped to some namespaces, nomad#9268)."""
+        try:
+            namespaces = await self.client.list_namespaces()
+        except NomadError:
+            return False
+        self.fallback_namespaces = sorted({ns.name for ns in namespaces if ns.name})
+        return bool(self.fallback_namespaces)
+
+    async def _run_fallback(self) -> None:
+        """One blocking query per readable namespace, merged into one list."""
+        assert self.fallback_namespaces is not None
+        self.queries.clear()
+        latest: dict[str, list[AllocStub]] = {}
+        meta_by_ns: dict[str, QueryMeta] = {}
+        inbox: asyncio.Queue[tuple[str, Update[list[AllocStub]] | Failure]] = asyncio.Queue()
+
+        async def pump(namespace: str) -> None:
+            async with aclosing(self._query(namespace).updates()) as updates:
+                async for item in updates:
+                    await inbox.put((namespace, item))
+
+        tasks = [asyncio.create_task(pump(ns)) for ns in self.fallback_namespaces]
+        try:
+            while True:
+                namespace, item = await inbox.get()
+                if isinstance(item, Failure):
+                    self._report_failure(item)
+                    continue
+                latest[namespace] = item.value
+                meta_by_ns[namespace] = item.meta
+                if len(latest) < len(tasks):
+                    continue  # wait until every namespace has answered once
+                merged = [stub for stubs in latest.values() for stub in stubs]
+                meta = max(meta_by_ns.values(), key=lambda m: m.index)
+                self._deliver(merged, meta, item.reset, item.nbytes)
+                self._adapt_payload(len(merged))
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class AllocDetailWatcher:
+    """Keeps one allocation current through its own blocking query (index = its ModifyIndex)."""
+
+    def __init__(
+        self,
+        client: NomadClient,
+        alloc_id: str,
+        post: Post,
+        *,
+        wait: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.alloc_id = alloc_id
+        self.post = post
+        self.wait = wait
+        self.clock = clock
+        self.state = ConnectionState()
+        self.query: BlockingQuery[Allocation] | None = None
+
+    async def run(self) -> None:
+        async def fetch(index: int | None, wait: float) -> Response[Allocation]:
+            return await self.client.read_allocation(self.alloc_id, index=index, wait=wait)
+
+        self.query = BlockingQuery(fetch, wait=self.wait, clock=self.clock)
+        async with aclosing(self.query.updates()) as updates:
+            async for item in updates:
+                if isinstance(item, Failure):
+                    if isinstance(item.error, NotFound):
+                        self.post(AllocDetailGone(self.alloc_id, item.error.message))
+                        return
+                    retry_at = self.clock() + item.retry_in
+                    self.state = ConnectionState.failed(self.state, item.error, item.attempt, retry_at)
+                    self.post(DetailConnectionChanged(self.alloc_id, self.state))
+                    continue
+                self.state = _live(self.state, item.meta, self.clock(), changed=True)
+                self.post(AllocDetailFetched(self.alloc_id, item.value, item.meta))
+                self.post(DetailConnectionChanged(self.alloc_id, self.state))

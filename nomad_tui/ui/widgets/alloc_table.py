@@ -1,0 +1,363 @@
+"""AllocTable: the allocation list as a Line-API ScrollView that renders only the rows on screen.
+
+DataTable needs ~51 s to first paint 100k rows here (it measures every cell); this widget draws the
+~50 visible rows from the AllocView, caches each row's Strip under (allocation, row version, cursor,
+mark, layout, age texts), and on an update only repaints lines.  The cursor is an allocation ID, not
+a row number: when rows above it appear or vanish the cursor stays on its allocation, and on its line
+of the screen.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from nomad_tui.state.rows import AllocRow
+from nomad_tui.state.view import AllocView, SortSpec
+from nomad_tui.timefmt import age_ns
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str  # also the sort column name
+    title: str
+    width: int  # minimum (and, for fixed columns, exact) width
+    priority: int  # lower survives narrower terminals
+    flex: int = 0  # share of spare width
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("mark", "", 1, 0),
+    Column("id", "ID", 8, 0),
+    Column("job", "Job", 8, 1, flex=4),
+    Column("group", "Group", 6, 5, flex=2),
+    Column("node", "Node", 6, 4, flex=2),
+    Column("desired", "Desired", 7, 6),
+    Column("status", "Status", 8, 0),
+    Column("tasks", "Tasks", 11, 3),
+    Column("restarts", "Restarts", 8, 7),
+    Column("age", "Age", 4, 2),
+    Column("modified", "Modified", 8, 8),
+)
+
+STATUS_CLASSES = ("running", "pending", "failed", "complete", "lost", "unknown")
+
+
+def layout_columns(width: int) -> list[tuple[Column, int]]:
+    """Pick the columns that fit `width` (by priority) and share the spare width among flex columns."""
+    chosen = list(COLUMNS)
+    while len(chosen) > 3 and sum(c.width + 1 for c in chosen) > width:
+        drop = max((c for c in chosen if c.priority > 0), key=lambda c: c.priority, default=None)
+        if drop is None:
+            break
+        chosen.remove(drop)
+    spare = max(0, width - sum(c.width + 1 for c in chosen))
+    flex_total = sum(c.flex for c in chosen)
+    widths: list[tuple[Column, int]] = []
+    given = 0
+    flex_columns = [c for c in chosen if c.flex]
+    for column in chosen:
+        extra = 0
+        if column.flex and flex_total:
+            extra = spare * column.flex // flex_total
+            if column is flex_columns[-1]:
+                extra = spare - given
+            given += extra
+        widths.append((column, column.width + extra))
+    return widths
+
+
+def fit(text: str, width: int, *, right: bool = False) -> str:
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…" if width > 0 else ""
+    return text.rjust(width) if right else text.ljust(width)
+
+
+class AllocTable(ScrollView, can_focus=True):
+    """The allocation list.  Owns no data: it draws `view` and keeps a cursor on an allocation ID."""
+
+    COMPONENT_CLASSES = {
+        "alloc-table--header",
+        "alloc-table--cursor",
+        "alloc-table--cursor-blurred",
+        "alloc-table--mark",
+        "alloc-table--dim",
+        *(f"alloc-table--status-{name}" for name in STATUS_CLASSES),
+    }
+
+    DEFAULT_CSS = """
+    AllocTable {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        overflow-x: hidden;
+    }
+    """
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+    ]
+
+    class Highlighted(Message):
+        """The cursor moved to another allocation (None: the list is empty)."""
+
+        def __init__(self, table: AllocTable, alloc_id: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.alloc_id = alloc_id
+
+        @property
+        def control(self) -> AllocTable:
+            return self.table
+
+    def __init__(
+        self,
+        view: AllocView,
+        *,
+        clock_ns: Callable[[], int] = time.time_ns,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.view = view
+        self.clock_ns = clock_ns
+        self.cursor_id: str | None = None
+        self.cursor_position = 0
+        self.marks: set[str] = set()
+        self.empty_message = "No allocations"
+        self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._layout_width = -1
+        self._layout: list[tuple[Column, int]] = []
+        self._painted_times: dict[int, tuple[str, str]] = {}
+
+    # ------------------------------------------------------------------------------ data in
+    def on_mount(self) -> None:
+        self._update_virtual_size()
+        self.set_interval(1.0, self._refresh_times)
+
+    def data_changed(self) -> None:
+        """The view changed (rows added, removed, changed or re-ordered): keep the cursor, repaint."""
+        screen_line = self.cursor_position - int(self.scroll_y)
+        self._update_virtual_size()
+        self._place_cursor(keep_screen_line=screen_line)
+        self.refresh()
+
+    def sort_changed(self) -> None:
+        self._cache.clear()
+        self.data_changed()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.view) + 1)
+
+    def _place_cursor(self, *, keep_screen_line: int | None = None) -> None:
+        view = self.view
+        previous = self.cursor_id
+        if not len(view):
+            self.cursor_id, self.cursor_position = None, 0
+        else:
+            position = view.position_of(self.cursor_id) if self.cursor_id is not None else None
+            if position is None:
+                # Our allocation vanished (GC'd or filtered out): stay at the same place in the list.
+                position = min(self.cursor_position, len(view) - 1)
+                self.cursor_id = view.id_at(position)
+            self.cursor_position = position
+            if keep_screen_line is not None and 0 <= keep_screen_line < self._rows_visible():
+                self.scroll_to(y=max(0, position - keep_screen_line), animate=False, immediate=True)
+            self._scroll_cursor_into_view()
+        if self.cursor_id != previous:
+            self.post_message(self.Highlighted(self, self.cursor_id))
+
+    def select_id(self, alloc_id: str) -> bool:
+        """Move the cursor to `alloc_id`; False if it is not in the (filtered) view."""
+        position = self.view.position_of(alloc_id)
+        if position is None:
+            return False
+        self._move_to(position)
+        return True
+
+    @property
+    def cursor_row(self) -> AllocRow | None:
+        if self.cursor_id is None or self.cursor_id not in self.view:
+            return None
+        return self.view.store.row(self.cursor_id)
+
+    # ------------------------------------------------------------------------------ marks
+    def toggle_mark(self) -> None:
+        if self.cursor_id is None:
+            return
+        self.marks.symmetric_difference_update({self.cursor_id})
+        self.refresh()
+
+    def prune_marks(self) -> None:
+        """Marks survive updates and filtering, but not the allocation's garbage collection."""
+        self.marks.intersection_update(self.view.store.stubs)
+
+    # ------------------------------------------------------------------------------ movement
+    def _rows_visible(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _move_to(self, position: int) -> None:
+        if not len(self.view):
+            return
+        position = max(0, min(position, len(self.view) - 1))
+        old = self.cursor_id
+        self.cursor_position = position
+        self.cursor_id = self.view.id_at(position)
+        self._scroll_cursor_into_view()
+        self.refresh()
+        if self.cursor_id != old:
+            self.post_message(self.Highlighted(self, self.cursor_id))
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = int(self.scroll_y)
+        visible = self._rows_visible()
+        if self.cursor_position < top:
+            self.scroll_to(y=self.cursor_position, animate=False, immediate=True)
+        elif self.cursor_position >= top + visible:
+            self.scroll_to(y=self.cursor_position - visible + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self.cursor_position + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self.cursor_position - 1)
+
+    def action_page_down(self) -> None:
+        self._move_to(self.cursor_position + self._rows_visible())
+
+    def action_page_up(self) -> None:
+        self._move_to(self.cursor_position - self._rows_visible())
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self.view) - 1)
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", None)
+        if isinstance(y, int) and y >= 1:
+            self._move_to(int(self.scroll_y) + y - 1)
+
+    # ------------------------------------------------------------------------------ rendering
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+
+    def _columns(self) -> list[tuple[Column, int]]:
+        width = self.scrollable_content_region.width
+        if width != self._layout_width:
+            self._layout_width = width
+            self._layout = layout_columns(width)
+            self._cache.clear()
+        return self._layout
+
+    def _times(self, row: AllocRow, now_ns: int) -> tuple[str, str]:
+        return age_ns(now_ns, row.create_time), age_ns(now_ns, row.modify_time)
+
+    def _refresh_times(self) -> None:
+        """Once a second: repaint only the lines whose Age/Modified text actually changed."""
+        if not self.is_mounted or not len(self.view):
+            return
+        now = self.clock_ns()
+        top = int(self.scroll_y)
+        for line in range(1, self.size.height):
+            position = top + line - 1
+            if position >= len(self.view):
+                break
+            times = self._times(self.view.row_at(position), now)
+            if self._painted_times.get(line) != times:
+                self.refresh_line(line)
+
+    def _header(self) -> Strip:
+        style = self.get_component_rich_style("alloc-table--header")
+        sort: SortSpec = self.view.sort
+        parts = []
+        for column, width in self._columns():
+            title = column.title
+            if column.key == sort.column:
+                title += "▼" if sort.descending else "▲"
+            parts.append(fit(title, width, right=column.key == "restarts"))
+        return Strip([Segment(" ".join(parts).ljust(self.size.width), style)], self.size.width)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header()
+        position = int(self.scroll_y) + y - 1
+        view = self.view
+        if position >= len(view):
+            if position == 0 and not len(view):
+                dim = self.get_component_rich_style("alloc-table--dim")
+                return Strip([Segment(fit(f" {self.empty_message}", width), dim)], width)
+            return Strip.blank(width, self.rich_style)
+        row = view.row_at(position)
+        times = self._times(row, self.clock_ns())
+        self._painted_times[y] = times
+        is_cursor = row.id == self.cursor_id
+        marked = row.id in self.marks
+        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, times)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._cache[key] = self._render_row(row, times, is_cursor, marked, width)
+        return strip
+
+    def _render_row(self, row: AllocRow, times: tuple[str, str], is_cursor: bool, marked: bool, width: int) -> Strip:
+        base = self.rich_style
+        dim = self.get_component_rich_style("alloc-table--dim")
+        status_style = self.get_component_rich_style(
+            f"alloc-table--status-{row.status if row.status in STATUS_CLASSES else 'unknown'}"
+        )
+        cells: dict[str, tuple[str, Style | None]] = {
+            "mark": ("●" if marked else " ", self.get_component_rich_style("alloc-table--mark")),
+            "id": (row.short_id, None),
+            "job": (row.job, None),
+            "group": (row.group, None),
+            "node": (row.node, None),
+            "desired": (row.desired + ("*" if row.stopping else ""), dim if row.desired != "run" else None),
+            "status": (row.status, status_style),
+            "tasks": (row.tasks or "-", None if row.tasks else dim),
+            "restarts": (str(row.restarts) if row.restarts is not None else "-", None),
+            "age": times[0],
+            "modified": times[1],
+        }
+        segments: list[Segment] = []
+        for i, (column, col_width) in enumerate(self._columns()):
+            value = cells[column.key]
+            text, style = (value, None) if isinstance(value, str) else value
+            if i:
+                segments.append(Segment(" ", base))
+            cell_style = base + style if style is not None else base
+            if row.is_terminal and column.key not in ("status", "mark"):
+                cell_style = cell_style + dim
+            segments.append(Segment(fit(text, col_width, right=column.key == "restarts"), cell_style))
+        used = sum(len(s.text) for s in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        if is_cursor:
+            cursor_style = self.get_component_rich_style(
+                "alloc-table--cursor" if self.has_focus else "alloc-table--cursor-blurred"
+            )
+            segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
+        return Strip(segments, width).crop(0, width)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
