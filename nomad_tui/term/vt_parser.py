@@ -36,7 +36,7 @@ _TOKEN = re.compile(
     r"|(?P<string>(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c))"
     # ESC finals exclude the introducers of CSI/OSC/DCS/SOS/PM/APC ([ ] P X ^ _), which are
     # either matched above or incomplete.
-    r"|\x1b(?P<esc_inter>[ -/]*)(?P<esc_final>[0-OQ-WYZ\\`-~])"
+    r"|\x1b(?P<esc_inter>[ -/]*)(?P<esc_final>[0-OQ-WYZ\\`-~])"  # same class as _ESC_FINAL
     r"|(?P<crlf>\r\n)"  # the most common pair of controls, dispatched as one token
     r"|(?P<control>[\x00-\x1a\x1c-\x1f\x7f-\x8f\x91-\x97\x99\x9a\x9c])"
 )
@@ -47,7 +47,15 @@ _PARTIAL = re.compile(
     r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*"
     r"|\x1b[ -/]*"
 )
-_STRING_END = re.compile(r"\x07|\x1b\\|\x9c")
+_ESC_FINAL = re.compile(r"[0-OQ-WYZ\\`-~]")
+# Where skipping an over-long sequence stops: at its terminator, or before whatever interrupts it
+# (exactly where a complete-but-too-long or an interrupted sequence would have ended).
+_DISCARD_END = {
+    "osc": re.compile(r"\x07|\x9c|\x1b\\?"),
+    "dcs": re.compile(r"\x9c|\x1b\\?"),
+    "csi": re.compile(r"[^0-? -/]"),
+    "esc": re.compile(r"[^ -/]"),
+}
 
 # CSI final byte -> XtermScreen method, for sequences without a private marker.
 _CSI_METHODS = {
@@ -107,6 +115,18 @@ _CONTROL_METHODS = {
 }
 
 
+def _kind(sequence: str) -> str:
+    """Which kind of sequence an (incomplete) ESC/C1 sequence is."""
+    first, second = sequence[0], sequence[1:2]
+    if first == "\x9d" or (first == "\x1b" and second == "]"):
+        return "osc"
+    if first in _STRING_INTRO or (first == "\x1b" and second in _STRING_INTRO_7BIT):
+        return "dcs"
+    if first == "\x9b" or second == "[":
+        return "csi"
+    return "esc"
+
+
 def _arity(method: Callable[..., Any]) -> tuple[int, int]:
     """(required, accepted) positional parameters of a bound method."""
     required = accepted = 0
@@ -138,7 +158,8 @@ class VtParser:
         self.screen = screen
         self.errors = 0  # handler exceptions swallowed, for diagnostics and tests
         self._pending = ""
-        self._discarding = False
+        # The kind of over-long sequence being skipped ("osc", "dcs", "csi", "esc"), if any.
+        self._discarding: str | None = None
         self._csi = {final: self._bind(name) for final, name in _CSI_METHODS.items()}
         self._esc = {final: getattr(screen, name) for final, name in _ESC_METHODS.items()}
         self._controls = {char: getattr(screen, name) for char, name in _CONTROL_METHODS.items()}
@@ -151,7 +172,7 @@ class VtParser:
     def reset(self) -> None:
         """Forget a half-received sequence (after bytes were skipped)."""
         self._pending = ""
-        self._discarding = False
+        self._discarding = None
 
     # ------------------------------------------------------------------ tokenizing
 
@@ -160,13 +181,10 @@ class VtParser:
             text = self._pending + text
             self._pending = ""
         if self._discarding:
-            end = _STRING_END.search(text)
-            if end is None:
-                # Keep a trailing ESC: it may be the first half of the terminating ESC \.
-                self._pending = "\x1b" if text.endswith("\x1b") else ""
+            remaining = self._skip_discarded(text)
+            if remaining is None:
                 return
-            self._discarding = False
-            text = text[end.end() :]
+            text = remaining
         screen = self.screen
         match = _TOKEN.match
         position = 0
@@ -185,14 +203,15 @@ class VtParser:
                     screen.carriage_return()
                     screen.linefeed()
                 elif kind == "final":
-                    self._dispatch_csi(token.group("params"), token.group("inter"), token.group("final"))
+                    if position - token.start() <= MAX_SEQUENCE:  # longer ones are junk (as when split)
+                        self._dispatch_csi(token.group("params"), token.group("inter"), token.group("final"))
                 elif kind == "control":
                     handler = self._controls.get(token.group())
                     if handler is not None:
                         handler()
                 elif kind == "esc_final":
                     self._dispatch_esc(token.group("esc_inter"), token.group("esc_final"))
-                elif kind == "osc":
+                elif kind == "osc" and position - token.start() <= MAX_STRING:
                     self._dispatch_osc(token.group("osc"))
                 # "string": DCS/SOS/PM/APC bodies are dropped whole.
             except Exception:
@@ -204,18 +223,39 @@ class VtParser:
         if partial is None:
             return position + 1
         end = partial.end()
-        rest = len(text) - end
-        if rest == 0 or (rest == 1 and text[end] == "\x1b"):
+        kind = _kind(text[position : position + 2])
+        is_string = kind in ("osc", "dcs")
+        # Incomplete: it runs to the end of the chunk, or (strings only) is followed by a final
+        # ESC that may be the first half of the terminating ESC \.
+        if end == len(text) or (is_string and end == len(text) - 1 and text[end] == "\x1b"):
             tail = text[position:]
-            is_string = text[position] in _STRING_INTRO or text[position + 1 : position + 2] in _STRING_INTRO_7BIT
-            if is_string and len(tail) > MAX_STRING:
-                self._discarding = True
-                self._pending = "\x1b" if tail.endswith("\x1b") else ""
-            elif is_string or len(tail) <= MAX_SEQUENCE:
+            if len(tail) < (MAX_STRING if is_string else MAX_SEQUENCE):
                 self._pending = tail
+            else:
+                self._discarding = kind
+                self._pending = "\x1b" if is_string and tail.endswith("\x1b") else ""
             return len(text)
         # Interrupted by something that cannot continue it: drop what we have, go on from there.
         return max(end, position + 1)
+
+    def _skip_discarded(self, text: str) -> str | None:
+        """Skip the rest of an over-long sequence; the text after it, or None if it goes on."""
+        kind = self._discarding
+        assert kind is not None
+        end = _DISCARD_END[kind].search(text)
+        if end is None:
+            return None
+        found = end.group()
+        if found == "\x1b" and end.end() == len(text) and kind in ("osc", "dcs"):
+            self._pending = "\x1b"  # maybe the first half of ESC \
+            return None
+        self._discarding = None
+        consumed = (
+            found in ("\x07", "\x9c", "\x1b\\")
+            or (kind == "csi" and "@" <= found <= "~")
+            or (kind == "esc" and _ESC_FINAL.fullmatch(found) is not None)
+        )
+        return text[end.end() :] if consumed else text[end.start() :]
 
     # ------------------------------------------------------------------ dispatch
 
