@@ -1,0 +1,430 @@
+"""`TerminalView`: a Line-API widget that shows an `Emulator` and turns keys into input bytes.
+
+It knows nothing about WebSockets or Nomad.  Whoever owns the connection (the exec session):
+- calls `feed(data)` with the remote's output bytes;
+- sends `TerminalView.Input.data` to the remote's stdin (keys, pastes, and the emulator's answers
+  to DSR/DA queries, the latter flagged `reply=True`);
+- sends a tty size on `TerminalView.Resized` (one is posted once the widget has a size);
+- shows `TerminalView.TitleChanged.title` in its own chrome, and handles `DetachRequested`.
+
+Rendering: one cached `Strip` per screen row, dropped when the emulator marks the row dirty, and
+at most `max_fps` repaints a second.  Output is parsed by a worker in slices of a few milliseconds
+with a yield between them, so the app keeps responding; when more than `backlog_limit` bytes are
+waiting, the middle is dropped and only the tail is parsed (as tmux and mosh do), so `yes` or
+`cat` of a big file cannot freeze the dashboard.
+
+Nothing the remote sends reaches the user's real terminal: the emulator keeps every control
+sequence, and each run of text is checked printable again here before it becomes a Segment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from nomad_tui.term.emulator import CellStyle, Emulator, Run
+from nomad_tui.term.keys import encode_key, encode_paste
+from nomad_tui.term.pyte_backend import PyteEmulator
+
+DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
+SCROLLBACK_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
+
+
+def _printable(text: str) -> str:
+    """Defence in depth: the emulator already guarantees this; never trust it alone."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else "\ufffd" for char in text)
+
+
+class TerminalView(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    TerminalView {
+        width: 1fr;
+        height: 1fr;
+    }
+    """
+
+    class Input(Message):
+        """Bytes for the remote's stdin."""
+
+        def __init__(self, data: bytes, *, reply: bool = False) -> None:
+            super().__init__()
+            self.data = data
+            self.reply = reply  # True for answers to the remote's own queries, not typed input
+
+    class Resized(Message):
+        """The terminal now has this many columns and rows: tell the remote (tty_size)."""
+
+        def __init__(self, cols: int, rows: int) -> None:
+            super().__init__()
+            self.cols = cols
+            self.rows = rows
+
+    class TitleChanged(Message):
+        """The remote set its window title (already sanitised and truncated)."""
+
+        def __init__(self, title: str) -> None:
+            super().__init__()
+            self.title = title
+
+    class DetachRequested(Message):
+        """The user pressed the detach key."""
+
+    def __init__(
+        self,
+        emulator: Emulator | None = None,
+        *,
+        detach_key: str = DEFAULT_DETACH_KEY,
+        max_fps: float = 30.0,
+        slice_bytes: int = 2048,
+        slice_budget: float = 0.008,
+        backlog_limit: int = 512 * 1024,
+        keep_tail: int = 32 * 1024,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._emulator = emulator if emulator is not None else PyteEmulator()
+        self.detach_key = detach_key
+        self.max_fps = max_fps
+        self.slice_bytes = slice_bytes
+        self.slice_budget = slice_budget
+        self.backlog_limit = backlog_limit
+        self.keep_tail = keep_tail
+
+        self._backlog: deque[bytes] = deque()
+        self._backlog_bytes = 0
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+        self._strips: dict[int, Strip] = {}
+        self._styles: dict[CellStyle, Style] = {}
+        self._base_style = Style()
+        self._repaint_timer: object | None = None  # a Timer, or True while a call_later is queued
+        self._last_paint = 0.0
+        self._painted_cursor: tuple[int, int] = (-1, -1)
+        self._reported_size: tuple[int, int] | None = None
+        self._title = ""
+        self._scroll_offset = 0
+        self._pushed_seen = self._emulator.scrollback_pushed
+
+        # Counters, for the exec session's status line, the benchmark and tests.
+        self.bytes_received = 0
+        self.bytes_fed = 0
+        self.skipped_bytes = 0
+        self.skips = 0
+        self.frames = 0
+
+    # ------------------------------------------------------------------ public surface
+
+    @property
+    def emulator(self) -> Emulator:
+        return self._emulator
+
+    @property
+    def backlog_bytes(self) -> int:
+        return self._backlog_bytes
+
+    @property
+    def scroll_offset(self) -> int:
+        """Lines scrolled back into the scrollback (0: showing the live screen)."""
+        return self._scroll_offset
+
+    def feed(self, data: bytes) -> None:
+        """Queue output bytes from the remote; returns at once, parsing happens in slices."""
+        if not data:
+            return
+        self._backlog.append(bytes(data))
+        self._backlog_bytes += len(data)
+        self.bytes_received += len(data)
+        if self._backlog_bytes > self.backlog_limit:
+            self._skip_ahead()
+        self._idle.clear()
+        self._wake.set()
+
+    async def wait_idle(self) -> None:
+        """Wait until everything fed so far has been parsed."""
+        await self._idle.wait()
+
+    def scroll_history(self, pages: float) -> None:
+        """Move the view through the scrollback by `pages` screens (negative: back in time)."""
+        lines = int(pages * max(1, self._emulator.rows - 1)) or (1 if pages > 0 else -1)
+        self._set_scroll_offset(self._scroll_offset - lines)
+
+    # ------------------------------------------------------------------ feeding
+
+    def _skip_ahead(self) -> None:
+        """Drop all but the tail of the backlog: the screen only needs the latest output."""
+        data = b"".join(self._backlog)
+        tail = data[-self.keep_tail :]
+        # Start at a line boundary when there is one, so the tail does not begin mid-sequence.
+        newline = tail.find(b"\n", 0, len(tail) // 2)
+        if newline != -1:
+            tail = tail[newline + 1 :]
+        self.skipped_bytes += len(data) - len(tail)
+        self.skips += 1
+        self._backlog.clear()
+        self._backlog.append(tail)
+        self._backlog_bytes = len(tail)
+        self._emulator.note_gap()
+
+    def _take_slice(self) -> bytes:
+        chunk = self._backlog.popleft()
+        if len(chunk) > self.slice_bytes:
+            self._backlog.appendleft(chunk[self.slice_bytes :])
+            chunk = chunk[: self.slice_bytes]
+        self._backlog_bytes -= len(chunk)
+        return chunk
+
+    async def _pump(self) -> None:
+        """Parse the backlog a few milliseconds at a time, yielding to the event loop between."""
+        emulator = self._emulator
+        clock = time.perf_counter
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._backlog:
+                deadline = clock() + self.slice_budget
+                while self._backlog and clock() < deadline:
+                    chunk = self._take_slice()
+                    emulator.feed(chunk)
+                    self.bytes_fed += len(chunk)
+                self._after_feed()
+                await asyncio.sleep(0)
+            self._idle.set()
+
+    def _after_feed(self) -> None:
+        replies = self._emulator.replies()
+        if replies:
+            self.post_message(self.Input(replies, reply=True))
+        self._schedule_repaint()
+
+    # ------------------------------------------------------------------ repainting
+
+    def _schedule_repaint(self) -> None:
+        if self._repaint_timer is not None or not self.is_mounted:
+            return
+        delay = self._last_paint + 1.0 / self.max_fps - time.monotonic()
+        if delay > 0:
+            self._repaint_timer = self.set_timer(delay, self._repaint, name="terminal-repaint")
+        else:
+            # A zero-interval Timer divides by zero inside Textual; repaint on the next message.
+            self._repaint_timer = True
+            self.call_later(self._repaint)
+
+    def _repaint(self) -> None:
+        self._repaint_timer = None
+        self._last_paint = time.monotonic()
+        emulator = self._emulator
+        dirty = emulator.dirty_rows()
+        emulator.clear_dirty_rows()
+        base = self.rich_style
+        if base != self._base_style:
+            self._base_style = base
+            self._strips.clear()
+            dirty = set(range(emulator.rows))
+        for y in dirty:
+            self._strips.pop(y, None)
+
+        pushed = emulator.scrollback_pushed
+        if self._scroll_offset:
+            # Stay on the same lines while new output scrolls in underneath.
+            self._scroll_offset = min(self._scroll_offset + pushed - self._pushed_seen, emulator.scrollback_len)
+        self._pushed_seen = pushed
+
+        cursor = emulator.cursor
+        cursor_row = (cursor.x, cursor.y)
+        if self._scroll_offset:
+            self.refresh()
+        else:
+            rows = set(dirty)
+            if cursor_row != self._painted_cursor:
+                rows.update((self._painted_cursor[1], cursor.y))
+            self._refresh_rows(rows)
+        self._painted_cursor = cursor_row
+
+        title = emulator.title
+        if title != self._title:
+            self._title = title
+            self.post_message(self.TitleChanged(title))
+        self.frames += 1
+
+    def _refresh_rows(self, rows: set[int]) -> None:
+        height = self.size.height
+        visible = sorted(y for y in rows if 0 <= y < height)
+        if not visible:
+            return
+        width = self.size.width
+        regions = []
+        start = previous = visible[0]
+        for y in visible[1:]:
+            if y != previous + 1:
+                regions.append(Region(0, start, width, previous - start + 1))
+                start = y
+            previous = y
+        regions.append(Region(0, start, width, previous - start + 1))
+        self.refresh(*regions)
+
+    # ------------------------------------------------------------------ rendering
+
+    def _rich_style(self, style: CellStyle) -> Style:
+        rich = self._styles.get(style)
+        if rich is None:
+            rich = Style(
+                color=style.fg,
+                bgcolor=style.bg,
+                bold=style.bold or None,
+                italic=style.italic or None,
+                underline=style.underline or None,
+                strike=style.strike or None,
+                reverse=style.reverse or None,
+                blink=style.blink or None,
+            )
+            if len(self._styles) > 4096:
+                self._styles.clear()
+            self._styles[style] = rich
+        return rich
+
+    def _strip(self, runs: list[Run]) -> Strip:
+        width = self._emulator.cols
+        segments = []
+        clean = True
+        for text, style in runs:
+            if not text.isprintable():
+                text = _printable(text)
+                clean = False
+            segments.append(Segment(text, self._rich_style(style)))
+        strip = Strip(segments, width) if clean else Strip(segments).adjust_cell_length(width)
+        return strip.apply_style(self._base_style)
+
+    def _screen_strip(self, y: int) -> Strip:
+        strip = self._strips.get(y)
+        if strip is None:
+            strip = self._strips[y] = self._strip(self._emulator.row_runs(y))
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        emulator = self._emulator
+        width = self.size.width
+        offset = self._scroll_offset
+        if offset:
+            history = emulator.scrollback_len
+            index = history - offset + y
+            if index < history:
+                strip = self._strip(emulator.scrollback_runs(index))
+            elif index - history < emulator.rows:
+                strip = self._screen_strip(index - history)
+            else:
+                strip = Strip.blank(width, self._base_style)
+            if y == 0:
+                strip = self._with_position_label(strip, offset, history, width)
+        elif y < emulator.rows:
+            strip = self._screen_strip(y)
+            cursor = emulator.cursor
+            if y == cursor.y and cursor.visible and self.has_focus:
+                strip = self._with_cursor(strip, cursor.x)
+        else:
+            strip = Strip.blank(width, self._base_style)
+        return strip.adjust_cell_length(width, self._base_style)
+
+    @staticmethod
+    def _with_cursor(strip: Strip, x: int) -> Strip:
+        before, cell, after = strip.divide([x, x + 1, strip.cell_length])
+        flipped = [
+            Segment(text, (style or Style()) + Style(reverse=not (style and style.reverse))) for text, style, _ in cell
+        ]
+        return Strip.join([before, Strip(flipped, cell.cell_length or 1) if flipped else cell, after])
+
+    def _with_position_label(self, strip: Strip, offset: int, history: int, width: int) -> Strip:
+        label = f" [{offset}/{history}] "
+        if len(label) >= width:
+            return strip
+        start = width - len(label)
+        return Strip.join(
+            [strip.crop(0, start), Strip([Segment(label, self._base_style + Style(reverse=True))], len(label))]
+        )
+
+    # ------------------------------------------------------------------ events
+
+    def on_mount(self) -> None:
+        self._base_style = self.rich_style
+        self.run_worker(self._pump(), name="terminal-feed", group="terminal-feed", exclusive=True)
+        if self._backlog:
+            self._wake.set()
+
+    def on_resize(self, event: events.Resize) -> None:
+        cols, rows = self.size.width, self.size.height
+        if cols < 1 or rows < 1:
+            return
+        emulator = self._emulator
+        if (cols, rows) != (emulator.cols, emulator.rows):
+            emulator.resize(cols, rows)
+            self._strips.clear()
+            self._scroll_offset = min(self._scroll_offset, emulator.scrollback_len)
+        if (cols, rows) != self._reported_size:
+            self._reported_size = (cols, rows)
+            self.post_message(self.Resized(cols, rows))
+        self.refresh()
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.key
+        if key == self.detach_key:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.DetachRequested())
+            return
+        if key in SCROLLBACK_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.scroll_history(SCROLLBACK_KEYS[key])
+            return
+        data = encode_key(key, event.character, application_cursor=self._emulator.modes.application_cursor)
+        if not data:
+            return  # not a key a terminal sends: let the app have it
+        event.stop()
+        event.prevent_default()
+        self._set_scroll_offset(0)
+        self.post_message(self.Input(data))
+
+    def on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        data = encode_paste(event.text, self._emulator.modes.bracketed_paste)
+        if data:
+            self._set_scroll_offset(0)
+            self.post_message(self.Input(data))
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if not self._emulator.modes.alternate_screen:
+            event.stop()
+            self._set_scroll_offset(self._scroll_offset + 3)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if not self._emulator.modes.alternate_screen:
+            event.stop()
+            self._set_scroll_offset(self._scroll_offset - 3)
+
+    def on_focus(self, event: events.Focus) -> None:
+        self._refresh_rows({self._emulator.cursor.y})
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._refresh_rows({self._emulator.cursor.y})
+
+    def _set_scroll_offset(self, offset: int) -> None:
+        offset = max(0, min(offset, self._emulator.scrollback_len))
+        if offset != self._scroll_offset:
+            self._scroll_offset = offset
+            self._pushed_seen = self._emulator.scrollback_pushed
+            self.refresh()

@@ -1,0 +1,270 @@
+"""TerminalView inside a running app (App.run_test + Pilot)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.message import Message
+from textual.widgets import Static
+
+from nomad_tui.term.emulator import Emulator
+from nomad_tui.term.pyte_backend import PyteEmulator
+from nomad_tui.ui.widgets.terminal import TerminalView
+
+COLS, ROWS = 40, 10
+
+
+class TerminalApp(App[None]):
+    def __init__(self, terminal: TerminalView | None = None) -> None:
+        super().__init__()
+        self.terminal = terminal or TerminalView()
+        self.received: list[Message] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.terminal
+        yield Static("below", id="other")
+
+    def on_terminal_view_input(self, message: TerminalView.Input) -> None:
+        self.received.append(message)
+
+    def on_terminal_view_resized(self, message: TerminalView.Resized) -> None:
+        self.received.append(message)
+
+    def on_terminal_view_title_changed(self, message: TerminalView.TitleChanged) -> None:
+        self.received.append(message)
+
+    def on_terminal_view_detach_requested(self, message: TerminalView.DetachRequested) -> None:
+        self.received.append(message)
+
+    def inputs(self, *, replies: bool = False) -> list[bytes]:
+        return [m.data for m in self.received if isinstance(m, TerminalView.Input) and m.reply == replies]
+
+    def of(self, kind: type[Message]) -> list[Message]:
+        return [m for m in self.received if isinstance(m, kind)]
+
+
+CSS = "TerminalView { height: 10; } #other { height: 1; }"
+
+
+def make_app(terminal: TerminalView | None = None) -> TerminalApp:
+    app = TerminalApp(terminal)
+    app.CSS = CSS
+    return app
+
+
+async def settle(app: TerminalApp, pilot: object) -> None:
+    """Everything fed is parsed and the next frame has been painted."""
+    await app.terminal.wait_idle()
+    await pilot.pause(0.05)  # type: ignore[attr-defined]
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+def lines(terminal: TerminalView) -> list[str]:
+    return [terminal.render_line(y).text.rstrip() for y in range(terminal.size.height)]
+
+
+async def test_renders_fed_bytes_and_reports_size_title_and_replies() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal = app.terminal
+        terminal.focus()
+        await pilot.pause()
+        assert [(m.cols, m.rows) for m in app.of(TerminalView.Resized)] == [(COLS, ROWS)]
+        assert (terminal.emulator.cols, terminal.emulator.rows) == (COLS, ROWS)
+
+        terminal.feed(b"hello \x1b[31mred\x1b[0m\r\n\x1b[38;2;1;2;3mrgb\x1b[0m\x1b]0;remote title\x07\x1b[6n")
+        await settle(app, pilot)
+        assert lines(terminal)[:2] == ["hello red", "rgb"]
+        segments = list(terminal.render_line(0))
+        red = next(s for s in segments if s.text.startswith("red"))
+        assert red.style is not None and red.style.color is not None and red.style.color.name == "red"
+        assert [m.title for m in app.of(TerminalView.TitleChanged)] == ["remote title"]
+        assert app.inputs(replies=True) == [b"\x1b[2;4R"]
+        assert terminal.frames >= 1
+
+
+async def test_keys_become_input_messages() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        app.terminal.focus()
+        await pilot.pause()
+        await pilot.press("l", "s", "enter", "ctrl+c", "up", "tab", "shift+tab", "escape", "f5", "alt+x")
+        await pilot.pause()
+        assert app.inputs() == [b"l", b"s", b"\r", b"\x03", b"\x1b[A", b"\t", b"\x1b[Z", b"\x1b", b"\x1b[15~", b"\x1bx"]
+        # Tab was sent to the remote, not used to move focus.
+        assert app.focused is app.terminal
+
+        app.terminal.feed(b"\x1b[?1h")  # the remote switches to application cursor keys
+        await settle(app, pilot)
+        app.received.clear()
+        await pilot.press("up", "home")
+        await pilot.pause()
+        assert app.inputs() == [b"\x1bOA", b"\x1bOH"]
+
+
+async def test_detach_key_is_not_sent() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        app.terminal.focus()
+        await pilot.pause()
+        await pilot.press("ctrl+right_square_bracket")
+        await pilot.pause()
+        assert app.inputs() == []
+        assert len(app.of(TerminalView.DetachRequested)) == 1
+
+
+async def test_configurable_detach_key() -> None:
+    app = make_app(TerminalView(detach_key="ctrl+b"))
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        app.terminal.focus()
+        await pilot.pause()
+        await pilot.press("ctrl+b", "ctrl+right_square_bracket")
+        await pilot.pause()
+        assert app.inputs() == [b"\x1d"]
+        assert len(app.of(TerminalView.DetachRequested)) == 1
+
+
+async def test_paste_plain_and_bracketed() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal = app.terminal
+        terminal.focus()
+        await pilot.pause()
+        terminal.post_message(events.Paste("echo 1\necho 2"))
+        await pilot.pause()
+        terminal.feed(b"\x1b[?2004h")
+        await settle(app, pilot)
+        terminal.post_message(events.Paste("evil\x1b[201~rm -rf ~"))
+        await pilot.pause()
+        assert app.inputs() == [b"echo 1\recho 2", b"\x1b[200~evil[201~rm -rf ~\x1b[201~"]
+
+
+async def test_resize_posts_resized_and_resizes_the_emulator() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        await pilot.pause()
+        await pilot.resize_terminal(60, 21)
+        await pilot.pause()
+        await pilot.pause()
+        assert [(m.cols, m.rows) for m in app.of(TerminalView.Resized)] == [(COLS, ROWS), (60, 10)]
+        assert (app.terminal.emulator.cols, app.terminal.emulator.rows) == (60, 10)
+        app.terminal.feed(b"x" * 59 + b"|")
+        await settle(app, pilot)
+        assert lines(app.terminal)[0] == "x" * 59 + "|"
+
+
+async def test_cursor_is_drawn_only_when_focused() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal = app.terminal
+        app.set_focus(None)  # the app focuses the first focusable widget on its own
+        terminal.feed(b"ab")
+        await settle(app, pilot)
+
+        def cursor_reversed() -> bool:
+            cell = terminal.render_line(0).crop(2, 3)
+            return any(segment.style is not None and segment.style.reverse for segment in cell)
+
+        assert not cursor_reversed()
+        terminal.focus()
+        await pilot.pause()
+        assert cursor_reversed()
+        terminal.feed(b"\x1b[?25l")  # the remote hides it
+        await settle(app, pilot)
+        assert not cursor_reversed()
+
+
+async def test_scrollback_with_shift_page_keys() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal = app.terminal
+        terminal.focus()
+        terminal.feed(b"\r\n".join(f"line {i}".encode() for i in range(100)))
+        await settle(app, pilot)
+        assert lines(terminal)[-1] == "line 99"
+        await pilot.press("shift+pageup")
+        await pilot.pause()
+        assert terminal.scroll_offset == ROWS - 1
+        assert lines(terminal)[-1] == "line 90"
+        assert "[9/90]" in lines(terminal)[0]  # where we are in the scrollback
+        # Output arriving meanwhile does not move the view.
+        terminal.feed(b"\r\nline 100")
+        await settle(app, pilot)
+        assert lines(terminal)[-1] == "line 90"
+        await pilot.press("shift+pagedown", "shift+pagedown")
+        await pilot.pause()
+        assert terminal.scroll_offset == 0
+        assert lines(terminal)[-1] == "line 100"
+        # Typing jumps back to the live screen.
+        await pilot.press("shift+pageup", "x")
+        await pilot.pause()
+        assert terminal.scroll_offset == 0
+        assert app.inputs() == [b"x"]
+
+
+async def test_bytes_fed_before_mount_are_shown() -> None:
+    terminal = TerminalView(PyteEmulator(COLS, ROWS))
+    terminal.feed(b"early bird")
+    app = make_app(terminal)
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        await settle(app, pilot)
+        assert lines(terminal)[0] == "early bird"
+
+
+async def test_nothing_from_the_remote_reaches_the_real_terminal() -> None:
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal = app.terminal
+        terminal.focus()
+        terminal.feed(
+            b"ok\x1b]52;c;aGFja2Vk\x07\x1b]0;pwned\x07\x1b]52;c;aGFja2Vk\x1b\\\xc2\x9b31mC1"
+            b"\x1bPq#0;2;0;0;0\x1b\\\x1b_apc\x1b\\\x1b[2Jend\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"
+        )
+        await settle(app, pilot)
+        update = app.screen._compositor.render_update(full=True)
+        output = "".join(update.render_segments(app.console))
+        for forbidden in ("\x1b]", "\x1bP", "\x1b_", "\x9b", "\x9d", "\x07", "aGFja2Vk", "pwned", "http://x"):
+            assert forbidden not in output, forbidden
+        for y in range(ROWS):
+            for segment in terminal.render_line(y):
+                assert segment.text.isprintable(), repr(segment.text)
+        assert [m.title for m in app.of(TerminalView.TitleChanged)] == ["pwned"]  # only as a message
+
+
+async def test_firehose_skips_ahead_and_the_app_stays_responsive() -> None:
+    """5 MB arriving faster than it can be parsed (`yes`): the widget keeps only the tail."""
+    app = make_app()
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal = app.terminal
+        terminal.focus()
+        await pilot.pause()
+        total = 5 * 1024 * 1024
+        chunk = b"y\r\n" * (256 * 1024 // 3)
+        sent = 0
+        while sent < total:
+            terminal.feed(chunk)  # a fast network delivers far more per loop turn than we parse
+            sent += len(chunk)
+            await asyncio.sleep(0)
+        terminal.feed(b"the end\r\n")
+        await terminal.wait_idle()
+        await pilot.pause(0.05)
+        assert terminal.skips >= 1
+        assert terminal.skipped_bytes > total // 2
+        assert terminal.bytes_fed + terminal.skipped_bytes == terminal.bytes_received
+        assert terminal.backlog_bytes == 0
+        assert lines(terminal)[-2:] == ["the end", ""]
+        assert lines(terminal)[-3] == "y"
+        # Still responsive: a key press goes out at once.
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.inputs()[-1] == b"q"
+
+
+async def test_custom_emulator_is_used() -> None:
+    emulator: Emulator = PyteEmulator(10, 3)
+    app = make_app(TerminalView(emulator))
+    async with app.run_test(size=(COLS, ROWS + 1)):
+        assert app.terminal.emulator is emulator
+        assert (emulator.cols, emulator.rows) == (COLS, ROWS)
