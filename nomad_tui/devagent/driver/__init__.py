@@ -1,0 +1,1 @@
+"""The process driver: real task processes, exec sessions under a PTY or pipes, logs and stats."""

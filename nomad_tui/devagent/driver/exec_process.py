@@ -1,0 +1,159 @@
+"""One exec session's process: under a PTY (tty=true, stderr merged) or with three pipes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import pty
+import struct
+import termios
+
+from nomad_tui.devagent.driver.spawn import controlling_tty, die_with_parent, kill_group
+
+READ_CHUNK = 4096
+EOF_CHAR = b"\x04"
+
+
+class ExecProcess:
+    """Output arrives on `output` as (stream name, bytes); (stream, b"") marks that stream's end."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self.output: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self.process: asyncio.subprocess.Process | None = None
+        self._master: int | None = None
+        self._readers: list[asyncio.Task[None]] = []
+
+    async def start(self, argv: list[str], cwd: str, env: dict[str, str], rows: int = 24, cols: int = 80) -> None:
+        if self.tty:
+            master, slave = pty.openpty()
+            _set_size(master, rows, cols)
+            try:
+                self.process = await asyncio.create_subprocess_exec(
+                    *argv,
+                    stdin=slave,
+                    stdout=slave,
+                    stderr=slave,
+                    cwd=cwd,
+                    env=env,
+                    start_new_session=True,
+                    preexec_fn=controlling_tty,
+                )
+            except OSError:
+                os.close(master)
+                raise
+            finally:
+                os.close(slave)
+            self._master = master
+            os.set_blocking(master, False)
+            self._readers.append(asyncio.get_running_loop().create_task(self._read_pty(master)))
+        else:
+            self.process = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
+            assert self.process.stdout is not None and self.process.stderr is not None
+            loop = asyncio.get_running_loop()
+            self._readers.append(loop.create_task(self._read_pipe("stdout", self.process.stdout)))
+            self._readers.append(loop.create_task(self._read_pipe("stderr", self.process.stderr)))
+
+    async def _read_pty(self, master: int) -> None:
+        loop = asyncio.get_running_loop()
+        readable = asyncio.Event()
+        loop.add_reader(master, readable.set)
+        try:
+            while True:
+                await readable.wait()
+                readable.clear()
+                try:
+                    data = os.read(master, READ_CHUNK)
+                except BlockingIOError:
+                    continue
+                except OSError:  # EIO: every slave fd is closed, the session is over
+                    data = b""
+                if not data:
+                    break
+                await self.output.put(("stdout", data))
+        finally:
+            loop.remove_reader(master)
+            await self.output.put(("stdout", b""))
+
+    async def _read_pipe(self, name: str, stream: asyncio.StreamReader) -> None:
+        try:
+            while data := await stream.read(READ_CHUNK):
+                await self.output.put((name, data))
+        finally:
+            await self.output.put((name, b""))
+
+    @property
+    def streams(self) -> int:
+        """How many end markers to expect on `output`."""
+        return 1 if self.tty else 2
+
+    def write(self, data: bytes) -> None:
+        if self.tty and self._master is not None:
+            with contextlib.suppress(OSError):
+                _write_all(self._master, data)
+        elif self.process is not None and self.process.stdin is not None:
+            with contextlib.suppress(OSError, RuntimeError):
+                self.process.stdin.write(data)
+
+    def close_stdin(self) -> None:
+        if self.tty:
+            # A PTY has no separate stdin to close: send the EOF character, as a terminal would.
+            self.write(EOF_CHAR)
+        elif self.process is not None and self.process.stdin is not None:
+            with contextlib.suppress(OSError, RuntimeError):
+                self.process.stdin.close()
+
+    def resize(self, rows: int, cols: int) -> None:
+        if self._master is not None and rows > 0 and cols > 0:
+            # The kernel sends SIGWINCH to the PTY's foreground process group.
+            with contextlib.suppress(OSError):
+                _set_size(self._master, rows, cols)
+
+    async def wait(self) -> int:
+        assert self.process is not None
+        code = await self.process.wait()
+        for reader in self._readers:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(reader, 2.0)
+        return code
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            kill_group(self.process.pid)
+
+    def close(self) -> None:
+        self.kill()
+        for reader in self._readers:
+            reader.cancel()
+        if self._master is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._master)
+            self._master = None
+
+
+def _set_size(fd: int, rows: int, cols: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            written = os.write(fd, view)
+        except BlockingIOError:
+            import select
+
+            select.select([], [fd], [], 1.0)
+            continue
+        view = view[written:]

@@ -1,0 +1,55 @@
+"""Child process set-up shared by tasks and exec sessions: own session, die with the agent."""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import os
+import signal
+import sys
+import termios
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc() if sys.platform.startswith("linux") else None
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the kernel sends SIGKILL to the child if the agent dies without cleaning up."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def controlling_tty() -> None:
+    """preexec_fn for PTY sessions: fd 0 is the PTY slave; make it the controlling terminal so that
+    job control, ^C and SIGWINCH reach the foreground process group."""
+    die_with_parent()
+    try:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    except OSError:
+        pass
+
+
+def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def task_env(extra: dict[str, str]) -> dict[str, str]:
+    """The agent's environment minus anything token-like, plus the task's NOMAD_* variables."""
+    env = {k: v for k, v in os.environ.items() if "TOKEN" not in k.upper() and not k.startswith("PYTEST")}
+    env.update(extra)
+    return env

@@ -1,0 +1,110 @@
+"""The event stream's broker: Allocation events per raft index, a 100-entry replay buffer, subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+from nomad_tui.devagent import wire
+from nomad_tui.devagent.model.cluster import Commit
+
+BUFFER_ENTRIES = 100
+SUBSCRIBER_QUEUE = 1000
+
+
+@dataclass(frozen=True)
+class Event:
+    namespace: str
+    key: str
+    job_id: str
+    deployment_id: str
+    body: bytes  # the encoded Event object, encoded at commit time (a snapshot of the allocation)
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int
+    events: tuple[Event, ...]
+
+
+@dataclass
+class Subscription:
+    namespaces: frozenset[str] | None  # None: every namespace
+    keys: frozenset[str] | None  # Allocation topic keys; None: "*"
+    queue: asyncio.Queue[Entry | None]
+
+    def select(self, entry: Entry) -> list[Event]:
+        return [
+            ev
+            for ev in entry.events
+            if (self.namespaces is None or ev.namespace in self.namespaces)
+            and (self.keys is None or ev.key in self.keys or ev.job_id in self.keys or ev.deployment_id in self.keys)
+        ]
+
+
+class EventBroker:
+    def __init__(self) -> None:
+        self.buffer: deque[Entry] = deque(maxlen=BUFFER_ENTRIES)
+        self.subscribers: list[Subscription] = []
+
+    def on_commit(self, commit: Commit) -> None:
+        if commit.restored:
+            self.buffer.clear()
+            for sub in self.subscribers:
+                _offer(sub, None)
+            return
+        events = []
+        for kind, alloc in commit.changes:
+            payload = {"Allocation": wire.full_allocation(alloc, with_job=False)}
+            body = wire.encode(
+                {
+                    "FilterKeys": [alloc.JobID, alloc.DeploymentID],
+                    "Index": commit.index,
+                    "Key": alloc.ID,
+                    "Namespace": alloc.Namespace,
+                    "Payload": payload,
+                    "Topic": "Allocation",
+                    "Type": kind,
+                }
+            )
+            events.append(Event(alloc.Namespace, alloc.ID, alloc.JobID, alloc.DeploymentID, body))
+        if not events:
+            return
+        entry = Entry(commit.index, tuple(events))
+        self.buffer.append(entry)
+        for sub in self.subscribers:
+            _offer(sub, entry)
+
+    def subscribe(
+        self, start_index: int, namespaces: frozenset[str] | None, keys: frozenset[str] | None
+    ) -> Subscription:
+        """Replay buffered entries with Index >= start_index (all of them for 0), then live ones."""
+        sub = Subscription(namespaces, keys, asyncio.Queue(SUBSCRIBER_QUEUE))
+        for entry in self.buffer:
+            if entry.index >= start_index:
+                _offer(sub, entry)
+        self.subscribers.append(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        if sub in self.subscribers:
+            self.subscribers.remove(sub)
+
+    def close_all(self) -> None:
+        for sub in self.subscribers:
+            _offer(sub, None)
+
+
+def _offer(sub: Subscription, entry: Entry | None) -> None:
+    try:
+        sub.queue.put_nowait(entry)
+    except asyncio.QueueFull:
+        # A reader that fell this far behind is dropped, as Nomad drops slow subscribers.
+        while not sub.queue.empty():
+            sub.queue.get_nowait()
+        sub.queue.put_nowait(None)
+
+
+def line(entry_index: int, events: list[Event]) -> bytes:
+    return b'{"Events":[' + b",".join(ev.body for ev in events) + b'],"Index":' + str(entry_index).encode() + b"}\n"

@@ -1,0 +1,1 @@
+"""The dev agent's HTTP and WebSocket surface (aiohttp)."""

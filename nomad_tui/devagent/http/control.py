@@ -1,0 +1,190 @@
+"""/v1/devagent/* — the test and fault control endpoint. It exists only in the dev agent.
+
+With --acl on it needs the management token. Requests to it are never logged and faults never apply
+to it. Every body is JSON; see docs/devagent.md for the full contract.
+
+    GET    /v1/devagent/requests           the request log: [{seq, method, path, query, token, status, ws}]
+    DELETE /v1/devagent/requests           clear it
+    GET    /v1/devagent/faults             the active fault switches
+    POST   /v1/devagent/faults             {"fail_next":N,"status":500,"message":".."} | {"drop_next":N}
+                                           | {"delay_ms":D,"delay_next":N} | {"malformed_next":N}
+                                           | {"clear":true}; optional "path_prefix" scopes a fault
+    POST   /v1/devagent/restart            {"index":K}: drop every connection, index goes back to K
+    POST   /v1/devagent/allocs             create allocations → {"ids":[...]}
+    POST   /v1/devagent/alloc/<id>/update  {"client_status":..,"event":{"type":..,"message":..}}
+    POST   /v1/devagent/alloc/<id>/gc      garbage-collect now
+    POST   /v1/devagent/churn              {"steps":N}: apply N deterministic churn steps now
+    POST   /v1/devagent/acl/revoke         {"token":".."}: that token stops working (403)
+    GET    /v1/devagent/state              {"index", "allocations", "by_status", ...}
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from nomad_tui.devagent.faults import FaultError
+from nomad_tui.devagent.http.common import HttpError, agent_of, raw_json
+from nomad_tui.devagent.http.routes_allocs import LIST_CACHE
+from nomad_tui.devagent.model.cluster import ModelError
+
+SERVER_KEY: web.AppKey[list[web.Server]] = web.AppKey("server", list)
+STATUSES = {"pending", "running", "complete", "failed", "lost", "unknown"}
+
+
+def _json(value: Any, status: int = 200) -> web.Response:
+    return raw_json(msgspec.json.encode(value), status)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise HttpError(400, f"invalid JSON body: {exc}") from exc
+    if not isinstance(value, dict):
+        raise HttpError(400, "the body must be a JSON object")
+    return value
+
+
+def _method(request: web.Request, *methods: str) -> None:
+    if request.method not in methods:
+        raise HttpError(405, "Invalid method")
+
+
+async def requests_log(request: web.Request) -> web.StreamResponse:
+    _method(request, "GET", "DELETE")
+    agent = agent_of(request)
+    if request.method == "DELETE":
+        agent.requests.clear()
+        return _json({"cleared": True})
+    return _json(list(agent.requests.entries))
+
+
+async def faults(request: web.Request) -> web.StreamResponse:
+    _method(request, "GET", "POST", "DELETE")
+    agent = agent_of(request)
+    if request.method == "POST":
+        try:
+            agent.faults.configure(await _body(request))
+        except FaultError as exc:
+            raise HttpError(400, str(exc)) from exc
+    elif request.method == "DELETE":
+        agent.faults.active.clear()
+    return _json([f.describe() for f in agent.faults.active])
+
+
+async def restart(request: web.Request) -> web.StreamResponse:
+    _method(request, "POST")
+    agent = agent_of(request)
+    body = await _body(request)
+    current = agent.cluster.index
+    index = int(body.get("index", max(1, current // 4)))
+    request.app[LIST_CACHE].clear()
+    agent.restore(index)
+    agent.events.close_all()
+    servers = request.app.get(SERVER_KEY, [])
+    dropped = 0
+    for server in servers:
+        for handler in list(server.connections):
+            transport = handler.transport
+            if transport is not None and transport is not request.transport:
+                transport.abort()
+                dropped += 1
+    return _json({"index": agent.cluster.index, "previous_index": current, "dropped_connections": dropped})
+
+
+async def create_allocs(request: web.Request) -> web.StreamResponse:
+    _method(request, "POST")
+    body = await _body(request)
+    agent = agent_of(request)
+    status = str(body.get("client_status", "running"))
+    if status not in STATUSES:
+        raise HttpError(400, f"client_status must be one of {sorted(STATUSES)}")
+    tasks = [str(t) for t in body.get("tasks") or ["main"]]
+    ids = agent.create_allocs(
+        namespace=str(body.get("namespace", "default")),
+        job_id=str(body.get("job", "devagent-job")),
+        group_name=str(body.get("group", "group")),
+        tasks=tasks,
+        count=int(body.get("count", 1)),
+        client_status=status,
+        node_name=None if body.get("node_name") is None else str(body["node_name"]),
+        event_message=None if body.get("event_message") is None else str(body["event_message"]),
+    )
+    return _json({"ids": ids})
+
+
+async def alloc_action(request: web.Request) -> web.StreamResponse:
+    _method(request, "POST")
+    agent = agent_of(request)
+    alloc_id = request.match_info["alloc_id"]
+    action = request.match_info["action"]
+    try:
+        if action == "gc":
+            if not agent.cluster.gc(alloc_id):
+                raise HttpError(404, "alloc not found")
+            return _json({"index": agent.cluster.index})
+        if action == "update":
+            body = await _body(request)
+            status = body.get("client_status")
+            if status is not None and status not in STATUSES:
+                raise HttpError(400, f"client_status must be one of {sorted(STATUSES)}")
+            event = body.get("event") or {}
+            agent.update_alloc(alloc_id, status, str(event.get("type", "")), str(event.get("message", "")))
+            return _json({"index": agent.cluster.index})
+    except ModelError as exc:
+        raise HttpError(exc.status, exc.message) from exc
+    raise HttpError(404, "unknown control action")
+
+
+async def churn(request: web.Request) -> web.StreamResponse:
+    _method(request, "POST")
+    body = await _body(request)
+    steps = int(body.get("steps", 1))
+    done = agent_of(request).churn_steps(max(0, steps))
+    return _json({"index": agent_of(request).cluster.index, "steps": done})
+
+
+async def revoke(request: web.Request) -> web.StreamResponse:
+    _method(request, "POST")
+    body = await _body(request)
+    revoked = agent_of(request).acl.revoke(str(body.get("token", "")))
+    return _json({"revoked": revoked})
+
+
+async def state(request: web.Request) -> web.StreamResponse:
+    _method(request, "GET")
+    agent = agent_of(request)
+    cluster = agent.cluster
+    return _json(
+        {
+            "index": cluster.index,
+            "allocations": len(cluster.allocs),
+            "by_status": dict(Counter(a.ClientStatus for a in cluster.allocs.values())),
+            "namespaces": sorted(cluster.namespaces),
+            "jobs": len(cluster.jobs),
+            "nodes": len(cluster.nodes),
+            "churn_steps": agent.churn.steps,
+            "processes": len(agent.driver.running),
+            "clock_ns": agent.clock.now(),
+            "fixed_clock": agent.clock.fixed,
+        }
+    )
+
+
+def register(app: web.Application) -> None:
+    add = app.router.add_route
+    add("*", "/v1/devagent/requests", requests_log)
+    add("*", "/v1/devagent/faults", faults)
+    add("*", "/v1/devagent/restart", restart)
+    add("*", "/v1/devagent/allocs", create_allocs)
+    add("*", "/v1/devagent/alloc/{alloc_id}/{action}", alloc_action)
+    add("*", "/v1/devagent/churn", churn)
+    add("*", "/v1/devagent/acl/revoke", revoke)
+    add("*", "/v1/devagent/state", state)

@@ -1,0 +1,212 @@
+"""/v1/client/allocation/:id/exec — Nomad's exec WebSocket (2.0.3+ behaviour).
+
+The socket is upgraded before any check, so every error after the handshake is a close frame: code
+1011 for what Nomad codes 500 and 1008 for everything else, with the error text as the reason (no
+close frame at all if the reason would not fit in 123 bytes). A session that ends normally sends the
+stdout/stderr close frames and `{"exited":true,"result":{...}}`, then drops the TCP connection
+without a close frame, as Nomad does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+from urllib.parse import urlsplit
+
+import msgspec
+from aiohttp import WSMsgType, web
+
+from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
+from nomad_tui.devagent.driver.exec_process import ExecProcess
+from nomad_tui.devagent.driver.spawn import task_env
+from nomad_tui.devagent.http import goparse
+from nomad_tui.devagent.http.common import LOG_ENTRY, agent_of, token
+
+log = logging.getLogger("nomad_tui.devagent.exec")
+MAX_REASON = 123
+FRAME_BYTES = 4096
+
+
+class ExecError(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code  # Nomad's HTTP-style code: 500 → close 1011, anything else → 1008
+        self.message = message
+
+
+def _origin_ok(request: web.Request) -> bool:
+    """gorilla/websocket's default CheckOrigin: no Origin, or an Origin whose host is the request's Host."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return True
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+async def exec_socket(request: web.Request, alloc_id: str) -> web.StreamResponse:
+    if not _origin_ok(request):
+        return web.Response(status=403, text="Forbidden", content_type="text/plain", charset="utf-8")
+    ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
+    await ws.prepare(request)
+    try:
+        await _run(request, ws, alloc_id)
+    except ExecError as exc:
+        await _close_with_error(request, ws, exc)
+    except (ConnectionError, asyncio.CancelledError):
+        pass
+    return ws
+
+
+async def _close_with_error(request: web.Request, ws: web.WebSocketResponse, exc: ExecError) -> None:
+    reason = exc.message.encode()
+    if len(reason) > MAX_REASON:
+        _drop(request)
+        return
+    code = 1011 if exc.code == 500 else 1008
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.close(code=code, message=reason)
+
+
+def _drop(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.close()
+
+
+async def _handshake(request: web.Request, ws: web.WebSocketResponse) -> str:
+    header_token = token(request)
+    raw = request.query.get("ws_handshake", "")
+    wants = False
+    if raw:
+        with contextlib.suppress(goparse.GoParseError):
+            wants = goparse.parse_bool(raw)
+    if not wants:
+        return header_token
+    msg = await ws.receive()
+    if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+        raise ConnectionError("closed before the handshake")
+    try:
+        frame = msgspec.json.decode(msg.data if isinstance(msg.data, bytes) else msg.data.encode())
+    except msgspec.DecodeError as exc:
+        raise ExecError(400, f"failed to read handshake: {exc}") from exc
+    if not isinstance(frame, dict):
+        raise ExecError(400, "failed to read handshake: not an object")
+    version = frame.get("version")
+    if version != 1:
+        raise ExecError(400, f"unexpected handshake value: {version}")
+    handshake_token = str(frame.get("auth_token") or "")
+    entry = request.get(LOG_ENTRY)
+    if entry is not None:
+        entry["handshake_token"] = bool(handshake_token)
+    if header_token and agent_of(request).acl.allows(header_token, Capability.READ) and header_token != handshake_token:
+        raise ExecError(400, "handshake auth token mismatched auth header token")
+    return handshake_token or header_token
+
+
+def _parse_params(request: web.Request) -> tuple[list[str], str, bool]:
+    q = request.query
+    try:
+        command = msgspec.json.decode(q.get("command", "").encode(), type=list[str])
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ExecError(500, f"failed to marshal command into json: {exc}") from exc
+    tty = False
+    if q.get("tty"):
+        try:
+            tty = goparse.parse_bool(q["tty"])
+        except goparse.GoParseError as exc:
+            raise ExecError(500, "tty value is not a boolean") from exc
+    return command, q.get("task", ""), tty
+
+
+async def _run(request: web.Request, ws: web.WebSocketResponse, alloc_id: str) -> None:
+    secret = await _handshake(request, ws)
+    command, task, tty = _parse_params(request)
+    agent = agent_of(request)
+    alloc = agent.cluster.get(alloc_id)
+    if alloc is None:
+        raise ExecError(404, f'Unknown allocation "{alloc_id}"')
+    if not agent.acl.allows(secret, Capability.LIFECYCLE):
+        raise ExecError(500, PERMISSION_DENIED)
+    if not task:
+        raise ExecError(400, "must provide task name")
+    if not command:
+        raise ExecError(400, "command is not present")
+    if task not in {t.name for t in agent.cluster.group_of(alloc).tasks}:
+        raise ExecError(500, "task not found")
+    state = (alloc.TaskStates or {}).get(task)
+    if state is None or state.StartedAt is None:
+        raise ExecError(404, f'task "{task}" not started yet.')
+    if state.State != "running":
+        raise ExecError(404, f'task "{task}" is not running.')
+
+    env = task_env(agent.driver.task_vars(alloc.ID, task, alloc.Namespace, alloc.JobID))
+    if tty:
+        env["TERM"] = "xterm-256color"
+    cwd = str(agent.driver.task_dir(alloc.ID, task))
+    process = ExecProcess(tty)
+    try:
+        await process.start(command, cwd, env)
+    except OSError as exc:
+        raise ExecError(500, f"failed to start command: {exc.strerror or exc}") from exc
+    try:
+        code = await _pump(ws, process)
+    finally:
+        process.close()
+    if code is None:
+        return
+    result = {"exit_code": code} if code else {}
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_str(msgspec.json.encode({"exited": True, "result": result}).decode())
+    _drop(request)
+
+
+async def _pump(ws: web.WebSocketResponse, process: ExecProcess) -> int | None:
+    """Shuttle frames both ways until the process ends; returns its exit code (None if the client went)."""
+    reader = asyncio.get_running_loop().create_task(_client_frames(ws, process))
+    open_streams = process.streams
+    try:
+        while open_streams:
+            name, data = await process.output.get()
+            if not data:
+                open_streams -= 1
+                continue
+            for start in range(0, len(data), FRAME_BYTES):
+                chunk = base64.b64encode(data[start : start + FRAME_BYTES]).decode()
+                await ws.send_str('{"' + name + '":{"data":"' + chunk + '"}}')
+        code = await process.wait()
+        if reader.done() and not reader.cancelled() and isinstance(reader.exception(), ExecError):
+            raise reader.exception()  # type: ignore[misc]
+        await ws.send_str('{"stdout":{"close":true}}')
+        await ws.send_str('{"stderr":{"close":true}}')
+        return code if code >= 0 else 128 - code
+    except (ConnectionError, RuntimeError):
+        return None
+    finally:
+        reader.cancel()
+
+
+async def _client_frames(ws: web.WebSocketResponse, process: ExecProcess) -> None:
+    async for msg in ws:
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            break
+        try:
+            frame = msgspec.json.decode(msg.data if isinstance(msg.data, bytes) else msg.data.encode())
+        except msgspec.DecodeError:
+            frame = None
+        if not isinstance(frame, dict):
+            process.kill()
+            raise ExecError(500, "unexpected message type")
+        stdin = frame.get("stdin")
+        size = frame.get("tty_size")
+        if isinstance(stdin, dict):
+            if stdin.get("data"):
+                process.write(base64.b64decode(stdin["data"]))
+            if stdin.get("close"):
+                process.close_stdin()
+        elif isinstance(size, dict):
+            process.resize(int(size.get("height") or 0), int(size.get("width") or 0))
+        elif frame:
+            process.kill()
+            raise ExecError(500, "unexpected message type")
+    # The client closed the socket: the session's process goes with it.
+    process.kill()

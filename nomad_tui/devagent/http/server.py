@@ -1,0 +1,132 @@
+"""The aiohttp application: routes, and the middleware every API request passes through
+(request log, fault switches, Nomad's error shapes, gzip/deflate with `Vary: Accept-Encoding`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
+from nomad_tui.devagent.faults import DELAY, DROP, FAIL, MALFORMED
+from nomad_tui.devagent.http import (
+    control,
+    routes_allocs,
+    routes_client,
+    routes_events,
+    routes_logs,
+    routes_misc,
+)
+from nomad_tui.devagent.http.common import AGENT_KEY, LOG_ENTRY, HttpError, agent_of, error_response, token
+from nomad_tui.devagent.http.compression import BIG_BODY, choose_encoding, compress
+from nomad_tui.devagent.http.list_query import LIST_BODY, ListCache
+from nomad_tui.devagent.model.cluster import ModelError
+from nomad_tui.devagent.runtime import Agent
+
+log = logging.getLogger("nomad_tui.devagent.http")
+CONTROL_PREFIX = "/v1/devagent/"
+
+
+async def _compress_response(request: web.Request, response: web.Response) -> None:
+    response.headers["Vary"] = "Accept-Encoding"
+    encoding = choose_encoding(request.headers.get("Accept-Encoding", ""))
+    if encoding is None:
+        return
+    body = response.body if isinstance(response.body, bytes) else b""
+    list_body = response.get(LIST_BODY)
+    cached = list_body.gzip.get(encoding) if list_body is not None else None
+    if cached is None:
+        if len(body) > BIG_BODY:
+            # zlib releases the GIL: a 70 MB list compresses in a thread while the loop serves others.
+            cached = await asyncio.get_running_loop().run_in_executor(None, compress, encoding, body)
+        else:
+            cached = compress(encoding, body)
+        if list_body is not None:
+            list_body.gzip[encoding] = cached
+            request.app[routes_allocs.LIST_CACHE].account(len(cached))
+    response.body = cached
+    response.headers["Content-Encoding"] = encoding
+
+
+@web.middleware
+async def api_middleware(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:  # type: ignore[type-arg]
+    agent = agent_of(request)
+    path = request.path
+    if path.startswith(CONTROL_PREFIX):
+        if agent.acl.enabled and not agent.acl.allows(token(request), Capability.MANAGEMENT):
+            return error_response(403, PERMISSION_DENIED)
+        try:
+            return await handler(request)
+        except HttpError as exc:
+            return error_response(exc.status, exc.message)
+
+    is_ws = request.headers.get("Upgrade", "").lower() == "websocket"
+    entry = agent.requests.begin(request.method, path, request.query_string, bool(token(request)), is_ws)
+    request[LOG_ENTRY] = entry
+
+    delay = agent.faults.take(DELAY, path)
+    if delay is not None:
+        await asyncio.sleep(delay.delay_ms / 1000)
+    if agent.faults.take(DROP, path) is not None:
+        entry["status"] = -1
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError  # nothing is answered: the client sees the connection drop
+    fail = agent.faults.take(FAIL, path)
+    if fail is not None:
+        response: web.StreamResponse = error_response(fail.status, fail.message)
+    else:
+        try:
+            response = await handler(request)
+        except HttpError as exc:
+            response = error_response(exc.status, exc.message)
+        except ModelError as exc:
+            response = error_response(exc.status, exc.message)
+        except web.HTTPNotFound:
+            response = web.Response(status=404)  # an unregistered path: 404 with an empty body
+        except web.HTTPMethodNotAllowed:
+            response = error_response(405, "Invalid method")
+    if isinstance(response, web.Response) and not response.prepared:
+        if agent.faults.take(MALFORMED, path) is not None:
+            body = response.body if isinstance(response.body, bytes) else b""
+            response = web.Response(status=200, body=_malformed(body), content_type="application/json")
+        await _compress_response(request, response)
+    if not is_ws:
+        entry["status"] = response.status
+    return response
+
+
+def _malformed(body: bytes) -> bytes:
+    """Half of the real body (so it starts like JSON), never valid JSON."""
+    if len(body) > 8:
+        return body[: len(body) // 2]
+    return b'[{"ID":"trunc'
+
+
+async def _on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+    entry = request.get(LOG_ENTRY)
+    if entry is not None:
+        entry["status"] = response.status
+
+
+async def root_redirect(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPTemporaryRedirect("/ui/")
+
+
+def build_app(agent: Agent) -> web.Application:
+    app = web.Application(middlewares=[api_middleware], client_max_size=16 * 1024 * 1024)
+    app[AGENT_KEY] = agent
+    app[routes_allocs.LIST_CACHE] = ListCache()
+    app[control.SERVER_KEY] = []
+    app.on_response_prepare.append(_on_prepare)
+    add = app.router.add_route
+    add("*", "/", root_redirect)
+    add("*", "/v1/allocations", routes_allocs.list_allocations)
+    add("*", "/v1/allocation/{tail:.*}", routes_allocs.allocation_routes)
+    add("*", "/v1/client/allocation/{tail:.*}", routes_client.client_allocation_routes)
+    add("*", "/v1/client/fs/logs/{tail:.*}", routes_logs.logs)
+    add("*", "/v1/event/stream", routes_events.event_stream)
+    routes_misc.register(app)
+    control.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Small programs the dev agent runs as real task processes in the demo."""
