@@ -9,19 +9,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
+from nomad_tui.actions import ActionKind, Outcome, Plan, TaskChoice
+from nomad_tui.actions import execute as execute_plan
+from nomad_tui.actions import plan as plan_action
 from nomad_tui.api.client import NomadClient
+from nomad_tui.api.errors import NomadError
 from nomad_tui.api.models import Allocation
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
+from nomad_tui.state.rows import AllocRow
 from nomad_tui.state.store import AllocStore
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
@@ -31,6 +36,12 @@ from nomad_tui.ui.messages import (
     AllocListFetched,
     DetailConnectionChanged,
     ListConnectionChanged,
+)
+from nomad_tui.ui.screens.action_dialogs import (
+    ConfirmScreen,
+    ResultsScreen,
+    SignalPickerScreen,
+    TaskPickerScreen,
 )
 from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
@@ -57,11 +68,19 @@ class DashboardScreen(Screen[None]):
         Binding("right_square_bracket", "next_alloc", "Next alloc", show=False, key_display="]"),
         Binding("less_than_sign", "sort_column(-1)", "Sort ←", show=False, key_display="<"),
         Binding("greater_than_sign", "sort_column(1)", "Sort →", show=False, key_display=">"),
+        Binding("ctrl+d", "stop", "Stop"),
+        Binding("r", "restart", "Restart"),
+        Binding("x", "signal", "Signal"),
+        Binding("space", "mark", "Mark"),
+        Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),
         *(
             Binding(key, f"sort_by('{column}')", f"Sort by {column}", show=False)
             for key, column in SORT_SHORTCUTS.items()
         ),
     ]
+
+    # Hidden and refused in --read-only mode.
+    MUTATING_ACTIONS = frozenset({"stop", "restart", "signal", "exec"})
 
     DEFAULT_CSS = """
     DashboardScreen #list-pane { height: 3fr; min-height: 5; }
@@ -154,7 +173,7 @@ class DashboardScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A watcher that dies of a bug must not take the app with it; say so and start it again.
-        if event.worker.error is not None and event.worker.group in ("list", "detail"):
+        if event.state is WorkerState.ERROR and event.worker.group in ("list", "detail"):
             self.app.notify(
                 f"{event.worker.group} watcher stopped: {sanitize_line(str(event.worker.error))[:200]}; restarting",
                 severity="error",
@@ -208,6 +227,12 @@ class DashboardScreen(Screen[None]):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         alloc_id = message.alloc_id
+        if message.vanished is not None and message.vanished == self.detail.alloc_id:
+            # The allocation under the cursor was garbage-collected: keep its last details, greyed,
+            # until the user moves on (its own query also gets the 404 and confirms).
+            self.detail.show_gone(message.vanished, sanitize_line(message.vanished[:8]))
+            self.stop_detail_watcher()
+            return
         if alloc_id is None:
             self.stop_detail_watcher()
             self.detail.show_nothing()
@@ -236,7 +261,7 @@ class DashboardScreen(Screen[None]):
 
     @on(AllocDetailFetched)
     def detail_fetched(self, message: AllocDetailFetched) -> None:
-        if message.alloc_id != self.table.cursor_id:
+        if message.alloc_id != self.table.cursor_id or self.detail.gone:
             return
         self.detail.show(message.alloc, self._now(), self._detail_status(message.alloc))
 
@@ -262,6 +287,102 @@ class DashboardScreen(Screen[None]):
         self.detail.show_gone(message.alloc_id, sanitize_line(message.alloc_id[:8]))
         if self.detail_watcher is not None and self.detail_watcher.alloc_id == message.alloc_id:
             self.detail_watcher = None
+
+    # ------------------------------------------------------------------------------ lifecycle actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides the binding from the footer and makes its key do nothing.
+        return not (self.settings.read_only and action in self.MUTATING_ACTIONS)
+
+    def _refuse_if_read_only(self) -> bool:
+        if self.settings.read_only:
+            self.app.notify(
+                "Read-only mode: stop, signal, restart and exec are disabled.", severity="warning", markup=False
+            )
+        return self.settings.read_only
+
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self.table.action_cursor_down()
+
+    def action_clear_marks(self) -> None:
+        self.table.marks.clear()
+        self.table.refresh()
+
+    def _action_rows(self) -> list[AllocRow]:
+        """The marked allocations (in list order), else the one under the cursor."""
+        table = self.table
+        marked = [self.store.row(a) for a in self.view.ids() if a in table.marks]
+        if marked:
+            return marked
+        row = table.cursor_row
+        return [row] if row is not None else []
+
+    async def _running_tasks(self, row: AllocRow) -> tuple[str, ...] | None:
+        if row.task_names:
+            return row.running_tasks
+        alloc = self.detail.alloc
+        if alloc is None or alloc.id != row.id:
+            try:
+                alloc = (await self.client.read_allocation(row.id)).value
+            except NomadError as error:
+                self.app.notify(f"Cannot read {row.short_id}: {error.message}", severity="error", markup=False)
+                return None
+        states = alloc.task_states or {}
+        return tuple(sorted(sanitize_line(n) for n, state in states.items() if state.state == "running"))
+
+    def action_stop(self) -> None:
+        self.run_action(ActionKind.STOP)
+
+    def action_restart(self) -> None:
+        self.run_action(ActionKind.RESTART)
+
+    def action_signal(self) -> None:
+        self.run_action(ActionKind.SIGNAL)
+
+    @work(group="action", exclusive=True, exit_on_error=False)
+    async def run_action(self, kind: ActionKind) -> None:
+        if self._refuse_if_read_only():
+            return
+        rows = self._action_rows()
+        if not rows:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        signal = ""
+        if kind is ActionKind.SIGNAL:
+            signal = await self.app.push_screen_wait(SignalPickerScreen()) or ""
+            if not signal:
+                return
+        tasks = TaskChoice()
+        if kind is not ActionKind.STOP:
+            running: tuple[str, ...] = ()
+            if len(rows) == 1 and not rows[0].is_terminal:
+                found = await self._running_tasks(rows[0])
+                if found is None:
+                    return
+                running = found
+            choice = await self.app.push_screen_wait(TaskPickerScreen(kind, running, bulk=len(rows) > 1))
+            if choice is None:
+                return
+            tasks = choice
+        action_plan = plan_action(kind, rows, tasks=tasks, signal=signal)
+        if not action_plan.runnable:
+            reasons = "; ".join(f"{t.short_id}: {t.refusal}" for t in action_plan.refused)
+            self.app.notify(f"Nothing to {kind.value}: {reasons}", severity="warning", markup=False)
+            return
+        if not await self.app.push_screen_wait(ConfirmScreen(action_plan)):
+            return
+        outcomes = await execute_plan(self.client, action_plan)
+        self._report(action_plan, outcomes)
+
+    def _report(self, action_plan: Plan, outcomes: list[Outcome]) -> None:
+        if len(outcomes) == 1:
+            outcome = outcomes[0]
+            text = f"{outcome.target.short_id} ({outcome.target.job}): {outcome.message}"
+            self.app.notify(text, severity="information" if outcome.ok else "error", markup=False)
+        else:
+            self.app.push_screen(ResultsScreen(action_plan.verb(), outcomes))
+            self.table.marks.clear()
+            self.table.refresh()
 
     # ------------------------------------------------------------------------------ actions
     def action_quit(self) -> None:

@@ -113,12 +113,17 @@ class AllocTable(ScrollView, can_focus=True):
     ]
 
     class Highlighted(Message):
-        """The cursor moved to another allocation (None: the list is empty)."""
+        """The cursor moved to another allocation (None: the list is empty).
 
-        def __init__(self, table: AllocTable, alloc_id: str | None) -> None:
+        `vanished` is the allocation the cursor was on when it left the cluster (garbage-collected):
+        the cursor had to move, but the user did not move it.
+        """
+
+        def __init__(self, table: AllocTable, alloc_id: str | None, vanished: str | None = None) -> None:
             super().__init__()
             self.table = table
             self.alloc_id = alloc_id
+            self.vanished = vanished
 
         @property
         def control(self) -> AllocTable:
@@ -180,7 +185,8 @@ class AllocTable(ScrollView, can_focus=True):
                 self.scroll_to(y=max(0, position - keep_screen_line), animate=False, immediate=True)
             self._scroll_cursor_into_view()
         if self.cursor_id != previous:
-            self.post_message(self.Highlighted(self, self.cursor_id))
+            vanished = previous if previous is not None and previous not in view.store else None
+            self.post_message(self.Highlighted(self, self.cursor_id, vanished))
 
     def select_id(self, alloc_id: str) -> bool:
         """Move the cursor to `alloc_id`; False if it is not in the (filtered) view."""

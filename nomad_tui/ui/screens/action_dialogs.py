@@ -1,0 +1,196 @@
+"""The dialogs of the lifecycle actions: confirm, pick a task, pick a signal, show the results.
+
+Every label that carries cluster data is a `rich.text.Text` built from sanitised strings, never a
+markup string: a job called "[@click=app.quit]" is shown, not run.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from nomad_tui.actions import COMMON_SIGNALS, ActionKind, Outcome, Plan, TaskChoice
+from nomad_tui.sanitize import sanitize_line
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 84; max-width: 95%; height: auto; max-height: 90%; border: thick $primary;
+                     background: $surface; padding: 0 1; }}
+{name} .dialog-title {{ text-style: bold; padding: 1 0 0 0; }}
+{name} .dialog-body {{ height: auto; max-height: 16; }}
+{name} .dialog-hint {{ color: $text-muted; padding: 0 0 1 0; }}
+{name} Horizontal {{ height: auto; align-horizontal: right; padding: 1 0 0 0; }}
+{name} Button {{ margin-left: 2; }}
+{name} OptionList {{ height: auto; max-height: 14; }}
+"""
+
+SIGNAL_NAME = re.compile(r"^(SIG)?[A-Z][A-Z0-9+-]{0,15}$")
+
+
+def target_lines(plan: Plan) -> Text:
+    text = Text()
+    for target in plan.targets:
+        line = Text()
+        line.append(target.short_id, style="bold")
+        line.append(f"  job {target.job}  group {target.group}  ns {target.namespace}")
+        if plan.kind is not ActionKind.STOP:
+            line.append(f"  {plan.tasks.describe(plan.kind)}")
+        if plan.kind is ActionKind.SIGNAL:
+            line.append(f"  signal {plan.signal}")
+        if target.refusal:
+            line.append(f"  — skipped: {target.refusal}", style="bold yellow")
+            line.stylize("dim", 0, len(target.short_id))
+        text.append_text(line)
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Names exactly what will happen; Cancel has the focus; y confirms, n and esc cancel."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", show=False),
+        Binding("n,escape", "cancel", "No", show=False),
+    ]
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.plan.headline()), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(target_lines(self.plan), id="confirm-targets")
+            yield Static(Text("y: confirm · n / esc: cancel"), classes="dialog-hint")
+            with Horizontal():
+                yield Button("Cancel", id="cancel", variant="primary")
+                variant = "error" if self.plan.kind is ActionKind.STOP else "warning"
+                yield Button(self.plan.verb().split()[0], id="confirm", variant=variant)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TaskPickerScreen(ModalScreen[TaskChoice | None]):
+    """One running task, or all of them (restart: AllTasks)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="TaskPickerScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, kind: ActionKind, tasks: tuple[str, ...], *, bulk: bool = False) -> None:
+        super().__init__()
+        self.kind = kind
+        self.choices: list[TaskChoice] = []
+        if kind is ActionKind.RESTART:
+            self.choices.append(TaskChoice(all_tasks=True))
+            if bulk:
+                self.choices.append(TaskChoice())
+        else:
+            self.choices.append(TaskChoice())
+        self.choices.extend(TaskChoice(task=name) for name in tasks)
+
+    def compose(self) -> ComposeResult:
+        verb = "restart" if self.kind is ActionKind.RESTART else "signal"
+        with Vertical():
+            yield Static(Text(f"Which tasks to {verb}?"), classes="dialog-title")
+            options = []
+            for i, choice in enumerate(self.choices):
+                label = Text(choice.describe(self.kind))
+                if choice.all_tasks:
+                    label.append("  (AllTasks: dead tasks too)", style="dim")
+                options.append(Option(label, id=str(i)))
+            yield OptionList(*options, id="task-options")
+            yield Static(Text("enter: choose · esc: cancel"), classes="dialog-hint")
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.choices[int(event.option.id or 0)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SignalPickerScreen(ModalScreen[str | None]):
+    DEFAULT_CSS = DIALOG_CSS.format(name="SignalPickerScreen")
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("Which signal?"), classes="dialog-title")
+            yield OptionList(*(Option(Text(name), id=name) for name in COMMON_SIGNALS), id="signal-options")
+            yield Input(placeholder="or type another signal name, e.g. SIGWINCH", id="signal-other")
+            yield Static(Text("enter: choose · tab: type a name · esc: cancel"), classes="dialog-hint")
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    @on(Input.Submitted, "#signal-other")
+    def typed(self, event: Input.Submitted) -> None:
+        name = event.value.strip().upper()
+        if not SIGNAL_NAME.match(name):
+            self.app.notify(f"{sanitize_line(name)!r} is not a signal name", severity="error", markup=False)
+            return
+        self.dismiss(name if name.startswith("SIG") else f"SIG{name}")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResultsScreen(ModalScreen[None]):
+    """Each allocation's outcome after a bulk action."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ResultsScreen")
+        + """
+    ResultsScreen DataTable { height: auto; max-height: 18; }
+    """
+    )
+    BINDINGS = [Binding("escape,enter,q", "close", "Close", show=False)]
+
+    def __init__(self, title: str, outcomes: list[Outcome]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.outcomes = outcomes
+
+    def compose(self) -> ComposeResult:
+        ok = sum(1 for o in self.outcomes if o.ok)
+        with Vertical():
+            yield Static(Text(f"{self.title_text}: {ok} of {len(self.outcomes)} succeeded"), classes="dialog-title")
+            table: DataTable[Text] = DataTable(id="results", cursor_type="row")
+            yield table
+            yield Static(Text("enter / esc: close"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Allocation", "Job", "Result")
+        for outcome in self.outcomes:
+            style = "green" if outcome.ok else "bold red"
+            table.add_row(
+                Text(outcome.target.short_id),
+                Text(outcome.target.job),
+                Text(("✓ " if outcome.ok else "✗ ") + sanitize_line(outcome.message), style=style),
+            )
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,104 @@
+"""Shared fixtures: a real dev agent on a loopback port, its control endpoint, and app helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from nomad_tui.devagent.launcher import AgentProcess
+from nomad_tui.settings import Settings, resolve
+
+# A fixed simulated clock origin (2026-11-22 12:00:00 UTC) for reproducible data and snapshots.
+FIXED_START = 1795348800.0
+
+
+class Control:
+    """Drives a dev agent from a test: its control endpoint (docs/devagent.md) and plain API reads."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        headers = {"X-Nomad-Token": token} if token else {}
+        self.http = httpx.AsyncClient(base_url=url, headers=headers, timeout=30)
+        self.url = url
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = await self.http.post(f"/v1/devagent/{path.lstrip('/')}", json=body or {})
+        response.raise_for_status()
+        return response.json()
+
+    async def get(self, path: str) -> Any:
+        response = await self.http.get(path)
+        response.raise_for_status()
+        return response.json()
+
+    async def allocs(self, namespace: str = "*") -> list[dict[str, Any]]:
+        return await self.get(f"/v1/allocations?namespace={namespace}&task_states=false")
+
+    async def alloc(self, alloc_id: str) -> dict[str, Any]:
+        return await self.get(f"/v1/allocation/{alloc_id}")
+
+    async def requests(self) -> list[dict[str, Any]]:
+        return await self.get("/v1/devagent/requests")
+
+    async def clear_requests(self) -> None:
+        (await self.http.delete("/v1/devagent/requests")).raise_for_status()
+
+    async def faults(self, **spec: Any) -> Any:
+        return await self.post("faults", spec)
+
+
+@pytest.fixture
+def start_agent() -> Iterator[Callable[..., AgentProcess]]:
+    """Start dev agents (`start_agent("--allocs", "10")`); all are stopped after the test."""
+    started: list[AgentProcess] = []
+
+    def start(*args: str) -> AgentProcess:
+        agent = AgentProcess.start(*args)
+        started.append(agent)
+        return agent
+
+    yield start
+    for agent in started:
+        agent.stop()
+
+
+@pytest.fixture
+def agent(start_agent: Callable[..., AgentProcess]) -> AgentProcess:
+    """A quiet agent: fixed seed and clock, no churn, simulated tasks only."""
+    return start_agent(
+        "--allocs", "24", "--seed", "7", "--churn", "0", "--no-processes", "--start-time", str(FIXED_START)
+    )
+
+
+@pytest.fixture
+async def control(agent: AgentProcess) -> AsyncIterator[Control]:
+    ctl = Control(agent.url)
+    yield ctl
+    await ctl.aclose()
+
+
+def settings_for(url: str, **flags: Any) -> Settings:
+    return resolve({"address": url, **flags}, {}, {})
+
+
+async def until(
+    pilot: Any, predicate: Callable[[], bool | Awaitable[bool]], *, timeout: float = 15.0, what: str = ""
+) -> None:
+    """Let the app run until `predicate()` holds (checked between event-loop turns), or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.02)

@@ -1,0 +1,182 @@
+"""The dashboard against a real dev agent: it fills, follows changes by itself, and keeps the cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import Control, settings_for, until
+
+from nomad_tui.devagent.launcher import AgentProcess
+from nomad_tui.ui.app import NomadTuiApp
+from nomad_tui.ui.screens.dashboard import DashboardScreen
+from nomad_tui.ui.widgets.alloc_table import AllocTable
+from nomad_tui.ui.widgets.detail import DetailPanel
+
+SIZE = (140, 40)
+
+
+def screen_of(app: NomadTuiApp) -> DashboardScreen:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen)
+    return screen
+
+
+def table_lines(app: NomadTuiApp) -> list[str]:
+    table = app.screen.query_one(AllocTable)
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+def line_of(app: NomadTuiApp, alloc_id: str) -> str | None:
+    for line in table_lines(app)[1:]:
+        if alloc_id[:8] in line:
+            return line
+    return None
+
+
+async def first_running(control: Control, **match: str) -> dict[str, Any]:
+    for stub in await control.allocs():
+        if stub["ClientStatus"] == "running" and stub["DesiredStatus"] == "run":
+            if all(stub.get(k) == v for k, v in match.items()):
+                return stub
+    raise AssertionError("no running allocation in the agent")
+
+
+async def test_list_fills_with_every_allocation(agent: AgentProcess, control: Control) -> None:
+    expected = {a["ID"] for a in await control.allocs()}
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await until(pilot, lambda: len(screen.store) == len(expected), what="the list to fill")
+        assert set(screen.store.stubs) == expected
+        lines = table_lines(app)
+        assert lines[0].split()[:3] == ["ID", "Job", "Group"]
+        visible = [line for line in lines[1:] if line.strip()]
+        assert len(visible) == min(len(expected), app.screen.query_one(AllocTable).size.height - 1)
+        assert "live" in screen.status_bar.render().plain
+
+
+async def test_stop_through_the_api_shows_without_a_key(agent: AgentProcess, control: Control) -> None:
+    target = await first_running(control)
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await until(pilot, lambda: target["ID"] in screen.store, what="the target to appear")
+        assert screen.query_one(AllocTable).select_id(target["ID"])  # on screen, whatever the list length
+        response = await control.http.put(f"/v1/allocation/{target['ID']}/stop")
+        assert response.status_code == 200
+
+        def shows_complete() -> bool:
+            line = line_of(app, target["ID"])
+            return line is not None and " stop " in line and " complete " in line
+
+        await until(pilot, shows_complete, what="the stopped allocation to show complete")
+
+
+async def test_detail_panes_follow_the_selected_allocation(agent: AgentProcess, control: Control) -> None:
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        table = screen.query_one(AllocTable)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        # Put the cursor on a running allocation.
+        target = await first_running(control)
+        await until(pilot, lambda: table.select_id(target["ID"]), what="the target row")
+        detail = screen.query_one(DetailPanel)
+        await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == target["ID"], what="detail")
+        before = detail.alloc.modify_index  # type: ignore[union-attr]
+        task = next(iter((await control.alloc(target["ID"]))["TaskStates"]))
+        response = await control.http.post(
+            f"/v1/client/allocation/{target['ID']}/signal", json={"Signal": "SIGHUP", "Task": task}
+        )
+        assert response.status_code == 200
+
+        def has_signal_event() -> bool:
+            alloc = detail.alloc
+            return (
+                alloc is not None
+                and alloc.modify_index > before
+                and any(e.type == "Signaling" for s in (alloc.task_states or {}).values() for e in s.events or [])
+            )
+
+        await until(pilot, has_signal_event, what="the Signaling event in the detail")
+        events = screen.query_one("#detail-events")
+        assert any("Signaling" in str(events.get_row_at(i)[2]) for i in range(events.row_count))  # type: ignore[attr-defined]
+
+
+async def test_garbage_collected_allocation_shows_gone_and_vanishes(agent: AgentProcess, control: Control) -> None:
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        table = screen.query_one(AllocTable)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        target = await first_running(control)
+        await until(pilot, lambda: table.select_id(target["ID"]), what="the target row")
+        detail = screen.query_one(DetailPanel)
+        await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == target["ID"], what="detail")
+        summary_before = str(screen.query_one("#detail-summary").render())
+        await control.post(f"alloc/{target['ID']}/gc")
+        await until(pilot, lambda: detail.gone, what="the 404 to reach the detail")
+        assert "allocation no longer exists" in str(screen.query_one("#detail-banner").render())
+        assert detail.has_class("-gone")
+        assert str(screen.query_one("#detail-summary").render()) == summary_before  # last content kept
+        await until(pilot, lambda: target["ID"] not in screen.store, what="the row to vanish")
+        assert line_of(app, target["ID"]) is None
+        assert table.cursor_id is not None and table.cursor_id != target["ID"]
+
+
+async def test_filter(agent: AgentProcess, control: Control) -> None:
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        await pilot.press("slash", *"status:run", "enter")
+        await until(pilot, lambda: screen.view.filter.text == "status:run", what="the filter")
+        assert 0 < len(screen.view) < len(screen.store)
+        rows = [line for line in table_lines(app)[1:] if line.strip()]
+        assert rows and all(" running " in line for line in rows)
+        await pilot.press("escape")  # clears the filter
+        await until(pilot, lambda: len(screen.view) == len(screen.store), what="the filter to clear")
+
+
+async def test_namespace_switch_is_live(agent: AgentProcess, control: Control) -> None:
+    everything = await control.allocs()
+    namespaces = sorted({a["Namespace"] for a in everything})
+    assert len(namespaces) > 1
+    chosen = namespaces[-1]
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await until(pilot, lambda: len(screen.store) == len(everything), what="every namespace")
+        await pilot.press("colon", *f"ns {chosen}", "enter")
+        expected = {a["ID"] for a in everything if a["Namespace"] == chosen}
+        await until(pilot, lambda: set(screen.store.stubs) == expected, what=f"namespace {chosen}")
+        assert f"ns {chosen}" in screen.status_bar.render().plain
+        await pilot.press("colon", *"ns *", "enter")
+        await until(pilot, lambda: len(screen.store) == len(everything), what="back to every namespace")
+
+
+async def test_cursor_stays_on_its_allocation_while_rows_come_and_go(agent: AgentProcess, control: Control) -> None:
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        table = screen.query_one(AllocTable)
+        await until(pilot, lambda: len(screen.store) > 10, what="the list")
+        # Newest first: rows above the cursor are newer allocations.
+        await pilot.press("j", "j", "j", "j", "j")
+        chosen, line_on_screen = table.cursor_id, table.cursor_position - int(table.scroll_y)
+        above = [screen.view.id_at(i) for i in range(2)]
+        await control.post("allocs", {"namespace": "default", "job": "newcomer", "count": 3})
+        await until(
+            pilot,
+            lambda: any(r.job == "newcomer" for r in map(screen.store.row, screen.store.stubs)),
+            what="new allocations",
+        )
+        assert table.cursor_id == chosen
+        assert table.cursor_position - int(table.scroll_y) == line_on_screen
+        for alloc_id in above:
+            await control.post(f"alloc/{alloc_id}/gc")
+        await until(pilot, lambda: all(a not in screen.store for a in above), what="rows above to vanish")
+        assert table.cursor_id == chosen
+        assert table.cursor_position == screen.view.position_of(chosen)
+        cursor_line = table_lines(app)[table.cursor_position - int(table.scroll_y) + 1]
+        assert chosen is not None and chosen[:8] in cursor_line
