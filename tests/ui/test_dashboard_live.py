@@ -35,9 +35,9 @@ def line_of(app: NomadTuiApp, alloc_id: str) -> str | None:
 
 async def first_running(control: Control, **match: str) -> dict[str, Any]:
     for stub in await control.allocs():
-        if stub["ClientStatus"] == "running" and stub["DesiredStatus"] == "run":
-            if all(stub.get(k) == v for k, v in match.items()):
-                return stub
+        running = stub["ClientStatus"] == "running" and stub["DesiredStatus"] == "run"
+        if running and all(stub.get(k) == v for k, v in match.items()):
+            return stub
     raise AssertionError("no running allocation in the agent")
 
 
