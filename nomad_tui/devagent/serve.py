@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import os
 import signal
 import sys
 import threading
@@ -83,10 +84,12 @@ async def _serve(config: AgentConfig) -> int:
 
 def _watch_stdin(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
     """--exit-with-parent: our parent holds our stdin pipe; EOF means it is gone."""
+    # os.read on the raw fd, not sys.stdin: a daemon thread blocked inside a buffered reader's lock
+    # aborts the interpreter at shutdown.
     try:
-        while sys.stdin.buffer.read(65536):
+        while os.read(0, 65536):
             pass
-    except (OSError, ValueError):
+    except OSError:
         pass
     loop.call_soon_threadsafe(stop.set)
 

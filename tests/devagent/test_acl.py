@@ -1,0 +1,96 @@
+"""ACL: management and read tokens, header/Bearer/handshake sources, revocation, the control endpoint."""
+
+from __future__ import annotations
+
+import pytest
+
+from .agents import AgentThread
+from .helpers import exec_url, run_exec
+
+MGMT = {"X-Nomad-Token": "mgmt-secret"}
+READ = {"X-Nomad-Token": "read-secret"}
+
+
+def _first(agent: AgentThread) -> str:
+    return agent.client.get("/v1/allocations", headers=MGMT).json()[0]["ID"]
+
+
+def test_read_token_reads_everything(acl_agent: AgentThread) -> None:
+    alloc_id = _first(acl_agent)
+    for path, params in [
+        ("/v1/allocations", {"namespace": "*"}),
+        (f"/v1/allocation/{alloc_id}", {}),
+        (f"/v1/client/allocation/{alloc_id}/stats", {}),
+        ("/v1/namespaces", {}),
+        ("/v1/jobs", {"namespace": "*"}),
+        ("/v1/nodes", {}),
+        ("/v1/agent/self", {}),
+    ]:
+        assert acl_agent.client.get(path, params=params, headers=READ).status_code == 200, path
+    task = next(iter(acl_agent.client.get(f"/v1/allocation/{alloc_id}", headers=READ).json()["TaskStates"]))
+    logs = acl_agent.client.get(
+        f"/v1/client/fs/logs/{alloc_id}", params={"task": task, "type": "stdout", "plain": "true"}, headers=READ
+    )
+    assert logs.status_code == 200
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Nomad-Token": "wrong"}, READ])
+def test_lifecycle_needs_the_management_token(acl_agent: AgentThread, headers: dict[str, str]) -> None:
+    alloc_id = _first(acl_agent)
+    calls = [
+        ("POST", f"/v1/allocation/{alloc_id}/stop", None),
+        ("POST", f"/v1/client/allocation/{alloc_id}/signal", {"Signal": "SIGHUP"}),
+        ("PUT", f"/v1/client/allocation/{alloc_id}/restart", None),
+    ]
+    for method, path, body in calls:
+        response = acl_agent.client.request(method, path, json=body, headers=headers)
+        assert (response.status_code, response.text) == (403, "Permission denied"), path
+
+
+def test_anonymous_get_of_an_existing_alloc_is_unknown_allocation(acl_agent: AgentThread) -> None:
+    alloc_id = _first(acl_agent)
+    response = acl_agent.client.get(f"/v1/allocation/{alloc_id}")
+    assert (response.status_code, response.text) == (500, f'Unknown allocation "{alloc_id}"')
+    wrong = acl_agent.client.get(f"/v1/allocation/{alloc_id}", headers={"X-Nomad-Token": "nope"})
+    assert (wrong.status_code, wrong.text) == (403, "Permission denied")
+
+
+def test_management_token_may_stop(acl_agent: AgentThread) -> None:
+    alloc_id = acl_agent.control("POST", "allocs", {"job": "acl-stop"}, token="mgmt-secret")["ids"][0]
+    assert acl_agent.client.post(f"/v1/allocation/{alloc_id}/stop", headers=MGMT).status_code == 200
+    bearer = {"Authorization": "bearer   mgmt-secret  extra"}
+    assert acl_agent.client.get("/v1/allocations", headers=bearer).status_code == 200
+
+
+def test_control_endpoint_needs_management(acl_agent: AgentThread) -> None:
+    assert acl_agent.client.get("/v1/devagent/state").status_code == 403
+    assert acl_agent.client.get("/v1/devagent/state", headers=READ).status_code == 403
+    assert acl_agent.client.get("/v1/devagent/state", headers=MGMT).status_code == 200
+
+
+async def test_exec_tokens_from_handshake(acl_agent: AgentThread) -> None:
+    alloc_id = acl_agent.control("POST", "allocs", {"job": "acl-exec"}, token="mgmt-secret")["ids"][0]
+    url = exec_url(acl_agent.url, alloc_id, "main", ["echo", "ok"], tty=False, handshake=True)
+    ok = await run_exec(url, send=[{"version": 1, "auth_token": "mgmt-secret"}])
+    assert ok.stdout == b"ok\n"
+    denied = await run_exec(url, send=[{"version": 1, "auth_token": "read-secret"}])
+    assert (denied.close_code, denied.close_reason) == (1011, "Permission denied")
+    mismatch = await run_exec(url, send=[{"version": 1, "auth_token": "other"}], headers=MGMT)
+    assert mismatch.close_code == 1008 and "mismatched" in mismatch.close_reason
+    log = acl_agent.control("GET", "requests", token="mgmt-secret")
+    execs = [e for e in log if e["ws"] and e["path"].endswith("/exec")]
+    assert execs and all("handshake_token" in e for e in execs) and execs[0]["handshake_token"] is True
+    assert all(not e["token"] for e in execs[:2])
+
+
+def test_event_stream_denied_is_an_empty_200(acl_agent: AgentThread) -> None:
+    response = acl_agent.client.get("/v1/event/stream", params={"topic": "Allocation", "namespace": "*"})
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_revoked_token_stops_working(fresh_agent: object) -> None:
+    agent = fresh_agent(acl=True, acl_token="m", acl_read_token="r")  # type: ignore[operator]
+    assert agent.client.get("/v1/allocations", headers={"X-Nomad-Token": "r"}).status_code == 200
+    assert agent.control("POST", "acl/revoke", {"token": "r"}, token="m") == {"revoked": True}
+    response = agent.client.get("/v1/allocations", headers={"X-Nomad-Token": "r"})
+    assert (response.status_code, response.text) == (403, "Permission denied")

@@ -1,0 +1,177 @@
+"""The control endpoint: request log, fault switches, restart, hostile data, update/gc, churn."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from .helpers import poll
+
+HOSTILE = "[b]bold[/] [@click=app.quit]x[/] \x1b]52;c;aGk=\x07\x1b[31mred\x9b1m \u202eevil\u202c"
+
+
+def test_request_log_records_without_secrets(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    agent.control("DELETE", "requests")
+    agent.client.get("/v1/allocations", params={"namespace": "*", "token": "s3cret", "next_token": "5.x"})
+    agent.client.get("/v1/allocations", headers={"X-Nomad-Token": "abc"})
+    agent.client.post("/v1/allocations")
+    log = agent.control("GET", "requests")
+    assert [e["method"] for e in log] == ["GET", "GET", "POST"]
+    first = log[0]
+    assert set(first) == {"seq", "method", "path", "query", "token", "status", "ws"}
+    assert "s3cret" not in json.dumps(log) and "token=REDACTED" in first["query"]
+    assert "next_token=5.x" in first["query"] and first["token"] is False and first["status"] == 200
+    assert log[1]["token"] is True and log[2]["status"] == 405
+    assert all(not e["path"].startswith("/v1/devagent") for e in log)
+    agent.control("DELETE", "requests")
+    assert agent.control("GET", "requests") == []
+
+
+def test_fail_next(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    agent.control("POST", "faults", {"fail_next": 2, "status": 503, "message": "boom"})
+    for _ in range(2):
+        response = agent.client.get("/v1/allocations")
+        assert (response.status_code, response.text) == (503, "boom")
+        assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert agent.client.get("/v1/allocations").status_code == 200
+    assert agent.control("GET", "state")["allocations"] == 24  # control requests are never faulted
+
+
+def test_fault_scoped_by_path_prefix(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    agent.control("POST", "faults", {"fail_next": 1, "path_prefix": "/v1/allocation/"})
+    assert agent.client.get("/v1/allocations").status_code == 200
+    alloc_id = agent.client.get("/v1/allocations").json()[0]["ID"]
+    assert agent.client.get(f"/v1/allocation/{alloc_id}").status_code == 500
+    assert agent.client.get(f"/v1/allocation/{alloc_id}").status_code == 200
+
+
+def test_drop_next_closes_without_answer(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    agent.control("POST", "faults", {"drop_next": 1})
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{agent.url}/v1/allocations", timeout=5)
+    assert httpx.get(f"{agent.url}/v1/allocations", timeout=5).status_code == 200
+    assert agent.control("GET", "requests")[0]["status"] == -1
+
+
+def test_delay(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    agent.control("POST", "faults", {"delay_ms": 300, "delay_next": 1})
+    start = time.monotonic()
+    agent.client.get("/v1/regions")
+    assert time.monotonic() - start >= 0.3
+    start = time.monotonic()
+    agent.client.get("/v1/regions")
+    assert time.monotonic() - start < 0.3
+    agent.control("POST", "faults", {"delay_ms": 200})  # delay_next 0: every request until cleared
+    for _ in range(2):
+        start = time.monotonic()
+        agent.client.get("/v1/regions")
+        assert time.monotonic() - start >= 0.2
+    assert agent.control("POST", "faults", {"clear": True}) == []
+
+
+def test_malformed_next(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    agent.control("POST", "faults", {"malformed_next": 1})
+    response = agent.client.get("/v1/allocations")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(response.content)
+    assert isinstance(agent.client.get("/v1/allocations").json(), list)
+
+
+async def test_restart_drops_connections_and_moves_the_index_back(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    ids = [a["ID"] for a in agent.client.get("/v1/allocations", params={"namespace": "*"}).json()]
+    index = int(agent.client.get("/v1/allocations").headers["X-Nomad-Index"])
+    async with httpx.AsyncClient(base_url=agent.url, timeout=10) as client:
+        waiting = asyncio.ensure_future(client.get("/v1/allocations", params={"index": index, "wait": "5m"}))
+        await asyncio.sleep(0.2)
+        async with httpx.AsyncClient(base_url=agent.url) as other:
+            result = (await other.post("/v1/devagent/restart", json={"index": 5})).json()
+        with pytest.raises(httpx.TransportError):
+            await waiting
+    assert result["index"] == 5 and result["dropped_connections"] >= 1
+    response = agent.client.get("/v1/allocations", params={"namespace": "*"})
+    assert int(response.headers["X-Nomad-Index"]) <= 5 < index
+    assert sorted(a["ID"] for a in response.json()) == sorted(ids)
+    new = agent.create(job="after-restart")[0]
+    assert agent.client.get(f"/v1/allocation/{new}").json()["CreateIndex"] == 6
+
+
+def test_hostile_names_are_stored_and_served_verbatim(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    ids = agent.create(
+        namespace=HOSTILE,
+        job=HOSTILE,
+        group=HOSTILE,
+        tasks=[HOSTILE],
+        node_name=HOSTILE,
+        event_message=HOSTILE,
+        count=2,
+    )
+    body = agent.client.get(f"/v1/allocation/{ids[0]}").json()
+    assert body["JobID"] == body["TaskGroup"] == body["NodeName"] == body["Namespace"] == HOSTILE
+    assert body["Name"] == f"{HOSTILE}.{HOSTILE}[0]"
+    assert body["TaskStates"][HOSTILE]["Events"][-2]["Message"] == HOSTILE
+    raw = agent.client.get("/v1/allocations", params={"namespace": HOSTILE}).content
+    assert b"\x1b" not in raw and b"\\u001b" in raw  # JSON-escaped on the wire
+    assert len(json.loads(raw)) == 2
+
+
+def test_update_and_gc(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    alloc_id = agent.create(job="upd")[0]
+    agent.control(
+        "POST",
+        f"alloc/{alloc_id}/update",
+        {"client_status": "failed", "event": {"type": "Terminated", "message": "oom"}},
+    )
+    body = agent.client.get(f"/v1/allocation/{alloc_id}").json()
+    assert body["ClientStatus"] == "failed" and body["TaskStates"]["main"]["Events"][-1]["Type"] == "Terminated"
+    before = int(agent.client.get("/v1/allocations").headers["X-Nomad-Index"])
+    agent.control("POST", f"alloc/{alloc_id}/gc")
+    response = agent.client.get(f"/v1/allocation/{alloc_id}")
+    assert (response.status_code, response.text) == (404, "alloc not found")
+    after = agent.client.get("/v1/allocations")
+    assert alloc_id not in after.text and int(after.headers["X-Nomad-Index"]) > before
+
+
+def test_churn_steps_are_deterministic(fresh_agent: Any) -> None:
+    first, second = fresh_agent(seed=5), fresh_agent(seed=5)
+    assert first.control("POST", "churn", {"steps": 40}) == second.control("POST", "churn", {"steps": 40})
+    body = {"namespace": "*", "pretty": ""}
+    assert (
+        first.client.get("/v1/allocations", params=body).content
+        == second.client.get("/v1/allocations", params=body).content
+    )
+    state = first.control("GET", "state")
+    assert state["churn_steps"] == 40 and state["fixed_clock"] is True
+
+
+def test_same_seed_and_start_time_give_identical_bytes(fresh_agent: Any) -> None:
+    a, b = fresh_agent(seed=9, allocs=50), fresh_agent(seed=9, allocs=50)
+    for path in ("/v1/allocations?namespace=*", "/v1/jobs?namespace=*", "/v1/nodes"):
+        assert a.client.get(path).content == b.client.get(path).content
+
+
+def test_churn_loop_runs_on_its_own(fresh_agent: Any) -> None:
+    agent = fresh_agent(churn=40.0)
+    poll(lambda: agent.control("GET", "state")["churn_steps"] >= 5, timeout=5)
+
+
+def test_hostile_control_input_is_refused_cleanly(fresh_agent: Any) -> None:
+    agent = fresh_agent()
+    assert agent.client.post("/v1/devagent/faults", content=b"nope").status_code == 400
+    assert agent.client.post("/v1/devagent/faults", json={"fail_next": 0}).status_code == 400
+    assert agent.client.post("/v1/devagent/alloc/x/gc").status_code == 404
+    assert agent.client.post("/v1/devagent/allocs", json={"client_status": "weird"}).status_code == 400
