@@ -102,3 +102,12 @@ async def until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await pilot.pause(0.02)
+
+
+async def poll(predicate: Callable[[], Awaitable[bool]], *, timeout: float = 15.0, what: str = "") -> None:
+    """Re-check an outside condition (the agent's state) until it holds, or fail."""
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.05)
