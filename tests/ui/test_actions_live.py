@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from conftest import FIXED_START, Control, poll, settings_for, until
-
 from textual.widgets._footer import FooterKey
 
 from nomad_tui.devagent.launcher import AgentProcess
