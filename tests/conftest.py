@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -12,6 +13,10 @@ import pytest
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.settings import Settings, resolve
+
+# Times render in local time: pin the zone so screens are the same on every machine.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 # A fixed simulated clock origin (2026-11-22 12:00:00 UTC) for reproducible data and snapshots.
 FIXED_START = 1795348800.0
