@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Mapping
+from itertools import groupby, repeat
+from operator import itemgetter
 
 from pyte.screens import Char
 from rich.cells import cell_len
@@ -14,6 +16,8 @@ from nomad_tui.term.replies import ReplyQueue
 from nomad_tui.term.vt_parser import VtParser
 
 _MOUSE_MODES = (1003, 1002, 1000, 9)
+_TEXT = itemgetter(0)  # a pyte Char's character(s)
+_STYLE_KEY = itemgetter(slice(1, None))  # the rest of the Char: its style
 # pyte's own spellings, in case one of its handlers (DECSCNM) ever sets a colour.
 _PYTE_COLOUR_NAMES = {"brown": "yellow"} | {
     "bright" + name: "bright_" + name for name in ("black", "red", "green", "brown", "blue", "magenta", "cyan", "white")
@@ -168,16 +172,28 @@ class PyteEmulator(Emulator):
         return style
 
     def _runs(self, line: Mapping[int, Char] | None) -> list[Run]:
-        """One row as runs of equal style that cover exactly `cols` cells.
+        """One row as runs of equal style that cover exactly `cols` cells."""
+        columns = self._screen.columns
+        default: Char = getattr(line, "default", None) or self._screen.default_char
+        if not line:
+            return [(" " * columns, self._style(tuple(default)[1:]))]
+        # Read the sparse row with C-level dict.get (a missing cell is the row's default).
+        cells = list(map(line.get, range(columns), repeat(default, columns)))
+        text = "".join(map(_TEXT, cells))
+        if len(text) == columns and text.isascii():
+            # Every cell holds exactly one printable ASCII character (stubs and combining marks
+            # would change the length or are not ASCII): group by style in C.
+            style = self._style
+            return [("".join(map(_TEXT, group)), style(key)) for key, group in groupby(cells, _STYLE_KEY)]
+        return self._runs_slow(line, columns)
+
+    def _runs_slow(self, line: Mapping[int, Char], columns: int) -> list[Run]:
+        """The general case: wide characters and their stubs, combining marks.
 
         pyte stores a wide character followed by an empty "stub" cell.  Overwriting half of one
         leaves an orphan (a stub without its character, or a character without its stub); those
         are drawn as a blank so that the row keeps its width whatever the remote did.
         """
-        columns = self._screen.columns
-        if not line:
-            blank = self._screen.default_char if line is None else line[0]
-            return [(" " * columns, self._style(tuple(blank)[1:]))]
         style = self._style
         runs: list[Run] = []
         chars: list[str] = []

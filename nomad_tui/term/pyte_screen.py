@@ -81,17 +81,15 @@ def classify_char(char: str) -> tuple[str, int]:
     return "\ufffd", 1  # private use, unassigned
 
 
-class _InternedCells(dict[str, Char]):
-    """The cells of one style, by character: ASCII text reuses one Char per (style, character)."""
+_PRINTABLE_ASCII = [chr(code) for code in range(0x20, 0x7F)]
 
-    def __init__(self, attrs: Char) -> None:
-        super().__init__()
-        self._fields = tuple(attrs)[1:]
-        self._type = type(attrs)
 
-    def __missing__(self, char: str) -> Char:
-        cell = self[char] = tuple.__new__(self._type, (char, *self._fields))
-        return cell
+def _interned_cells(attrs: Char) -> dict[str, Char]:
+    """One Char per printable ASCII character in the style of `attrs`.  A plain, complete dict:
+    `map(table.__getitem__, text)` then runs entirely in C (a __missing__ hook would not)."""
+    fields = tuple(attrs)[1:]
+    char_type = type(attrs)
+    return {char: tuple.__new__(char_type, (char, *fields)) for char in _PRINTABLE_ASCII}
 
 
 def _to_int(text: str) -> int:
@@ -121,7 +119,7 @@ class XtermScreen(pyte.Screen):
         self._alt_main: defaultdict[int, Line] | None = None
         self._alt_cursor: tuple[int, int, Char] | None = None
         self._last_char: str | None = None
-        self._char_cache: dict[Char, _InternedCells] = {}
+        self._char_cache: dict[Char, dict[str, Char]] = {}
         self._seen_once: dict[Char, bool] = {}
         self._sgr_cache: dict[tuple[Char, str], Char] = {}
         self._title = ""
@@ -205,16 +203,13 @@ class XtermScreen(pyte.Screen):
             self._seen_once[attrs] = True
             fields = tuple(attrs)[1:]
             char_type = type(attrs)
-
-            def intern(char: str) -> Char:
-                return tuple.__new__(char_type, (char, *fields))
-
-        else:
-            if cells is None:
-                if len(self._char_cache) > 4096:
-                    self._char_cache.clear()
-                cells = self._char_cache[attrs] = _InternedCells(attrs)
-            intern = cells.__getitem__
+            make = tuple.__new__
+            cells = {char: make(char_type, (char, *fields)) for char in set(data)}
+        elif cells is None:
+            if len(self._char_cache) > 4096:
+                self._char_cache.clear()
+            cells = self._char_cache[attrs] = _interned_cells(attrs)
+        cell_for = cells.__getitem__
         wrap = mo.DECAWM in self.mode
         position = 0
         length = len(data)
@@ -228,13 +223,14 @@ class XtermScreen(pyte.Screen):
                     cursor.x = columns - 1
             x = cursor.x
             take = min(length - position, columns - x)
+            piece = data if take == length else data[position : position + take]
             line = self.buffer[cursor.y]
-            line.update(zip(range(x, x + take), map(intern, data[position : position + take]), strict=True))
+            line.update(zip(range(x, x + take), map(cell_for, piece), strict=False))
             position += take
             cursor.x = x + take
             if not wrap and position < length:
                 # Without autowrap the rest of the run overwrites the last column; only its end shows.
-                line[columns - 1] = intern(data[-1])
+                line[columns - 1] = cell_for(data[-1])
                 break
         self.dirty.add(cursor.y)
         self._last_char = data[-1]
@@ -318,11 +314,21 @@ class XtermScreen(pyte.Screen):
         return self.margins or Margins(0, self.lines - 1)
 
     def index(self) -> None:
-        top, bottom = self._region()
-        if self.cursor.y == bottom:
-            self._scroll_up(top, bottom)
-        else:
-            self.cursor_down()
+        """IND / LF: down one row, scrolling the region when at its bottom.  Inlined (this runs
+        once per line of output); below the region the cursor moves on to the last row, as xterm
+        does, where pyte would pull it back up to the region's bottom."""
+        cursor = self.cursor
+        margins = self.margins
+        bottom = margins.bottom if margins else self.lines - 1
+        if cursor.y == bottom:
+            self._scroll_up(margins.top if margins else 0, bottom)
+        elif cursor.y < self.lines - 1:
+            cursor.y += 1
+
+    def linefeed(self) -> None:
+        self.index()
+        if mo.LNM in self.mode:
+            self.cursor.x = 0
 
     def reverse_index(self) -> None:
         top, bottom = self._region()

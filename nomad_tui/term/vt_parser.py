@@ -29,16 +29,18 @@ MAX_STRING = 8192  # OSC / DCS bodies: past this we discard up to the terminator
 
 _STRING_INTRO = "\x90\x98\x9d\x9e\x9f"  # C1 DCS, SOS, OSC, PM, APC
 _STRING_INTRO_7BIT = ("]", "P", "X", "^", "_")  # the same after ESC
+# Alternatives start with disjoint characters, so their order only matters for speed: the
+# commonest first (each failed alternative costs a little on every token).
 _TOKEN = re.compile(
     r"(?P<text>[^\x00-\x1f\x7f-\x9f]+)"
+    r"|(?P<crlf>\r\n)"  # the most common pair of controls, dispatched as one token
     r"|(?:\x1b\[|\x9b)(?P<params>[0-?]*)(?P<inter>[ -/]*)(?P<final>[@-~])"
+    r"|(?P<control>[\x00-\x1a\x1c-\x1f\x7f-\x8f\x91-\x97\x99\x9a\x9c])"
+    # ESC finals exclude the introducers of CSI/OSC/DCS/SOS/PM/APC ([ ] P X ^ _), which are
+    # either matched below or incomplete.
+    r"|\x1b(?P<esc_inter>[ -/]*)(?P<esc_final>[0-OQ-WYZ\\`-~])"  # same class as _ESC_FINAL
     r"|(?:\x1b\]|\x9d)(?P<osc>[^\x07\x1b\x9c]*)(?:\x07|\x1b\\|\x9c)"
     r"|(?P<string>(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c))"
-    # ESC finals exclude the introducers of CSI/OSC/DCS/SOS/PM/APC ([ ] P X ^ _), which are
-    # either matched above or incomplete.
-    r"|\x1b(?P<esc_inter>[ -/]*)(?P<esc_final>[0-OQ-WYZ\\`-~])"  # same class as _ESC_FINAL
-    r"|(?P<crlf>\r\n)"  # the most common pair of controls, dispatched as one token
-    r"|(?P<control>[\x00-\x1a\x1c-\x1f\x7f-\x8f\x91-\x97\x99\x9a\x9c])"
 )
 # The beginning of any sequence, for deciding between "incomplete" and "malformed".
 _PARTIAL = re.compile(
@@ -200,7 +202,7 @@ class VtParser:
                 if kind == "text":
                     screen.draw(token.group())
                 elif kind == "crlf":
-                    screen.carriage_return()
+                    screen.cursor.x = 0
                     screen.linefeed()
                 elif kind == "final":
                     if position - token.start() <= MAX_SEQUENCE:  # longer ones are junk (as when split)

@@ -1,0 +1,276 @@
+"""Benchmarks for the embedded exec terminal (issue 6).  Prints numbers; nothing asserts on them.
+
+    python bench/exec.py                 # everything, 1 MB per corpus
+    python bench/exec.py --bytes 300000  # quicker
+    python bench/exec.py --only feed     # feed | widget | firehose | latency
+
+1. Feed throughput of our emulator (PyteEmulator) against stock pyte (ByteStream + Screen) on
+   plain text, colour-heavy synthetic redraws and the recorded corpus (tests/data/vt), fed in
+   4 KiB chunks into a 200x50 screen, best of 3.  Goal: >= 8x stock pyte on plain text.
+2. End to end through TerminalView under App.run_test: 4 KiB chunks with a yield between them,
+   as the exec WebSocket reader will deliver them, timed until everything is parsed and painted.
+3. A `yes`-like firehose: the longest event-loop stall seen by a 1 ms ticker while 20 MB arrive
+   faster than they can be parsed (the widget skips ahead).  Goal: <= 50 ms.
+4. TODO: keystroke -> echo latency over the exec WebSocket (goal p95 <= 15 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyte
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from nomad_tui.term.pyte_backend import PyteEmulator  # noqa: E402
+
+CORPUS_DIR = ROOT / "tests" / "data" / "vt"
+CHUNK = 4096
+COLS, ROWS = 200, 50
+
+
+# ---------------------------------------------------------------------- corpora
+
+
+def plain_corpus(size: int) -> bytes:
+    rng = random.Random(42)
+    printable = "".join(chr(c) for c in range(32, 127))
+    out: list[str] = []
+    total = 0
+    while total < size:
+        line = "".join(rng.choices(printable, k=rng.randint(80, 120))) + "\r\n"
+        out.append(line)
+        total += len(line)
+    return "".join(out).encode()[:size]
+
+
+def sgr_corpus(size: int) -> bytes:
+    """Full-screen redraws with a 256-colour or truecolor SGR every 3-12 characters (~70% escapes)."""
+    rng = random.Random(42)
+    words = ["root", "nomad", "alloc", "1234", "0.0", "12.5%", "S", "R", "/usr/bin/python3", "[kworker/0:1]", "52.1M"]
+    out: list[str] = []
+    total = 0
+    while total < size:
+        frame = ["\x1b[H"]
+        for row in range(1, ROWS + 1):
+            frame.append(f"\x1b[{row};1H")
+            column = 0
+            while column < COLS - 10:
+                kind = rng.random()
+                if kind < 0.4:
+                    frame.append(f"\x1b[38;5;{rng.randint(0, 255)}m")
+                elif kind < 0.7:
+                    frame.append(f"\x1b[38;2;{rng.randint(0, 255)};{rng.randint(0, 255)};{rng.randint(0, 255)}m")
+                elif kind < 0.85:
+                    frame.append(f"\x1b[1;48;5;{rng.randint(0, 255)}m")
+                else:
+                    frame.append("\x1b[0m")
+                word = rng.choice(words)[: rng.randint(3, 12)] + " "
+                frame.append(word)
+                column += len(word)
+            frame.append("\x1b[0m\x1b[K")
+        text = "".join(frame)
+        out.append(text)
+        total += len(text)
+    return "".join(out).encode()[:size]
+
+
+def recorded_corpus(name: str, size: int) -> bytes:
+    raw = (CORPUS_DIR / f"{name}.bin").read_bytes()
+    return (raw * (size // len(raw) + 1))[:size]
+
+
+def corpora(size: int) -> dict[str, bytes]:
+    return {
+        "plain": plain_corpus(size),
+        "sgr_synth": sgr_corpus(size),
+        "htop_real": recorded_corpus("htop", size),
+        "vim_real": recorded_corpus("vim", size),
+        "ls_real": recorded_corpus("ls", size),
+    }
+
+
+# ---------------------------------------------------------------------- 1. feed throughput
+
+
+class StockPyte:
+    """pyte 0.8.2 as shipped.  It raises on some valid input; the rest of that chunk is lost."""
+
+    def __init__(self) -> None:
+        self.stream = pyte.ByteStream(pyte.Screen(COLS, ROWS))
+        self.raised = 0
+
+    def feed(self, data: bytes) -> None:
+        try:
+            self.stream.feed(data)
+        except Exception:
+            self.raised += 1
+
+
+def time_feed(feed: Callable[[bytes], None], chunks: list[bytes]) -> float:
+    start = time.perf_counter()
+    for chunk in chunks:
+        feed(chunk)
+    return time.perf_counter() - start
+
+
+def bench_feed(data_sets: dict[str, bytes], repeat: int = 5) -> None:
+    print(f"\n== 1. feed throughput, {COLS}x{ROWS}, {CHUNK} B chunks, best of {repeat} (runs interleaved)")
+    print(f"{'corpus':12s} {'stock pyte':>12s} {'ours':>12s} {'speed-up':>9s}")
+    for name, data in data_sets.items():
+        chunks = [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)]
+        stock_best = ours_best = float("inf")
+        raised = 0
+        for _ in range(repeat):
+            stock = StockPyte()
+            stock_best = min(stock_best, time_feed(stock.feed, chunks))
+            raised = stock.raised
+            ours_best = min(ours_best, time_feed(PyteEmulator(COLS, ROWS).feed, chunks))
+        stock_rate, ours_rate = len(data) / stock_best / 1e6, len(data) / ours_best / 1e6
+        note = f"  (stock raised in {raised}/{len(chunks)} chunks and skipped their rest)" if raised else ""
+        print(
+            f"{name:12s} {stock_rate:8.2f} MB/s {ours_rate:8.2f} MB/s {ours_rate / stock_rate:8.1f}x{note}", flush=True
+        )
+    emulator = PyteEmulator(COLS, ROWS)
+    emulator.feed(data_sets["sgr_synth"][:200_000])
+    start = time.perf_counter()
+    for y in range(ROWS):
+        emulator.row_runs(y)
+    print(f"one full {COLS}x{ROWS} colour-dense screen to runs: {(time.perf_counter() - start) * 1e3:.1f} ms")
+
+
+# ---------------------------------------------------------------------- 2. end to end through the widget
+
+
+async def widget_rate(data: bytes) -> tuple[float, int]:
+    from textual.app import App, ComposeResult
+
+    from nomad_tui.ui.widgets.terminal import TerminalView
+
+    class BenchApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TerminalView(PyteEmulator(COLS, ROWS))
+
+    app = BenchApp()
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        terminal = app.query_one(TerminalView)
+        terminal.focus()
+        await pilot.pause()
+        start = time.perf_counter()
+        for i in range(0, len(data), CHUNK):
+            terminal.feed(data[i : i + CHUNK])
+            await asyncio.sleep(0)  # as a WebSocket reader task yields between frames
+        await terminal.wait_idle()
+        await pilot.pause()
+        elapsed = time.perf_counter() - start
+        return len(data) / elapsed / 1e6, terminal.frames
+
+
+def bench_widget(data_sets: dict[str, bytes]) -> None:
+    print(f"\n== 2. end to end through TerminalView (App.run_test, {COLS}x{ROWS}, {CHUNK} B frames)")
+    for name, data in data_sets.items():
+        rate, frames = asyncio.run(widget_rate(data))
+        print(f"{name:12s} {rate:6.2f} MB/s incl. rendering, {frames} frames", flush=True)
+
+
+# ---------------------------------------------------------------------- 3. firehose stalls
+
+
+async def firehose(total: int) -> None:
+    from textual.app import App, ComposeResult
+
+    from nomad_tui.ui.widgets.terminal import TerminalView
+
+    class BenchApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TerminalView(PyteEmulator(COLS, ROWS))
+
+    app = BenchApp()
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        terminal = app.query_one(TerminalView)
+        terminal.focus()
+        await pilot.pause()
+        gaps: list[float] = []
+        running = True
+
+        async def ticker() -> None:
+            last = time.perf_counter()
+            while running:
+                await asyncio.sleep(0.001)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        ticking = asyncio.create_task(ticker())
+        chunk = b"y\n" * 32 * 1024  # what `yes` writes; 64 KiB per loop turn
+        start = time.perf_counter()
+        sent = 0
+        while sent < total:
+            terminal.feed(chunk)
+            sent += len(chunk)
+            await asyncio.sleep(0)
+        await terminal.wait_idle()
+        await pilot.pause()
+        elapsed = time.perf_counter() - start
+        running = False
+        await ticking
+        gaps.sort()
+        print(
+            f"{total / 1e6:.0f} MB of `yes` in {elapsed:.2f} s: parsed {terminal.bytes_fed / 1e6:.2f} MB, "
+            f"skipped {terminal.skipped_bytes / 1e6:.2f} MB in {terminal.skips} skips, {terminal.frames} frames"
+        )
+        print(
+            f"event-loop stall: p50 {gaps[len(gaps) // 2] * 1e3:.1f} ms, "
+            f"p99 {gaps[int(len(gaps) * 0.99)] * 1e3:.1f} ms, max {gaps[-1] * 1e3:.1f} ms (goal <= 50 ms)"
+        )
+
+
+def bench_firehose() -> None:
+    print("\n== 3. `yes` firehose through TerminalView")
+    asyncio.run(firehose(20 * 1024 * 1024))
+
+
+# ---------------------------------------------------------------------- 4. keystroke -> echo latency
+
+
+def bench_keystroke_latency() -> None:
+    """TODO(issue 6, ExecSession): keystroke -> echo latency over the exec WebSocket.
+
+    Needs the dev agent's exec endpoint (nomad_tui.devagent, being built) and the ExecSession that
+    wires TerminalView to it.  Plan: start the dev agent with a running task, open an ExecSession
+    on `/bin/sh` with tty=true in App.run_test, then 200 times: press a printable key, time from
+    the TerminalView.Input message until the echoed character is in the emulator's cursor row
+    (`await terminal.wait_idle()` after each stdout frame).  Print p50/p95 (goal p95 <= 15 ms).
+    """
+    print("\n== 4. keystroke -> echo latency over the exec WebSocket")
+    print("TODO: needs the dev agent's exec endpoint and ExecSession (see bench_keystroke_latency)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bytes", type=int, default=1_000_000, help="bytes per corpus")
+    parser.add_argument("--only", choices=["feed", "widget", "firehose", "latency"])
+    args = parser.parse_args()
+    print(
+        f"python {sys.version.split()[0]}, pyte {getattr(pyte, '__version__', '0.8.2')}, {args.bytes} bytes per corpus"
+    )
+    data_sets = corpora(args.bytes)
+    if args.only in (None, "feed"):
+        bench_feed(data_sets)
+    if args.only in (None, "widget"):
+        bench_widget(data_sets)
+    if args.only in (None, "firehose"):
+        bench_firehose()
+    if args.only in (None, "latency"):
+        bench_keystroke_latency()
+
+
+if __name__ == "__main__":
+    main()
