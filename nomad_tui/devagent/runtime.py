@@ -69,6 +69,7 @@ class Agent:
         self._followed: dict[Path, int] = {}
         self.started_at = time.monotonic()
         self.http_addr = "127.0.0.1:4646"  # set once the listener is bound
+        self.inflight: dict[asyncio.BaseTransport, str] = {}  # connection → path of its request in flight
 
     # ----- start / stop -----------------------------------------------------------------------------
 

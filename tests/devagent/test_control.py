@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .helpers import poll
+from .agents import AgentThread
+from .helpers import exec_url, find, poll, run_exec
 
 HOSTILE = "[b]bold[/] [@click=app.quit]x[/] \x1b]52;c;aGk=\x07\x1b[31mred\x9b1m \u202eevil\u202c"
 
@@ -108,6 +109,20 @@ async def test_restart_drops_connections_and_moves_the_index_back(fresh_agent: A
     assert agent.client.get(f"/v1/allocation/{new}").json()["CreateIndex"] == 6
 
 
+async def test_drop_cuts_an_exec_session_mid_way(agent: AgentThread) -> None:
+    alloc_id = find(agent, "worker")["ID"]
+    url = exec_url(agent.url, alloc_id, "logger", ["sh", "-c", "echo started; sleep 30"], tty=False)
+    session = asyncio.ensure_future(run_exec(url, timeout=10))
+    await asyncio.sleep(0.5)
+    async with httpx.AsyncClient(base_url=agent.url) as client:
+        dropped = (
+            await client.post("/v1/devagent/drop", json={"path_prefix": f"/v1/client/allocation/{alloc_id}/exec"})
+        ).json()
+    result = await session
+    assert dropped["dropped_connections"] == 1
+    assert result.stdout == b"started\n" and result.exited is None and result.close_code == 1006
+
+
 def test_hostile_names_are_stored_and_served_verbatim(fresh_agent: Any) -> None:
     agent = fresh_agent()
     ids = agent.create(
@@ -159,7 +174,7 @@ def test_churn_steps_are_deterministic(fresh_agent: Any) -> None:
 
 
 def test_same_seed_and_start_time_give_identical_bytes(fresh_agent: Any) -> None:
-    a, b = fresh_agent(seed=9, allocs=50), fresh_agent(seed=9, allocs=50)
+    a, b = fresh_agent(seed=9, allocs=50, real_processes=True), fresh_agent(seed=9, allocs=50, real_processes=True)
     for path in ("/v1/allocations?namespace=*", "/v1/jobs?namespace=*", "/v1/nodes"):
         assert a.client.get(path).content == b.client.get(path).content
 

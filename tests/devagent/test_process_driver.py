@@ -46,6 +46,15 @@ async def test_resize_then_stty_size(agent: AgentThread) -> None:
     assert b"33 101" in result.stdout
 
 
+async def test_first_tty_size_is_the_initial_pty_size(agent: AgentThread) -> None:
+    alloc_id = find(agent, "worker")["ID"]
+    url = exec_url(agent.url, alloc_id, "logger", ["stty", "size"], tty=True)
+    result = await run_exec(
+        url, send=[{"tty_size": {"height": 40, "width": 132}}], until=lambda r: r.exited is not None
+    )
+    assert result.stdout.strip() == b"40 132"
+
+
 async def test_stdin_close_ends_cat_with_pipes(agent: AgentThread) -> None:
     alloc_id = find(agent, "worker")["ID"]
     url = exec_url(agent.url, alloc_id, "logger", ["sh", "-c", "cat; echo done >&2"], tty=False)

@@ -10,6 +10,7 @@ to it. Every body is JSON; see docs/devagent.md for the full contract.
                                            | {"delay_ms":D,"delay_next":N} | {"malformed_next":N}
                                            | {"clear":true}; optional "path_prefix" scopes a fault
     POST   /v1/devagent/restart            {"index":K}: drop every connection, index goes back to K
+    POST   /v1/devagent/drop               {"path_prefix":".."}: cut matching requests in flight
     POST   /v1/devagent/allocs             create allocations → {"ids":[...]}
     POST   /v1/devagent/alloc/<id>/update  {"client_status":..,"event":{"type":..,"message":..}}
     POST   /v1/devagent/alloc/<id>/gc      garbage-collect now
@@ -99,6 +100,19 @@ async def restart(request: web.Request) -> web.StreamResponse:
     return _json({"index": agent.cluster.index, "previous_index": current, "dropped_connections": dropped})
 
 
+async def drop(request: web.Request) -> web.StreamResponse:
+    """Cut the connections of API requests in flight whose path starts with `path_prefix`
+    (e.g. an exec socket or a log stream mid-session), without the rest of a restart."""
+    _method(request, "POST")
+    body = await _body(request)
+    prefix = str(body.get("path_prefix", "/v1/"))
+    agent = agent_of(request)
+    victims = [t for t, path in agent.inflight.items() if path.startswith(prefix) and t is not request.transport]
+    for transport in victims:
+        transport.abort()
+    return _json({"dropped_connections": len(victims)})
+
+
 async def create_allocs(request: web.Request) -> web.StreamResponse:
     _method(request, "POST")
     body = await _body(request)
@@ -183,6 +197,7 @@ def register(app: web.Application) -> None:
     add("*", "/v1/devagent/requests", requests_log)
     add("*", "/v1/devagent/faults", faults)
     add("*", "/v1/devagent/restart", restart)
+    add("*", "/v1/devagent/drop", drop)
     add("*", "/v1/devagent/allocs", create_allocs)
     add("*", "/v1/devagent/alloc/{alloc_id}/{action}", alloc_action)
     add("*", "/v1/devagent/churn", churn)

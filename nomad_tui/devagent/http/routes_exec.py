@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
@@ -143,11 +144,14 @@ async def _run(request: web.Request, ws: web.WebSocketResponse, alloc_id: str) -
     if tty:
         env["TERM"] = "xterm-256color"
     cwd = str(agent.driver.task_dir(alloc.ID, task))
+    rows, cols, early = await _early_frame(ws) if tty else (24, 80, None)
     process = ExecProcess(tty)
     try:
-        await process.start(command, cwd, env)
+        await process.start(command, cwd, env, rows, cols)
     except OSError as exc:
         raise ExecError(500, f"failed to start command: {exc.strerror or exc}") from exc
+    if early is not None:
+        _apply(early, process)
     try:
         code = await _pump(ws, process)
     finally:
@@ -185,28 +189,57 @@ async def _pump(ws: web.WebSocketResponse, process: ExecProcess) -> int | None:
         reader.cancel()
 
 
+EARLY_FRAME_S = 0.1
+
+
+async def _early_frame(ws: web.WebSocketResponse) -> tuple[int, int, dict[str, Any] | None]:
+    """Clients send their terminal size first; waiting briefly for it lets the PTY start at that size,
+    so a command that reads its size at once (`stty size`) sees it. Anything else is kept for later."""
+    try:
+        msg = await ws.receive(timeout=EARLY_FRAME_S)
+    except TimeoutError:
+        return 24, 80, None
+    frame = _decode(msg)
+    size = frame.get("tty_size") if isinstance(frame, dict) else None
+    if isinstance(size, dict) and int(size.get("height") or 0) > 0 and int(size.get("width") or 0) > 0:
+        return int(size["height"]), int(size["width"]), None
+    if frame is None:
+        raise ConnectionError("closed before the first frame")
+    return 24, 80, frame
+
+
+def _decode(msg: Any) -> Any:
+    if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+        return None
+    try:
+        return msgspec.json.decode(msg.data if isinstance(msg.data, bytes) else msg.data.encode())
+    except msgspec.DecodeError:
+        return "invalid"
+
+
+def _apply(frame: Any, process: ExecProcess) -> None:
+    if not isinstance(frame, dict):
+        process.kill()
+        raise ExecError(500, "unexpected message type")
+    stdin = frame.get("stdin")
+    size = frame.get("tty_size")
+    if isinstance(stdin, dict):
+        if stdin.get("data"):
+            process.write(base64.b64decode(stdin["data"]))
+        if stdin.get("close"):
+            process.close_stdin()
+    elif isinstance(size, dict):
+        process.resize(int(size.get("height") or 0), int(size.get("width") or 0))
+    elif frame:
+        process.kill()
+        raise ExecError(500, "unexpected message type")
+
+
 async def _client_frames(ws: web.WebSocketResponse, process: ExecProcess) -> None:
     async for msg in ws:
-        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+        frame = _decode(msg)
+        if frame is None:
             break
-        try:
-            frame = msgspec.json.decode(msg.data if isinstance(msg.data, bytes) else msg.data.encode())
-        except msgspec.DecodeError:
-            frame = None
-        if not isinstance(frame, dict):
-            process.kill()
-            raise ExecError(500, "unexpected message type")
-        stdin = frame.get("stdin")
-        size = frame.get("tty_size")
-        if isinstance(stdin, dict):
-            if stdin.get("data"):
-                process.write(base64.b64decode(stdin["data"]))
-            if stdin.get("close"):
-                process.close_stdin()
-        elif isinstance(size, dict):
-            process.resize(int(size.get("height") or 0), int(size.get("width") or 0))
-        elif frame:
-            process.kill()
-            raise ExecError(500, "unexpected message type")
+        _apply(frame, process)
     # The client closed the socket: the session's process goes with it.
     process.kill()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiohttp import web
 
@@ -65,6 +66,25 @@ async def api_middleware(request: web.Request, handler: web.RequestHandler) -> w
     entry = agent.requests.begin(request.method, path, request.query_string, bool(token(request)), is_ws)
     request[LOG_ENTRY] = entry
 
+    # In-flight requests by connection, so the control endpoint can cut the ones matching a path.
+    transport = request.transport
+    if transport is not None:
+        agent.inflight[transport] = path
+    try:
+        return await _api_request(request, handler, agent, path, entry, is_ws)
+    finally:
+        if transport is not None and agent.inflight.get(transport) == path:
+            del agent.inflight[transport]
+
+
+async def _api_request(
+    request: web.Request,
+    handler: web.RequestHandler,  # type: ignore[type-arg]
+    agent: Agent,
+    path: str,
+    entry: dict[str, Any],
+    is_ws: bool,
+) -> web.StreamResponse:
     delay = agent.faults.take(DELAY, path)
     if delay is not None:
         await asyncio.sleep(delay.delay_ms / 1000)
@@ -111,7 +131,7 @@ async def _on_prepare(request: web.Request, response: web.StreamResponse) -> Non
 
 
 async def root_redirect(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPTemporaryRedirect("/ui/")
+    return web.Response(status=307, headers={"Location": "/ui/"})
 
 
 def build_app(agent: Agent) -> web.Application:
