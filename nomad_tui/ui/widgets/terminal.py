@@ -86,10 +86,11 @@ class TerminalView(Widget, can_focus=True):
         *,
         detach_key: str = DEFAULT_DETACH_KEY,
         max_fps: float = 30.0,
-        slice_bytes: int = 2048,
-        slice_budget: float = 0.008,
+        slice_bytes: int = 512,
+        slice_budget: float = 0.005,
+        max_lag: float = 0.5,
         backlog_limit: int = 512 * 1024,
-        keep_tail: int = 32 * 1024,
+        keep_tail: int = 16 * 1024,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -100,10 +101,16 @@ class TerminalView(Widget, can_focus=True):
         self.max_fps = max_fps
         self.slice_bytes = slice_bytes
         self.slice_budget = slice_budget
+        self.max_lag = max_lag
         self.backlog_limit = backlog_limit
         self.keep_tail = keep_tail
+        # Measured parse speed (bytes/s, smoothed): the backlog may hold about `max_lag` seconds
+        # of work.  `yes` parses ~20x slower per byte than long lines, so a fixed byte limit
+        # would mean seconds of lag for one and needless skips for the other.
+        self._parse_rate = 1_000_000.0
 
         self._backlog: deque[bytes] = deque()
+        self._head_offset = 0  # bytes of the first backlog chunk already parsed
         self._backlog_bytes = 0
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -149,10 +156,16 @@ class TerminalView(Widget, can_focus=True):
         self._backlog.append(bytes(data))
         self._backlog_bytes += len(data)
         self.bytes_received += len(data)
-        if self._backlog_bytes > self.backlog_limit:
+        if self._backlog_bytes > self.skip_threshold:
             self._skip_ahead()
         self._idle.clear()
         self._wake.set()
+
+    @property
+    def skip_threshold(self) -> int:
+        """Backlog size past which output is skipped: `max_lag` seconds of parsing at the measured
+        speed, at least a few tails' worth and at most `backlog_limit`."""
+        return int(min(self.backlog_limit, max(4 * self.keep_tail, self._parse_rate * self.max_lag)))
 
     async def wait_idle(self) -> None:
         """Wait until everything fed so far has been parsed."""
@@ -167,6 +180,9 @@ class TerminalView(Widget, can_focus=True):
 
     def _skip_ahead(self) -> None:
         """Drop all but the tail of the backlog: the screen only needs the latest output."""
+        if self._head_offset:
+            self._backlog[0] = self._backlog[0][self._head_offset :]
+            self._head_offset = 0
         data = b"".join(self._backlog)
         tail = data[-self.keep_tail :]
         # Start at a line boundary when there is one, so the tail does not begin mid-sequence.
@@ -181,10 +197,14 @@ class TerminalView(Widget, can_focus=True):
         self._emulator.note_gap()
 
     def _take_slice(self) -> bytes:
-        chunk = self._backlog.popleft()
-        if len(chunk) > self.slice_bytes:
-            self._backlog.appendleft(chunk[self.slice_bytes :])
-            chunk = chunk[: self.slice_bytes]
+        head = self._backlog[0]
+        start = self._head_offset
+        chunk = head[start : start + self.slice_bytes]  # copies one slice, not the rest of the chunk
+        if start + len(chunk) >= len(head):
+            self._backlog.popleft()
+            self._head_offset = 0
+        else:
+            self._head_offset = start + len(chunk)
         self._backlog_bytes -= len(chunk)
         return chunk
 
@@ -196,11 +216,17 @@ class TerminalView(Widget, can_focus=True):
             await self._wake.wait()
             self._wake.clear()
             while self._backlog:
-                deadline = clock() + self.slice_budget
+                started = clock()
+                deadline = started + self.slice_budget
+                parsed = 0
                 while self._backlog and clock() < deadline:
                     chunk = self._take_slice()
                     emulator.feed(chunk)
-                    self.bytes_fed += len(chunk)
+                    parsed += len(chunk)
+                self.bytes_fed += parsed
+                elapsed = clock() - started
+                if elapsed > 0.002:
+                    self._parse_rate = 0.7 * self._parse_rate + 0.3 * (parsed / elapsed)
                 self._after_feed()
                 await asyncio.sleep(0)
             self._idle.set()
