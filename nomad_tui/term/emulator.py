@@ -149,14 +149,21 @@ class Emulator(ABC):
         return [self.row_text(y).rstrip() for y in range(self.rows)]
 
     def cell(self, x: int, y: int) -> Cell:
-        """The cell at column `x` of screen row `y` (the left half, for a wide character)."""
+        """The cell at column `x` of screen row `y` (a wide character answers for both columns)."""
         from rich.cells import cell_len
 
         column = 0
+        found: Cell | None = None
         for text, style in self.row_runs(y):
             for char in text:
                 width = cell_len(char)
-                if column <= x < column + max(width, 1):
-                    return Cell(char, style)
+                if width == 0:  # a combining mark belongs to the character before it
+                    if found is not None and column > x:
+                        found = Cell(found.text + char, found.style)
+                    continue
+                if column > x:
+                    return found or Cell(" ", DEFAULT_STYLE)
+                if column <= x < column + width:
+                    found = Cell(char, style)
                 column += width
-        return Cell(" ", DEFAULT_STYLE)
+        return found or Cell(" ", DEFAULT_STYLE)

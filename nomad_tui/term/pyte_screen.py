@@ -331,11 +331,24 @@ class XtermScreen(pyte.Screen):
             self.cursor.x = 0
 
     def reverse_index(self) -> None:
+        cursor = self.cursor
         top, bottom = self._region()
-        if self.cursor.y == top:
+        if cursor.y == top:
             self._scroll_down(top, bottom)
-        else:
-            self.cursor_up()
+        elif cursor.y > 0:
+            cursor.y -= 1
+
+    def cursor_up(self, count: int | None = None) -> None:
+        """CUU stops at the top margin only from inside the region (pyte would move a cursor that
+        is above the region *down* to the margin)."""
+        top, _bottom = self._region()
+        limit = top if self.cursor.y >= top else 0
+        self.cursor.y = max(self.cursor.y - (count or 1), limit)
+
+    def cursor_down(self, count: int | None = None) -> None:
+        _top, bottom = self._region()
+        limit = bottom if self.cursor.y <= bottom else self.lines - 1
+        self.cursor.y = min(self.cursor.y + (count or 1), limit)
 
     def next_line(self) -> None:
         """NEL (`ESC E`): a newline that always returns the carriage."""

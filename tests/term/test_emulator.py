@@ -388,3 +388,25 @@ def test_scroll_up_and_down_sequences() -> None:
     assert emulator.display() == ["b", "c", ""]
     emulator.feed(b"\x1b[2T")
     assert emulator.display() == ["", "", "b"]
+
+
+def test_cell_of_a_combined_character() -> None:
+    emulator = fed("x\u0301\u0302y".encode())
+    assert emulator.cell(0, 0).text == "x\u0301\u0302"
+    assert emulator.cell(1, 0).text == "y"
+
+
+def test_cursor_movement_outside_the_scroll_region() -> None:
+    emulator = fed(b"\x1b[5;8r\x1b[2;1H\x1b[A", rows=10)  # region rows 5-8, cursor above it on row 2
+    assert emulator.cursor.y == 0  # moves up to the top of the screen, not down to the margin
+    emulator.feed(b"\x1b[6;1H\x1b[9A")
+    assert emulator.cursor.y == 4  # from inside the region it stops at the top margin
+    emulator.feed(b"\x1b[6;1H\x1b[9B")
+    assert emulator.cursor.y == 7
+
+
+def test_reverse_index_above_the_region_does_not_scroll_it() -> None:
+    emulator = PyteEmulator(10, 6)
+    emulator.feed(b"a\r\nb\r\nc\r\nd\x1b[3;5r\x1b[2;1H\x1bM\x1bM")
+    assert emulator.cursor.y == 0
+    assert emulator.display()[:4] == ["a", "b", "c", "d"]
