@@ -29,7 +29,12 @@ class WatchHub:
     async def wait_table(self, timeout: float) -> None:
         fut = asyncio.get_running_loop().create_future()
         self._table.append(fut)
-        await _wait(fut, timeout)
+        try:
+            await _wait(fut, timeout)
+        finally:
+            # Timed-out waiters leave at once: a quiet cluster must not collect them until its next write.
+            if fut in self._table:
+                self._table.remove(fut)
 
     async def wait_alloc(self, alloc_id: str, timeout: float) -> None:
         fut = asyncio.get_running_loop().create_future()

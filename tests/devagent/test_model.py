@@ -131,6 +131,17 @@ def test_restart_counts_and_sets_last_restart() -> None:
     assert state.Events[-2].DisplayMessage == "Task restarting in 0s"
 
 
+def test_disconnect_and_reconnect() -> None:
+    cluster = make()
+    alloc = running(cluster)
+    cluster.disconnect(alloc.ID)
+    assert alloc.ClientStatus == "unknown" and alloc.AllocStates[-1].Value == "unknown"
+    assert alloc.AllocModifyIndex == cluster.index
+    cluster.reconnect(alloc.ID)
+    assert alloc.ClientStatus == "running"
+    assert next(iter(alloc.TaskStates.values())).Events[-1].DisplayMessage == "Client reconnected"
+
+
 def _snapshot(cluster: Cluster) -> bytes:
     return wire.encode([wire.full_allocation(cluster.allocs[i]) for _, i in cluster.order])
 
@@ -148,7 +159,7 @@ def test_churn_keeps_the_population_stable_and_collects_garbage() -> None:
     cluster = make(60)
     churn = Churn(cluster, 3, 60)
     steps = [churn.step().split()[0] for _ in range(1000)]
-    assert "gc" in steps and "fail" in steps and "start" in steps
+    assert {"gc", "fail", "start", "restart", "disconnect", "reconnect", "lost"} <= set(steps)
     assert 40 <= len(cluster.allocs) <= 90
 
 

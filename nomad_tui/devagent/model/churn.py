@@ -35,6 +35,10 @@ class Churn:
                 cluster.gc(victim)
                 return f"gc {victim}"
         roll = self.rng.random()
+        if cluster.unknown_ids and roll < 0.08:
+            alloc_id = cluster.unknown_ids.pick(self.rng)
+            cluster.reconnect(alloc_id)
+            return f"reconnect {alloc_id}"
         if cluster.pending_ids and roll < 0.4:
             alloc = cluster.allocs[cluster.pending_ids.pick(self.rng)]
             if alloc.TaskStates is None:
@@ -54,12 +58,15 @@ class Churn:
         if roll < 0.7 and task:
             cluster.restart_within_policy(alloc.ID, task)
             return f"restart {alloc.ID}"
-        if roll < 0.95 and task:
+        if roll < 0.92 and task:
             cluster.task_failed(alloc.ID, task, exit_code=1 + self.rng.randrange(3))
             cluster.reschedule(alloc.ID)
             if job.type == "batch":
                 self._replace_batch(alloc)
             return f"fail {alloc.ID}"
+        if roll < 0.96:
+            cluster.disconnect(alloc.ID)
+            return f"disconnect {alloc.ID}"
         cluster.lose(alloc.ID)
         return f"lost {alloc.ID}"
 

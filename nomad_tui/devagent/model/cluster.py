@@ -20,6 +20,7 @@ from nomad_tui.devagent.model.ids import IdSource
 from nomad_tui.devagent.model.idset import AgeOrderedIds, PickableIds
 from nomad_tui.devagent.model.records import (
     Allocation,
+    AllocState,
     DeploymentStatus,
     DesiredTransition,
     RescheduleEvent,
@@ -94,6 +95,7 @@ class Cluster:
         # Work lists for churn and GC: simulated pending allocations, and terminal ones oldest first.
         self.pending_ids = PickableIds()
         self.terminal_ids = AgeOrderedIds()
+        self.unknown_ids = PickableIds()  # allocations on a disconnected client
 
     # ----- writes -----------------------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class Cluster:
             del self.sorted_ids[pos]
         self.pending_ids.discard(alloc_id)
         self.terminal_ids.discard(alloc_id)
+        self.unknown_ids.discard(alloc_id)
 
     def _track_status(self, alloc: Allocation) -> None:
         if alloc.ID not in self.allocs:
@@ -143,6 +146,10 @@ class Cluster:
             self.pending_ids.discard(alloc.ID)
         if alloc_state.is_terminal(alloc):
             self.terminal_ids.add(alloc.ID)
+        if alloc.ClientStatus == "unknown":
+            self.unknown_ids.add(alloc.ID)
+        else:
+            self.unknown_ids.discard(alloc.ID)
 
     def restore(self, index: int) -> None:
         """A snapshot restore to `index` (the control endpoint's agent restart): allocations stay,
@@ -475,6 +482,28 @@ class Cluster:
             txn.touch(alloc, "PlanResult", server=True)
             node = self.pick_node(hash_text(alloc.ID) + 2)
             return self.new_alloc(txn, job, self.group_of(alloc), node, self.slot_of(alloc), previous=alloc)
+
+    def disconnect(self, alloc_id: str) -> None:
+        """The client stopped heartbeating: the server marks its allocation unknown (tracked in AllocStates)."""
+        alloc = self.require(alloc_id)
+        with self.write() as txn:
+            alloc.ClientStatus = "unknown"
+            alloc.ClientDescription = ""
+            alloc.AllocStates = [
+                *(alloc.AllocStates or []),
+                AllocState("ClientStatus", rfc3339nano(txn.now), "unknown"),
+            ]
+            txn.touch(alloc, "PlanResult", server=True)
+
+    def reconnect(self, alloc_id: str) -> None:
+        """The client is back: its tasks kept running, and each says so."""
+        alloc = self.require(alloc_id)
+        with self.write() as txn:
+            alloc.ClientStatus = "running"
+            for state in self._states(alloc, txn.now).values():
+                alloc_state.append_event(state, te.reconnected(txn.now))
+            alloc_state.derive_client_status(alloc)
+            txn.touch(alloc, "AllocationUpdated")
 
     def gc(self, alloc_id: str) -> bool:
         """Garbage-collect an allocation: it vanishes (no event), and the table index moves."""

@@ -87,6 +87,14 @@ class DeploymentStatus(msgspec.Struct, gc=False):
     Timestamp: str | None = None
 
 
+class AllocState(msgspec.Struct, gc=False):
+    """One entry of AllocStates (disconnect tracking): Field is "ClientStatus"."""
+
+    Field: str
+    Time: str  # a time.Time in Go: RFC3339 text
+    Value: str
+
+
 class AllocatedCpu(msgspec.Struct, gc=False):
     CpuShares: int
     ReservedCores: list[int] | None = None
@@ -128,7 +136,7 @@ class Allocation(msgspec.Struct, gc=False):
     """The full Allocation; `encode.full_allocation` leaves out its empty top-level keys."""
 
     AllocModifyIndex: int
-    AllocStates: list[Any] | None
+    AllocStates: list[AllocState] | None
     AllocatedResources: AllocatedResources | None
     ClientDescription: str
     ClientStatus: str

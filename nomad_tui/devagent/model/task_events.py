@@ -17,6 +17,7 @@ NOT_RESTARTING = "Not Restarting"
 RESTART_SIGNALED = "Restart Signaled"
 SIGNALING = "Signaling"
 SIBLING_FAILED = "Sibling Task Failed"
+RECONNECTED = "Reconnected"
 
 RESTART_WITHIN_POLICY = "Restart within policy"
 KILL_TIMEOUT_NS = 5_000_000_000
@@ -63,6 +64,8 @@ def display_message(ev: TaskEvent) -> str:
         return ev.RestartReason
     if t == SIBLING_FAILED:
         return f'Task\'s sibling "{ev.FailedSibling}" failed'
+    if t == RECONNECTED:
+        return "Client reconnected"
     if t == DRIVER:
         return ev.DriverMessage
     return ev.Message
@@ -125,6 +128,10 @@ def not_restarting(now: int, reason: str) -> TaskEvent:
 
 def restart_signaled(now: int, reason: str) -> TaskEvent:
     return _finish(TaskEvent({"restart_reason": reason}, RestartReason=reason, Time=now, Type=RESTART_SIGNALED))
+
+
+def reconnected(now: int) -> TaskEvent:
+    return _finish(TaskEvent(_EMPTY, Time=now, Type=RECONNECTED))
 
 
 def sibling_failed(now: int, sibling: str) -> TaskEvent:
