@@ -54,11 +54,10 @@ def _tokenize(text: str) -> list[_Tok]:
         match = _TOKEN.match(text, pos)
         if match is None or match.end() == pos:
             raise FilterSyntaxError(f'1:{pos + 1} ({pos}): no match found, expected: "(", "not" or selector')
-        kind = match.lastgroup or ""
-        value = match.group(kind)
-        if kind == "word" and value in _KEYWORDS:
-            kind = value
-        tokens.append(_Tok(kind, value, match.start(kind)))
+        group = match.lastgroup or ""
+        value = match.group(group)
+        kind = value if group == "word" and value in _KEYWORDS else group
+        tokens.append(_Tok(kind, value, match.start(group)))
         pos = match.end()
     return tokens
 

@@ -42,10 +42,10 @@ def parse_topics(values: list[str]) -> dict[str, set[str]]:
         parts = raw.split(":")
         if len(parts) > 2:
             raise HttpError(
-                400, f"Invalid topic query: error parsing topics: Invalid key value pair for topic, topic: {parts[0]}"
+                400, f"Invalid topic query: error parsing topics: Invalid key value pair for topic, topic: {raw}"
             )
         topic = parts[0]
-        key = parts[1] if len(parts) == 2 and parts[1] else "*"
+        key = parts[1] if len(parts) == 2 else "*"
         topics.setdefault(topic, set()).add(key)
     return topics or {"*": {"*"}}
 
