@@ -127,6 +127,30 @@ class XtermScreen(pyte.Screen):
 
     # ------------------------------------------------------------------ state
 
+    # pyte keeps rows in `buffer`, a dict keyed by row number, so scrolling one line re-keys every
+    # row.  We store rows under `row + _base` instead: a full-screen scroll just pops the top row
+    # and bumps `_base`.  Anything that reads `buffer` (every pyte method) gets the rows re-keyed
+    # from 0 first, which happens once per batch of scrolls, not once per line.
+
+    @property
+    def buffer(self) -> defaultdict[int, Line]:  # type: ignore[override]
+        if self._base:
+            rows = self._rows
+            shifted = [(y - self._base, line) for y, line in rows.items()]
+            rows.clear()
+            rows.update(shifted)
+            self._base = 0
+        return self._rows
+
+    @buffer.setter
+    def buffer(self, rows: defaultdict[int, Line]) -> None:
+        self._rows = rows
+        self._base = 0
+
+    def _row(self, y: int) -> Line:
+        """Row `y` without re-keying (the drawing fast paths)."""
+        return self._rows[y + self._base]
+
     @property
     def default_char(self) -> Char:
         return _BLANK_REVERSE if mo.DECSCNM in self.mode else _BLANK
@@ -224,7 +248,7 @@ class XtermScreen(pyte.Screen):
             x = cursor.x
             take = min(length - position, columns - x)
             piece = data if take == length else data[position : position + take]
-            line = self.buffer[cursor.y]
+            line = self._row(cursor.y)
             line.update(zip(range(x, x + take), map(cell_for, piece), strict=False))
             position += take
             cursor.x = x + take
@@ -255,7 +279,7 @@ class XtermScreen(pyte.Screen):
                 cursor.x = columns - width
         if mo.IRM in self.mode:
             self.insert_characters(width)
-        line = self.buffer[cursor.y]
+        line = self._row(cursor.y)
         line[cursor.x] = cursor.attrs._replace(data=char)
         if width == 2:
             line[cursor.x + 1] = cursor.attrs._replace(data="")  # the stub cell a wide character covers
@@ -267,7 +291,7 @@ class XtermScreen(pyte.Screen):
         x = min(self.cursor.x, self.columns) - 1
         if x < 0:
             return
-        line = self.buffer[self.cursor.y]
+        line = self._row(self.cursor.y)
         if line[x].data == "" and x > 0:
             x -= 1  # the stub of a wide character: the mark belongs to the character itself
         base = line[x]
@@ -283,20 +307,27 @@ class XtermScreen(pyte.Screen):
     # ------------------------------------------------------------------ scrolling and scrollback
 
     def _scroll_up(self, top: int, bottom: int) -> None:
-        buffer = self.buffer
-        gone = buffer.pop(top, None)
-        if top == 0 and bottom == self.lines - 1 and self._alt_main is None and self.history.maxlen:
-            self.history.append(gone)
-            self.history_pushed += 1
-        if bottom > top:
-            # Shift rows top+1..bottom up by one with C-level map/zip (this runs once per line of
-            # output); reading through the defaultdict materialises missing rows as blanks.
-            buffer.update(
-                zip(range(top, bottom), list(map(buffer.__getitem__, range(top + 1, bottom + 1))), strict=True)
-            )
-            del buffer[bottom]
+        lines = self.lines
+        if top == 0 and bottom == lines - 1:
+            # The whole screen: drop the top row, move the base (see `buffer`).
+            rows = self._rows
+            gone = rows.pop(self._base, None)
+            self._base += 1
+            rows.pop(self._base + bottom, None)  # the new bottom row starts blank
+            if self._alt_main is None and self.history.maxlen:
+                self.history.append(gone)
+                self.history_pushed += 1
+        else:
+            buffer = self.buffer
+            buffer.pop(top, None)
+            if bottom > top:
+                # Shift rows top+1..bottom up with C-level map/zip; reading through the
+                # defaultdict materialises missing rows as blanks.
+                moved = list(map(buffer.__getitem__, range(top + 1, bottom + 1)))
+                buffer.update(zip(range(top, bottom), moved, strict=True))
+                del buffer[bottom]
         # `dirty` only ever holds on-screen rows, so when it is as big as the screen it is full.
-        if len(self.dirty) < self.lines:
+        if len(self.dirty) < lines:
             self.dirty.update(range(top, bottom + 1))
 
     def _scroll_down(self, top: int, bottom: int) -> None:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from nomad_tui.term.pyte_backend import PyteEmulator
+from nomad_tui.term.pyte_screen import XtermScreen
 
 # Pieces that exercise the parser's corners far more often than uniform random bytes would.
 PIECES = [
@@ -120,3 +121,42 @@ def test_chunking_does_not_change_the_screen(data: bytes, cuts: list[int]) -> No
     assert [split.row_runs(y) for y in range(5)] == [whole.row_runs(y) for y in range(5)]
     assert split.cursor == whole.cursor
     assert split.title == whole.title
+
+
+SCROLLING = [
+    b"line\r\n", b"\n", b"\x1bM", b"\x1bD", b"\x1b[2;4r", b"\x1b[r", b"\x1b[3S", b"\x1b[2T", b"\x1b[L", b"\x1b[M",
+    b"\x1b[2J", b"\x1b[K", b"\x1b[H", b"\x1b[5;1H", b"abc", b"\xe6\x97\xa5", b"\x1b[?1049h", b"\x1b[?1049l",
+    b"\x1b[@", b"\x1b[P", b"\x1b[4h", b"\x1b[4l", b"e\xcc\x81", b"\x1b[X", b"\x1b[1J", b"\x1b7", b"\x1b8",
+]  # fmt: skip
+
+
+class ReKeyingScreen(XtermScreen):
+    """The straightforward scroll (re-key every row each line) that the `_base` trick replaces."""
+
+    def _scroll_up(self, top: int, bottom: int) -> None:
+        if top == 0 and bottom == self.lines - 1 and self._alt_main is None and self.history.maxlen:
+            self.history.append(self.buffer.get(0))
+            self.history_pushed += 1
+        buffer = self.buffer
+        buffer.pop(top, None)
+        for y in range(top, bottom):
+            line = buffer.pop(y + 1, None)
+            if line is not None:
+                buffer[y] = line
+        buffer.pop(bottom, None)
+        self.dirty.update(range(top, bottom + 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.lists(st.sampled_from(SCROLLING), max_size=80).map(b"".join))
+def test_lazy_scrolling_matches_re_keying(data: bytes) -> None:
+    fast = PyteEmulator(12, 5, scrollback=10)
+    fast.feed(data)
+    reference = PyteEmulator(12, 5, scrollback=10)
+    reference.screen.__class__ = ReKeyingScreen
+    reference.feed(data)
+    assert [fast.row_runs(y) for y in range(5)] == [reference.row_runs(y) for y in range(5)]
+    assert [fast.scrollback_runs(i) for i in range(fast.scrollback_len)] == [
+        reference.scrollback_runs(i) for i in range(reference.scrollback_len)
+    ]
+    assert fast.cursor == reference.cursor
