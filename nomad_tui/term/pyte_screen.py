@@ -39,6 +39,7 @@ Line = StaticDefaultDict[int, Char]
 
 TITLE_LIMIT = 120
 MAX_CELL_CHARS = 8  # a base character plus a few combining marks; "zalgo" floods stop here
+INTERN_AFTER_USES = 8  # draws in one style before its cells are interned
 ALT_SCREEN_MODES = frozenset({47, 1047, 1049})
 DECCOLM_PRIVATE = 3
 
@@ -120,7 +121,7 @@ class XtermScreen(pyte.Screen):
         self._alt_cursor: tuple[int, int, Char] | None = None
         self._last_char: str | None = None
         self._char_cache: dict[Char, dict[str, Char]] = {}
-        self._seen_once: dict[Char, bool] = {}
+        self._style_uses: dict[Char, int] = {}
         self._sgr_cache: dict[tuple[Char, str], Char] = {}
         self._title = ""
         super().__init__(columns, lines)
@@ -219,20 +220,23 @@ class XtermScreen(pyte.Screen):
         columns = self.columns
         attrs = cursor.attrs
         cells = self._char_cache.get(attrs)
-        if cells is None and self._seen_once.pop(attrs, None) is None:
-            # A style seen for the first time (colour-heavy output has thousands): building its
-            # intern table would cost more than building these few cells directly.
-            if len(self._seen_once) > 4096:
-                self._seen_once.clear()
-            self._seen_once[attrs] = True
-            fields = tuple(attrs)[1:]
-            char_type = type(attrs)
-            make = tuple.__new__
-            cells = {char: make(char_type, (char, *fields)) for char in set(data)}
-        elif cells is None:
-            if len(self._char_cache) > 4096:
-                self._char_cache.clear()
-            cells = self._char_cache[attrs] = _interned_cells(attrs)
+        if cells is None:
+            uses = self._style_uses.get(attrs, 0) + 1
+            if uses < INTERN_AFTER_USES:
+                # A style seen only a few times (colour-heavy output has thousands): building its
+                # full intern table would cost more than making these few cells directly.
+                if len(self._style_uses) > 4096:
+                    self._style_uses.clear()
+                self._style_uses[attrs] = uses
+                fields = tuple(attrs)[1:]
+                char_type = type(attrs)
+                make = tuple.__new__
+                cells = {char: make(char_type, (char, *fields)) for char in set(data)}
+            else:
+                self._style_uses.pop(attrs, None)
+                if len(self._char_cache) > 4096:
+                    self._char_cache.clear()
+                cells = self._char_cache[attrs] = _interned_cells(attrs)
         cell_for = cells.__getitem__
         wrap = mo.DECAWM in self.mode
         position = 0

@@ -42,6 +42,18 @@ _TOKEN = re.compile(
     r"|(?:\x1b\]|\x9d)(?P<osc>[^\x07\x1b\x9c]*)(?:\x07|\x1b\\|\x9c)"
     r"|(?P<string>(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c))"
 )
+# Group numbers, compared against Match.lastindex (the last group to close names the token).
+_TEXT = _TOKEN.groupindex["text"]
+_CRLF = _TOKEN.groupindex["crlf"]
+_CSI_PARAMS = _TOKEN.groupindex["params"]
+_CSI_INTER = _TOKEN.groupindex["inter"]
+_CSI = _TOKEN.groupindex["final"]
+_CONTROL = _TOKEN.groupindex["control"]
+_ESC_INTER = _TOKEN.groupindex["esc_inter"]
+_ESC = _TOKEN.groupindex["esc_final"]
+_OSC = _TOKEN.groupindex["osc"]
+_MARKERS = ("<", "=", ">", "?")  # private-parameter prefixes
+
 # The beginning of any sequence, for deciding between "incomplete" and "malformed".
 _PARTIAL = re.compile(
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*"
@@ -188,6 +200,8 @@ class VtParser:
                 return
             text = remaining
         screen = self.screen
+        draw = screen.draw
+        apply_sgr = screen.apply_sgr
         match = _TOKEN.match
         position = 0
         length = len(text)
@@ -196,26 +210,32 @@ class VtParser:
             if token is None:
                 position = self._incomplete_or_malformed(text, position)
                 continue
+            start = position
             position = token.end()
-            kind = token.lastgroup
+            kind = token.lastindex
             try:
-                if kind == "text":
-                    screen.draw(token.group())
-                elif kind == "crlf":
+                if kind == _TEXT:
+                    draw(token.group())
+                elif kind == _CSI:
+                    if position - start > MAX_SEQUENCE:
+                        continue  # junk; skipped the same way when it arrives split
+                    params, intermediates, final = token.group(_CSI_PARAMS, _CSI_INTER, _CSI)
+                    if final == "m" and not intermediates and not params.startswith(_MARKERS):
+                        apply_sgr(params)  # the commonest sequence of all, straight through
+                    else:
+                        self._dispatch_csi(params, intermediates, final)
+                elif kind == _CRLF:
                     screen.cursor.x = 0
                     screen.linefeed()
-                elif kind == "final":
-                    if position - token.start() <= MAX_SEQUENCE:  # longer ones are junk (as when split)
-                        self._dispatch_csi(token.group("params"), token.group("inter"), token.group("final"))
-                elif kind == "control":
+                elif kind == _CONTROL:
                     handler = self._controls.get(token.group())
                     if handler is not None:
                         handler()
-                elif kind == "esc_final":
-                    self._dispatch_esc(token.group("esc_inter"), token.group("esc_final"))
-                elif kind == "osc" and position - token.start() <= MAX_STRING:
-                    self._dispatch_osc(token.group("osc"))
-                # "string": DCS/SOS/PM/APC bodies are dropped whole.
+                elif kind == _ESC:
+                    self._dispatch_esc(token.group(_ESC_INTER), token.group(_ESC))
+                elif kind == _OSC and position - start <= MAX_STRING:
+                    self._dispatch_osc(token.group(_OSC))
+                # _STRING: DCS/SOS/PM/APC bodies are dropped whole.
             except Exception:
                 self.errors += 1
 
