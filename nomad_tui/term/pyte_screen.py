@@ -3,14 +3,15 @@
 pyte is LGPL: we subclass and import it, we never copy it.  What this subclass adds or changes:
 
 - a fast `draw()` for printable-ASCII runs (pyte calls `wcwidth` and `namedtuple._replace` per
-  character, ~3 µs each on our CI box); other text goes through our own per-character path, which
+  character, ~3 µs each on the 2-core dev box); other text goes through our own per-character path, which
   also replaces anything `str.isprintable()` rejects, so no control character can sit in a cell;
 - the alternate screen (modes 47/1047/1049), which pyte only records as a flag;
 - REP (`CSI n b`), SU/SD (`CSI n S` / `CSI n T`), SCOSC/SCORC (`CSI s` / `CSI u`), CBT/CHT;
 - SGR parsed from the raw parameter string, so colon forms (`38:2::r:g:b`, `4:3`) work, colour
   values are clamped, and results are cached (htop repeats a handful of SGRs thousands of times);
-- our own scrollback ring: lines leaving the top of a full-screen scroll on the main screen are kept
-  as they are (pyte's HistoryScreen wraps every event and is ~4x slower);
+- O(1) full-screen scrolling (see `buffer`) and our own scrollback ring: lines leaving the top of
+  a full-screen scroll on the main screen are kept as they are (pyte's HistoryScreen wraps every
+  event and is ~4x slower);
 - bounded state: one DECSC slot (pyte's stack grows per `ESC 7`), combining marks capped per cell,
   DECCOLM (`?3h`, which would resize us behind the widget's back) ignored;
 - answers to DSR/DA go to a rate-limited `ReplyQueue`, the title is sanitised and truncated.
