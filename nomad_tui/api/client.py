@@ -118,6 +118,16 @@ class NomadClient:
             trust_env=False,
         )
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The shared connection pool, for streaming endpoints (logs) built on top of this client."""
+        return self._http
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values to scrub from any text shown to the user."""
+        return (self._token,) if self._token else ()
+
     async def aclose(self) -> None:
         await self._http.aclose()
 

@@ -27,8 +27,11 @@ async def settled(pilot: Any) -> None:
     screen = app.screen
     assert isinstance(screen, DashboardScreen)
     await until(pilot, lambda: len(screen.store) == 24 and screen.list_watcher.task_states, what="the list")
-    await until(pilot, lambda: all(r.tasks for r in map(screen.store.row, screen.store.stubs) if r.status == "running"),
-                what="task states")
+    await until(
+        pilot,
+        lambda: all(r.tasks for r in map(screen.store.row, screen.store.stubs) if r.status == "running"),
+        what="task states",
+    )
     detail = screen.query_one(DetailPanel)
     table = screen.query_one(AllocTable)
     await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == table.cursor_id, what="the detail")

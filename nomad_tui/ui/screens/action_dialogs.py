@@ -42,7 +42,7 @@ def target_lines(plan: Plan) -> Text:
         line.append(target.short_id, style="bold")
         line.append(f"  job {target.job}  group {target.group}  ns {target.namespace}")
         if plan.kind is not ActionKind.STOP:
-            line.append(f"  {plan.tasks.describe(plan.kind)}")
+            line.append(f"  {sanitize_line(plan.tasks.describe(plan.kind))}")
         if plan.kind is ActionKind.SIGNAL:
             line.append(f"  signal {plan.signal}")
         if target.refusal:
@@ -114,7 +114,7 @@ class TaskPickerScreen(ModalScreen[TaskChoice | None]):
             yield Static(Text(f"Which tasks to {verb}?"), classes="dialog-title")
             options = []
             for i, choice in enumerate(self.choices):
-                label = Text(choice.describe(self.kind))
+                label = Text(sanitize_line(choice.describe(self.kind)))
                 if choice.all_tasks:
                     label.append("  (AllTasks: dead tasks too)", style="dim")
                 options.append(Option(label, id=str(i)))

@@ -7,6 +7,7 @@ one step on the event loop, then tells the widgets to repaint.  No widget makes 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -72,6 +73,7 @@ class DashboardScreen(Screen[None]):
         Binding("r", "restart", "Restart"),
         Binding("x", "signal", "Signal"),
         Binding("space", "mark", "Mark"),
+        Binding("l", "logs", "Logs"),
         Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),
         *(
             Binding(key, f"sort_by('{column}')", f"Sort by {column}", show=False)
@@ -172,17 +174,17 @@ class DashboardScreen(Screen[None]):
         self.workers.cancel_group(self, "detail")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # A watcher that dies of a bug must not take the app with it; say so and start it again.
-        if event.state is WorkerState.ERROR and event.worker.group in ("list", "detail"):
-            self.app.notify(
-                f"{event.worker.group} watcher stopped: {sanitize_line(str(event.worker.error))[:200]}; restarting",
-                severity="error",
-                markup=False,
-            )
-            if event.worker.group == "list":
-                self.start_list_watcher()
-            elif self.detail.alloc_id:
-                self.start_detail_watcher(self.detail.alloc_id)
+        # A worker that dies of a bug must not take the app with it: say so, and restart watchers.
+        if event.state is not WorkerState.ERROR:
+            return
+        group = event.worker.group
+        error = sanitize_line(f"{type(event.worker.error).__name__}: {event.worker.error}")[:200]
+        again = "; restarting" if group in ("list", "detail") else ""
+        self.app.notify(f"Internal error in {group}: {error}{again}", severity="error", markup=False)
+        if group == "list":
+            self.start_list_watcher()
+        elif group == "detail" and self.detail.alloc_id:
+            self.start_detail_watcher(self.detail.alloc_id)
 
     # ------------------------------------------------------------------------------ list updates
     @on(AllocListFetched)
@@ -317,18 +319,44 @@ class DashboardScreen(Screen[None]):
         row = table.cursor_row
         return [row] if row is not None else []
 
+    async def _task_names(self, row: AllocRow) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(all tasks, running tasks) of `row`, raw names as the API wants them (sanitise to display):
+        from the list, the detail pane, or one read."""
+        stub = self.store.stubs.get(row.id)
+        states: dict[str, Any] | None = stub.task_states if stub is not None else None
+        if not states:
+            alloc = self.detail.alloc
+            if alloc is None or alloc.id != row.id:
+                try:
+                    alloc = (await self.client.read_allocation(row.id)).value
+                except NomadError as error:
+                    self.app.notify(f"Cannot read {row.short_id}: {error.message}", severity="error", markup=False)
+                    return None
+            states = alloc.task_states or {}
+        names = tuple(sorted(states))
+        return names, tuple(n for n in names if states[n].state == "running")
+
     async def _running_tasks(self, row: AllocRow) -> tuple[str, ...] | None:
-        if row.task_names:
-            return row.running_tasks
-        alloc = self.detail.alloc
-        if alloc is None or alloc.id != row.id:
-            try:
-                alloc = (await self.client.read_allocation(row.id)).value
-            except NomadError as error:
-                self.app.notify(f"Cannot read {row.short_id}: {error.message}", severity="error", markup=False)
-                return None
-        states = alloc.task_states or {}
-        return tuple(sorted(sanitize_line(n) for n, state in states.items() if state.state == "running"))
+        found = await self._task_names(row)
+        return None if found is None else found[1]
+
+    @work(group="open-logs", exclusive=True, exit_on_error=False)
+    async def action_logs(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        found = await self._task_names(row)
+        if found is None:
+            return
+        names, running = found
+        if not names:
+            self.app.notify(f"{row.short_id} has no tasks (yet) to show logs of.", markup=False)
+            return
+        from nomad_tui.ui.screens.logs import LogsScreen
+
+        title = f"{row.short_id} · {row.job}/{row.group}"
+        self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=(running or names)[0]))
 
     def action_stop(self) -> None:
         self.run_action(ActionKind.STOP)

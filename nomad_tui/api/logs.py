@@ -1,0 +1,132 @@
+"""Streaming task logs: GET /v1/client/fs/logs/:alloc_id (facts §7).
+
+With plain=false the body is JSON objects written back to back with no separator (`{…}{…}`), not
+NDJSON, and `{}` heartbeats arrive every second.  `LogFrameDecoder` cuts frames out of arbitrary
+network chunks; `stream_logs` yields decoded frames (heartbeats dropped) until the server or the
+caller ends the stream.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+
+from nomad_tui.api.client import NomadClient
+from nomad_tui.api.errors import BadResponse, NomadTimeout, Unreachable, error_for_status
+
+# Heartbeats come every second; this much silence means the stream is dead.
+LOG_READ_TIMEOUT = 30.0
+MAX_PENDING = 1 << 20  # a frame carries at most 64 KiB of data; 1 MiB without a frame end is garbage
+
+
+@dataclass(frozen=True, slots=True)
+class LogFrame:
+    data: bytes
+    offset: int
+    file: str = ""
+    file_event: str = ""  # "file deleted" / "file truncated"
+
+
+class LogFrameDecoder:
+    """Splits a byte stream of back-to-back JSON objects into frames."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+        self._decoder = json.JSONDecoder()
+        self._utf8 = b""
+
+    def feed(self, chunk: bytes) -> list[LogFrame]:
+        data = self._utf8 + chunk
+        # JSON frames are ASCII (Data is base64), but keep a split multi-byte sequence for the next chunk.
+        try:
+            text = data.decode("utf-8")
+            self._utf8 = b""
+        except UnicodeDecodeError as exc:
+            if exc.start < len(data) - 3:
+                raise BadResponse(f"log stream is not UTF-8 JSON: {exc}") from None
+            text, self._utf8 = data[: exc.start].decode("utf-8"), data[exc.start :]
+        self._pending += text
+        frames: list[LogFrame] = []
+        buffer = self._pending
+        position = 0
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n":
+                position += 1
+            if position >= len(buffer):
+                break
+            try:
+                obj, end = self._decoder.raw_decode(buffer, position)
+            except json.JSONDecodeError:
+                break  # incomplete: wait for more bytes
+            position = end
+            frame = _to_frame(obj)
+            if frame is not None:
+                frames.append(frame)
+        self._pending = buffer[position:]
+        if len(self._pending) > MAX_PENDING:
+            raise BadResponse("log stream sent more than 1 MiB without a complete frame")
+        return frames
+
+
+def _to_frame(obj: object) -> LogFrame | None:
+    if not isinstance(obj, dict):
+        raise BadResponse("log stream frame is not a JSON object")
+    if not obj:
+        return None  # heartbeat
+    raw = obj.get("Data") or ""
+    try:
+        data = base64.b64decode(raw, validate=True) if isinstance(raw, str) else b""
+    except (binascii.Error, ValueError):
+        raise BadResponse("log stream frame has invalid base64 Data") from None
+    offset = obj.get("Offset")
+    return LogFrame(
+        data=data,
+        offset=offset if isinstance(offset, int) and not isinstance(offset, bool) else 0,
+        file=str(obj.get("File") or ""),
+        file_event=str(obj.get("FileEvent") or ""),
+    )
+
+
+async def stream_logs(
+    client: NomadClient,
+    alloc_id: str,
+    task: str,
+    *,
+    kind: str = "stdout",
+    follow: bool = True,
+    origin: str = "end",
+    offset: int = 50_000,
+) -> AsyncIterator[LogFrame]:
+    """Yield log frames; starting `offset` bytes back from the end (origin=end) tails the log."""
+    params = client.common_params()
+    params.update(
+        {
+            "task": task,
+            "type": kind,
+            "follow": "true" if follow else "false",
+            "origin": origin,
+            "offset": str(max(0, offset)),
+            "plain": "false",
+        }
+    )
+    path = f"/v1/client/fs/logs/{quote(alloc_id, safe='')}"
+    decoder = LogFrameDecoder()
+    timeout = httpx.Timeout(LOG_READ_TIMEOUT, connect=5.0)
+    try:
+        async with client.http.stream("GET", path, params=params, timeout=timeout) as response:
+            if response.status_code >= 300:
+                body = (await response.aread()).decode("utf-8", "replace")
+                raise error_for_status(response.status_code, body, path=path, secrets=client.secrets)
+            async for chunk in response.aiter_bytes():
+                for frame in decoder.feed(chunk):
+                    yield frame
+    except httpx.TimeoutException:
+        raise NomadTimeout("log stream went silent (no heartbeat)", path=path) from None
+    except httpx.TransportError as exc:
+        raise Unreachable(f"log stream lost: {type(exc).__name__}", path=path) from None
