@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError, NotFound, PermissionDenied
+from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.rows import AllocRow
 
 # The signal picker's shortlist; any other name can be typed (Nomad validates it per driver).
@@ -94,7 +95,7 @@ def refusal_for(kind: ActionKind, row: AllocRow, tasks: TaskChoice) -> str:
     if row.is_terminal:
         state = row.status if row.status in ("complete", "failed", "lost") else f"desired {row.desired}"
         return f"allocation is {state}: nothing runs to {kind.value}"
-    if tasks.task and row.task_names and tasks.task not in row.running_tasks:
+    if tasks.task and row.task_names and sanitize_line(tasks.task) not in row.running_tasks:
         return f"task {tasks.task} is not running here"
     nothing_runs = row.status == "pending" or (bool(row.task_names) and not row.running_tasks)
     if nothing_runs and not tasks.all_tasks:
@@ -122,12 +123,12 @@ async def _run_one(client: NomadClient, plan_: Plan, target: Target) -> Outcome:
     try:
         if plan_.kind is ActionKind.STOP:
             response = await client.stop_allocation(target.alloc_id)
-            return Outcome(target, True, f"stop requested (evaluation {response.eval_id[:8]})")
+            return Outcome(target, True, sanitize_line(f"stop requested (evaluation {response.eval_id[:8]})"))
         if plan_.kind is ActionKind.SIGNAL:
             await client.signal_allocation(target.alloc_id, plan_.signal, task=plan_.tasks.task)
-            return Outcome(target, True, f"{plan_.signal} sent to {plan_.tasks.describe(plan_.kind)}")
+            return Outcome(target, True, sanitize_line(f"{plan_.signal} sent to {plan_.tasks.describe(plan_.kind)}"))
         await client.restart_allocation(target.alloc_id, task=plan_.tasks.task, all_tasks=plan_.tasks.all_tasks)
-        return Outcome(target, True, f"restarting {plan_.tasks.describe(plan_.kind)}")
+        return Outcome(target, True, sanitize_line(f"restarting {plan_.tasks.describe(plan_.kind)}"))
     except NomadError as error:
         return Outcome(target, False, explain(error, target))
 
