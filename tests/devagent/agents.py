@@ -52,6 +52,21 @@ def make_config(**overrides: Any) -> AgentConfig:
     return AgentConfig(**base)
 
 
+class ProcessAgent(AgentThread):
+    """The same helpers over an agent in its own process (own GIL): for timing-sensitive checks."""
+
+    def __init__(self, *flags: str) -> None:
+        from nomad_tui.devagent.launcher import AgentProcess
+
+        self.process = AgentProcess.start(*flags)
+        self.url = self.process.url
+        self.client = httpx.Client(base_url=self.url, timeout=30.0)
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.stop()
+
+
 class Background:
     """A private event loop thread for client-side checks that should overlap (each ~1 s of waiting)."""
 

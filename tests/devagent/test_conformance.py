@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .agents import AgentThread, Background, make_config
+from .agents import AgentThread, Background, ProcessAgent
 from .helpers import (
     ExecResult,
     exec_url,
@@ -99,29 +99,38 @@ async def _first_event_line(agent: AgentThread) -> tuple[float, list[str], str]:
     raise AssertionError("no line")
 
 
+async def _quiet_checks(agent: AgentThread, watched: str, other: str) -> dict[str, Any]:
+    item_27 = await _alloc_wait(agent, watched, other)
+    async with httpx.AsyncClient(base_url=agent.url) as client:
+        index = int((await client.get("/v1/allocations")).headers["X-Nomad-Index"])
+    item_4 = await _timed_get(f"{agent.url}/v1/allocations", {"index": index, "wait": "1s"})
+    return {"4": (index, *item_4), "27": item_27}
+
+
 @pytest.fixture(scope="module")
 def quiet_agent() -> Iterator[AgentThread]:
-    thread = AgentThread(make_config(allocs=5, real_processes=False))
-    yield thread
-    thread.stop()
+    """Its own process: the 1 s timing checks then measure the agent, not this process's GIL."""
+    agent = ProcessAgent("--allocs", "5", "--churn", "0", "--no-processes", "--start-time", "1790000000")
+    yield agent
+    agent.stop()
 
 
 @pytest.fixture(scope="module")
 def slow(agent: AgentThread, quiet_agent: AgentThread) -> Iterator[dict[str, Future[Any]]]:
     background = Background()
-    changed = agent.create(job="slow-checks", count=3)
+    changed = agent.create(job="slow-checks", count=2)
+    watched, other = quiet_agent.create(job="slow-checks", count=2)
     worker = find(agent, "worker")["ID"]
-    quiet_index = int(quiet_agent.client.get("/v1/allocations").headers["X-Nomad-Index"])
+    # Item 27 changes an allocation, which would wake item 4's list wait: on the quiet agent they run one
+    # after the other (still overlapping everything else).
+    quiet = background.start(_quiet_checks(quiet_agent, watched, other))
     futures = {
-        "4": background.start(_timed_get(f"{quiet_agent.url}/v1/allocations", {"index": quiet_index, "wait": "1s"})),
+        "4+27": quiet,
         "5": background.start(_blocking_change(agent, changed[0], {"wait": "1s"}, 0.3)),
         "11": background.start(_blocking_change(agent, changed[1], {"wait": "20m"}, 0.2)),
-        "27": background.start(_alloc_wait(agent, changed[2], changed[0])),
         "41": background.start(_heartbeats(agent, worker)),
         "43": background.start(_first_event_line(agent)),
     }
-    futures["quiet_index"] = Future()
-    futures["quiet_index"].set_result(quiet_index)
     yield futures
     background.stop()
 
@@ -150,9 +159,9 @@ def test_03_known_leader_and_last_contact(agent: AgentThread) -> None:
 
 
 def test_04_blocking_times_out_with_same_index(slow: dict[str, Future[Any]]) -> None:
-    elapsed, response = slow["4"].result(10)
+    index, elapsed, response = slow["4+27"].result(10)["4"]
     assert 1.0 <= elapsed < 1.3, elapsed
-    assert response.headers["X-Nomad-Index"] == str(slow["quiet_index"].result())
+    assert response.headers["X-Nomad-Index"] == str(index)
 
 
 def test_05_blocking_wakes_on_change(slow: dict[str, Future[Any]]) -> None:
@@ -300,7 +309,7 @@ def test_26_short_id(agent: AgentThread) -> None:
 
 
 def test_27_alloc_wait_ignores_other_allocs(slow: dict[str, Future[Any]]) -> None:
-    modify, elapsed, response = slow["27"].result(10)
+    modify, elapsed, response = slow["4+27"].result(10)["27"]
     assert 1.0 <= elapsed < 1.3, elapsed
     assert response.headers["X-Nomad-Index"] == str(modify)
 
