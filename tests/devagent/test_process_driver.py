@@ -170,3 +170,10 @@ def test_signal_names_map_like_raw_exec() -> None:
     assert signal_number("SIGUSR1") == signal.SIGUSR1
     assert signal_number("sighup") == signal.SIGHUP
     assert signal_number("SIGBOGUS") == signal.SIGINT
+
+
+async def test_session_ends_with_the_command_even_if_a_child_holds_the_pty(agent: AgentThread) -> None:
+    alloc_id = find(agent, "worker")["ID"]
+    url = exec_url(agent.url, alloc_id, "logger", ["sh", "-c", "sleep 30 & echo bye; exit 4"], tty=True)
+    result = await run_exec(url, until=lambda r: r.exited is not None, timeout=5)
+    assert b"bye" in result.stdout and result.exited == {"exited": True, "result": {"exit_code": 4}}

@@ -133,7 +133,9 @@ class ExecProcess:
             kill_group(self.process.pid)
 
     def close(self) -> None:
-        self.kill()
+        # The whole process group, even after the command exited: background children go too.
+        if self.process is not None:
+            kill_group(self.process.pid)
         for reader in self._readers:
             reader.cancel()
         if self._master is not None:

@@ -165,19 +165,36 @@ async def _run(request: web.Request, ws: web.WebSocketResponse, alloc_id: str) -
 
 
 async def _pump(ws: web.WebSocketResponse, process: ExecProcess) -> int | None:
-    """Shuttle frames both ways until the process ends; returns its exit code (None if the client went)."""
-    reader = asyncio.get_running_loop().create_task(_client_frames(ws, process))
+    """Shuttle frames both ways until the process ends; returns its exit code (None if the client went).
+
+    The session ends with the command, as in Nomad: once it has exited, output still buffered is sent
+    (up to DRAIN_S of silence), but a background child that keeps the PTY or a pipe open does not hold
+    the session."""
+    loop = asyncio.get_running_loop()
+    reader = loop.create_task(_client_frames(ws, process))
+    assert process.process is not None
+    exited = loop.create_task(process.process.wait())
     open_streams = process.streams
     try:
         while open_streams:
-            name, data = await process.output.get()
+            item = loop.create_task(process.output.get())
+            waiting = {item} if exited.done() else {item, exited}
+            done, _ = await asyncio.wait(
+                waiting, timeout=DRAIN_S if exited.done() else None, return_when="FIRST_COMPLETED"
+            )
+            if item not in done:
+                item.cancel()
+                if exited.done() and not done:
+                    break  # exited and quiet: whatever still holds the streams is not the session
+                continue
+            name, data = item.result()
             if not data:
                 open_streams -= 1
                 continue
             for start in range(0, len(data), FRAME_BYTES):
                 chunk = base64.b64encode(data[start : start + FRAME_BYTES]).decode()
                 await ws.send_str('{"' + name + '":{"data":"' + chunk + '"}}')
-        code = await process.wait()
+        code = await exited
         if reader.done() and not reader.cancelled() and isinstance(reader.exception(), ExecError):
             raise reader.exception()  # type: ignore[misc]
         await ws.send_str('{"stdout":{"close":true}}')
@@ -187,8 +204,10 @@ async def _pump(ws: web.WebSocketResponse, process: ExecProcess) -> int | None:
         return None
     finally:
         reader.cancel()
+        exited.cancel()
 
 
+DRAIN_S = 0.2
 EARLY_FRAME_S = 0.1
 
 
