@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -268,3 +269,55 @@ async def test_custom_emulator_is_used() -> None:
     async with app.run_test(size=(COLS, ROWS + 1)):
         assert app.terminal.emulator is emulator
         assert (emulator.cols, emulator.rows) == (COLS, ROWS)
+
+
+class CountingEmulator(PyteEmulator):
+    """Records which screen rows the widget turns into strips."""
+
+    def __init__(self) -> None:
+        super().__init__(COLS, ROWS)
+        self.rendered: list[int] = []
+
+    def row_runs(self, y: int) -> list[tuple[str, object]]:  # type: ignore[override]
+        self.rendered.append(y)
+        return super().row_runs(y)
+
+
+async def test_only_dirty_rows_are_rendered_again() -> None:
+    emulator = CountingEmulator()
+    app = make_app(TerminalView(emulator))
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        app.terminal.feed(b"\r\n".join(b"row %d" % i for i in range(ROWS)))
+        await settle(app, pilot)
+        emulator.rendered.clear()
+        app.terminal.feed(b"\x1b[4;1Hchanged")
+        await settle(app, pilot)
+        assert set(emulator.rendered) == {3}
+        assert lines(app.terminal)[3] == "changed"
+        assert set(emulator.rendered) == {3}  # the other rows come from the strip cache
+
+
+class PaintTimes(TerminalView):
+    def __init__(self) -> None:
+        super().__init__(PyteEmulator(COLS, ROWS), max_fps=30)
+        self.painted_at: list[float] = []
+
+    def _repaint(self) -> None:
+        self.painted_at.append(time.monotonic())
+        super()._repaint()
+
+
+async def test_repaints_are_at_most_max_fps() -> None:
+    terminal = PaintTimes()
+    app = make_app(terminal)
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        for i in range(200):
+            terminal.feed(b"tick %d\r\n" % i)
+            await asyncio.sleep(0)
+            if i % 20 == 0:
+                await pilot.pause(0.01)
+        await settle(app, pilot)
+        gaps = [b - a for a, b in zip(terminal.painted_at, terminal.painted_at[1:], strict=False)]
+        assert len(terminal.painted_at) >= 2
+        assert min(gaps) >= 1 / 30 - 0.005  # never faster than max_fps (with timer slack)
+        assert lines(terminal)[-2] == "tick 199"
