@@ -45,6 +45,7 @@ _SS3_FUNCTION_KEYS = {"f1": "P", "f2": "Q", "f3": "R", "f4": "S"}
 
 # ctrl + a punctuation key, as xterm sends it (Textual's key names for the characters).
 _CTRL_SYMBOLS = {
+    "@": 0x00,
     "at": 0x00,
     "space": 0x00,
     "2": 0x00,

@@ -28,6 +28,7 @@ from nomad_tui.term.keys import PASTE_END, PASTE_START, encode_key, encode_paste
         ("ctrl+z", "\x1a", b"\x1a"),
         ("ctrl+shift+c", None, b"\x03"),
         ("ctrl+at", None, b"\x00"),
+        ("ctrl+@", None, b"\x00"),
         ("ctrl+space", None, b"\x00"),
         ("ctrl+backslash", None, b"\x1c"),
         ("ctrl+right_square_bracket", None, b"\x1d"),
