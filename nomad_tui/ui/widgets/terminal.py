@@ -7,11 +7,14 @@ It knows nothing about WebSockets or Nomad.  Whoever owns the connection (the ex
 - sends a tty size on `TerminalView.Resized` (one is posted once the widget has a size);
 - shows `TerminalView.TitleChanged.title` in its own chrome, and handles `DetachRequested`.
 
-Rendering: one cached `Strip` per screen row, dropped when the emulator marks the row dirty, and
-at most `max_fps` repaints a second.  Output is parsed by a worker in slices of a few milliseconds
-with a yield between them, so the app keeps responding; when more than `backlog_limit` bytes are
-waiting, the middle is dropped and only the tail is parsed (as tmux and mosh do), so `yes` or
-`cat` of a big file cannot freeze the dashboard.
+Rendering: one cached `Strip` per screen row, dropped when the emulator marks the row dirty; at
+most `max_fps` repaints a second for output in bulk, up to `echo_fps` for a lone small change such
+as a key's echo (so typing is not held back to the frame rate).
+
+Output is parsed by a worker in slices of a few milliseconds with a yield between them, so the app
+keeps responding.  When the backlog grows past about `max_lag` seconds of parsing (measured; at
+most `backlog_limit` bytes), the middle is dropped and only the last `keep_tail` bytes are parsed,
+as tmux and mosh do, so `yes` or `cat` of a big file cannot freeze the dashboard.
 
 Nothing the remote sends reaches the user's real terminal: the emulator keeps every control
 sequence, and each run of text is checked printable again here before it becomes a Segment.
@@ -86,6 +89,7 @@ class TerminalView(Widget, can_focus=True):
         *,
         detach_key: str = DEFAULT_DETACH_KEY,
         max_fps: float = 30.0,
+        echo_fps: float = 120.0,
         slice_bytes: int = 512,
         slice_budget: float = 0.005,
         max_lag: float = 0.5,
@@ -99,6 +103,7 @@ class TerminalView(Widget, can_focus=True):
         self._emulator = emulator if emulator is not None else PyteEmulator()
         self.detach_key = detach_key
         self.max_fps = max_fps
+        self.echo_fps = echo_fps
         self.slice_bytes = slice_bytes
         self.slice_budget = slice_budget
         self.max_lag = max_lag
@@ -242,7 +247,11 @@ class TerminalView(Widget, can_focus=True):
     def _schedule_repaint(self) -> None:
         if self._repaint_timer is not None or not self.is_mounted:
             return
-        delay = self._last_paint + 1.0 / self.max_fps - time.monotonic()
+        # Output in bulk repaints at most `max_fps` times a second.  A small change with nothing
+        # else waiting (the echo of a key, a prompt) may go out sooner, up to `echo_fps`: holding
+        # an echo back for a 30 fps frame would add up to 33 ms to every keystroke.
+        small = not self._backlog and len(self._emulator.dirty_rows()) <= 2
+        delay = self._last_paint + 1.0 / (self.echo_fps if small else self.max_fps) - time.monotonic()
         if delay > 0:
             self._repaint_timer = self.set_timer(delay, self._repaint, name="terminal-repaint")
         else:
