@@ -36,8 +36,9 @@ class TaskChoice:
     all_tasks: bool = False  # restart only: AllTasks, which also restarts dead tasks
 
     def describe(self, kind: ActionKind) -> str:
+        """For people: the task name is cluster data, so it is sanitised here."""
         if self.task:
-            return f"task {self.task}"
+            return f"task {sanitize_line(self.task)}"
         if kind is ActionKind.RESTART:
             return "all tasks" if self.all_tasks else "running tasks"
         return "all tasks"
@@ -74,6 +75,7 @@ class Plan:
         return {ActionKind.STOP: "Stop", ActionKind.RESTART: "Restart"}[self.kind]
 
     def headline(self) -> str:
+        """A sentence for people; every part of it is our own text or sanitised."""
         count = len(self.runnable)
         what = "allocation" if count == 1 else f"{count} allocations"
         tasks = "" if self.kind is ActionKind.STOP else f" ({self.tasks.describe(self.kind)})"

@@ -180,7 +180,10 @@ class TaskEvent(NomadStruct):
         """What a person wants to read about this event: DisplayMessage, or its 0.x equivalent."""
         if self.display_message:
             return self.display_message
-        return legacy_display_message(self)
+        text = legacy_display_message(self)
+        if not text:  # odd events: fall back to whatever message the event carries
+            text = self.message or (self.details or {}).get("message", "")
+        return text
 
 
 def legacy_display_message(event: TaskEvent) -> str:
@@ -227,7 +230,7 @@ def legacy_display_message(event: TaskEvent) -> str:
     if kind == "Reconnected":
         return "Client reconnected"
     if kind == "Driver":
-        return event.driver_message
+        return event.driver_message or event.message
     if kind == "Driver Failure":
         return event.driver_error or event.message
     if kind == "Setup Failure":

@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.settings import Settings
+from nomad_tui.ui.palette import DashboardCommands
 from nomad_tui.ui.screens.dashboard import DashboardScreen
 
 
@@ -26,6 +27,7 @@ def stylesheet_path() -> Path:
 class NomadTuiApp(App[int]):
     TITLE = "nomad-tui"
     CSS_PATH = stylesheet_path()
+    COMMANDS = App.COMMANDS | {DashboardCommands}
     # ctrl+c quits like in k9s; the exec terminal captures it first when it has focus.
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False)]
 

@@ -238,7 +238,19 @@ async def test_read_only_mode_hides_and_blocks(agent: AgentProcess, control: Con
         footer = {key.description for key in screen.query(FooterKey)}
         assert "Filter" in footer and not {"Stop", "Restart", "Signal"} & footer
         assert "read-only" in screen.status_bar.render().plain
-    assert not mutating(await control.requests())
+        assert not mutating(await control.requests())
+        # Leaving read-only mode (from the palette) asks first, since it was asked for at start.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"toggle read-only")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+        await pilot.press("y")
+        await until(pilot, lambda: not screen.read_only, what="read-only off")
+        await pilot.press("ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the stop confirmation")
+        await pilot.press("n")
 
 
 async def test_terminal_allocation_is_refused_locally(agent: AgentProcess, control: Control) -> None:

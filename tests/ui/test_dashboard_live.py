@@ -180,3 +180,29 @@ async def test_cursor_stays_on_its_allocation_while_rows_come_and_go(agent: Agen
         assert table.cursor_position == screen.view.position_of(chosen)
         cursor_line = table_lines(app)[table.cursor_position - int(table.scroll_y) + 1]
         assert chosen is not None and chosen[:8] in cursor_line
+
+
+async def test_command_palette_jumps_to_an_allocation_and_switches_namespace(
+    agent: AgentProcess, control: Control
+) -> None:
+    everything = await control.allocs()
+    target = everything[len(everything) // 2]
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        table = screen.query_one(AllocTable)
+        await until(pilot, lambda: len(screen.store) == len(everything), what="the list")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*target["ID"][:6])
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: table.cursor_id == target["ID"], what="the jump")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*f"switch namespace: {target['Namespace']}")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.namespace == target["Namespace"], what="the namespace switch")
+        expected = {a["ID"] for a in everything if a["Namespace"] == target["Namespace"]}
+        await until(pilot, lambda: set(screen.store.stubs) == expected, what="that namespace's allocations")

@@ -63,20 +63,28 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "cancel", "No", show=False),
     ]
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan | None, *, title: str = "", body: Text | None = None, confirm: str = "") -> None:
         super().__init__()
         self.plan = plan
+        self.title_text = plan.headline() if plan is not None else title
+        self.body = target_lines(plan) if plan is not None else (body or Text())
+        self.confirm_label = confirm or (plan.verb().split()[0] if plan is not None else "Yes")
+        self.danger = plan is not None and plan.kind is ActionKind.STOP
+
+    @classmethod
+    def question(cls, title: str, body: str, *, confirm: str = "Yes") -> ConfirmScreen:
+        """A yes/no question of our own (no cluster data in it)."""
+        return cls(None, title=title, body=Text(body), confirm=confirm)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.plan.headline()), classes="dialog-title")
+            yield Static(Text(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Static(target_lines(self.plan), id="confirm-targets")
+                yield Static(self.body, id="confirm-targets")
             yield Static(Text("y: confirm · n / esc: cancel"), classes="dialog-hint")
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")
-                variant = "error" if self.plan.kind is ActionKind.STOP else "warning"
-                yield Button(self.plan.verb().split()[0], id="confirm", variant=variant)
+                yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "warning")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -107,6 +107,7 @@ class DashboardScreen(Screen[None]):
         self.last_list_bytes = 0
         self._detail_timer: Timer | None = None
         self._filter_timer: Timer | None = None
+        self.read_only = self.settings.read_only
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -115,7 +116,7 @@ class DashboardScreen(Screen[None]):
             self.settings.display_address,
             self.settings.region,
             self.namespace,
-            read_only=self.settings.read_only,
+            read_only=self.read_only,
             clock=app.monotonic,  # type: ignore[attr-defined]
             id="status-bar",
         )
@@ -293,14 +294,31 @@ class DashboardScreen(Screen[None]):
     # ------------------------------------------------------------------------------ lifecycle actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # False hides the binding from the footer and makes its key do nothing.
-        return not (self.settings.read_only and action in self.MUTATING_ACTIONS)
+        return not (self.read_only and action in self.MUTATING_ACTIONS)
 
     def _refuse_if_read_only(self) -> bool:
-        if self.settings.read_only:
+        if self.read_only:
             self.app.notify(
                 "Read-only mode: stop, signal, restart and exec are disabled.", severity="warning", markup=False
             )
-        return self.settings.read_only
+        return self.read_only
+
+    @work(group="read-only", exclusive=True, exit_on_error=False)
+    async def action_toggle_read_only(self) -> None:
+        if self.read_only and self.settings.read_only:
+            # Started read-only on purpose (flag or config): leaving it takes a second thought.
+            leave = ConfirmScreen.question(
+                "Leave read-only mode?",
+                "Stop, signal, restart and exec become available until nomad-tui exits.",
+                confirm="Leave",
+            )
+            if not await self.app.push_screen_wait(leave):
+                return
+        self.read_only = not self.read_only
+        self.status_bar.read_only = self.read_only
+        self.status_bar.refresh()
+        self.refresh_bindings()
+        self.app.notify("Read-only mode on." if self.read_only else "Read-only mode off.", markup=False)
 
     def action_mark(self) -> None:
         self.table.toggle_mark()
@@ -466,6 +484,12 @@ class DashboardScreen(Screen[None]):
         alloc = self.detail.alloc
         if alloc is not None:
             self._jump_chain(alloc.next_allocation, "next")
+
+    def sort_by_name(self, column: str) -> None:
+        self.action_sort_by(column)
+
+    def run_filter(self, text: str) -> None:
+        self.run_command(commands.Command("filter", (text,)))
 
     def action_sort_by(self, column: str) -> None:
         current = self.view.sort

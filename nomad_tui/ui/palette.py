@@ -1,0 +1,108 @@
+"""Command palette (ctrl+p): the dashboard's actions, findable by name.
+
+Textual's fuzzy highlighter and the palette's help line both parse *markup*, so nothing from the
+cluster goes through them: hits that show cluster data (allocation IDs, job names, namespaces) are
+built as plain `Content`, and help texts are our own constant strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from nomad_tui.sanitize import sanitize_line
+from nomad_tui.state.view import SORT_KEYS
+
+MAX_ALLOC_HITS = 20
+
+
+class DashboardCommands(Provider):
+    """Actions of the dashboard screen; allocation IDs by prefix; namespaces by name."""
+
+    def _dashboard(self):  # type: ignore[no-untyped-def]
+        from nomad_tui.ui.screens.dashboard import DashboardScreen
+
+        screen = self.screen
+        return screen if isinstance(screen, DashboardScreen) else None
+
+    def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
+        screen = self._dashboard()
+        if screen is None:
+            return []
+        actions: list[tuple[str, str, Callable[[], object]]] = [
+            ("Resync", "Fetch everything again now (ctrl+r)", screen.action_resync),
+            ("Open logs", "Logs of the selected allocation (l)", screen.action_logs),
+            ("Help", "Every key and command (?)", screen.action_help),
+            ("Toggle read-only", "Hide and block stop, signal, restart and exec", screen.action_toggle_read_only),
+            (
+                "Switch namespace: all (*)",
+                "Show every namespace the token may read",
+                partial(screen.switch_namespace, "*"),
+            ),
+            ("Clear filter", "Show every allocation (esc)", partial(screen.run_filter, "")),
+            ("Show failed allocations", "Filter status:failed", partial(screen.run_filter, "status:failed")),
+        ]
+        if hasattr(screen, "action_exec"):
+            actions.insert(1, ("Open exec", "Shell into the selected allocation (s)", screen.action_exec))
+        if not screen.read_only:
+            actions += [
+                ("Stop allocation", "Stop the selected or marked allocations (ctrl+d)", screen.action_stop),
+                (
+                    "Restart allocation",
+                    "Restart tasks of the selected or marked allocations (r)",
+                    screen.action_restart,
+                ),
+                ("Signal allocation", "Send a signal to the selected or marked allocations (x)", screen.action_signal),
+            ]
+        for column in sorted(SORT_KEYS):
+            actions.append((f"Sort by {column}", "Sort the allocation list", partial(screen.sort_by_name, column)))
+        for namespace in sorted({stub.namespace for stub in screen.store.stubs.values() if stub.namespace}):
+            actions.append(
+                (
+                    f"Switch namespace: {sanitize_line(namespace)}",
+                    "Watch one namespace",
+                    partial(screen.switch_namespace, namespace),
+                )
+            )
+        return actions
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._actions():
+            if not name.startswith(("Sort by", "Switch namespace: ")):
+                yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._actions():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, Content(name), callback, text=name, help=help_text)
+        async for hit in self._allocation_hits(query):
+            yield hit
+
+    async def _allocation_hits(self, query: str) -> AsyncIterator[Hit]:
+        """`go 1a2b` or a bare hex prefix: jump to allocations whose ID starts with it."""
+        screen = self._dashboard()
+        if screen is None:
+            return
+        prefix = query.strip().lower().removeprefix("go").strip()
+        if len(prefix) < 2 or any(ch not in "0123456789abcdef-" for ch in prefix):
+            return
+        found = 0
+        for alloc_id in screen.store.stubs:
+            if alloc_id.startswith(prefix):
+                row = screen.store.row(alloc_id)
+                label = f"Go to allocation {row.short_id} · {row.job}/{row.group} · {row.status}"
+                yield Hit(
+                    1.0,
+                    Content(label),
+                    partial(screen.jump_to_prefix, alloc_id),
+                    text=label,
+                    help="Select it in the list",
+                )
+                found += 1
+                if found >= MAX_ALLOC_HITS:
+                    return
