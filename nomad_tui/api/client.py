@@ -14,7 +14,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -97,6 +97,10 @@ class NomadClient:
         self.read_margin = read_margin
         self._token = settings.token.reveal() if settings.token else ""
         headers = {"User-Agent": f"nomad-tui/{__version__}"}
+        if is_local(settings):
+            # Nomad gzips whatever the client accepts (facts §12).  Over loopback or a unix socket that
+            # only burns CPU at both ends (a 10k list is ~9 MB); across a network gzip saves ~85 %.
+            headers["Accept-Encoding"] = "identity"
         if self._token:
             headers["X-Nomad-Token"] = self._token
         verify: ssl.SSLContext | bool = ssl_context(settings) if settings.uses_tls else True
@@ -265,6 +269,13 @@ class NomadClient:
             return str(json.loads(response.content))
         except ValueError:
             raise BadResponse("malformed JSON from /v1/status/leader", path="/v1/status/leader") from None
+
+
+def is_local(settings: Settings) -> bool:
+    if settings.is_unix_socket:
+        return True
+    host = (urlsplit(settings.base_url).hostname or "").lower()
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def blocking_read_timeout(wait: float, margin: float = 5.0) -> float:

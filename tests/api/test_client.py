@@ -36,6 +36,12 @@ async def test_token_goes_only_in_the_header_and_params_follow_the_cli() -> None
     assert TOKEN not in seen.path and TOKEN not in json.dumps(seen.query)
     assert seen.query == {"region": ["eu"], "namespace": ["*"], "task_states": ["false"]}
     assert "authorization" not in seen.headers
+    assert seen.headers["accept-encoding"] == "identity"  # loopback: compression only costs CPU
+
+
+def test_remote_agents_are_asked_for_gzip() -> None:
+    client = NomadClient(resolve({"address": "https://nomad.example.com:4646"}, {}, {}))
+    assert "gzip" in client.http.headers["accept-encoding"]
 
 
 async def test_basic_auth_from_nomad_http_auth() -> None:
