@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,10 +26,23 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Allocation list", "I J N S A M T", "sort by ID, Job, Node, Status, Age, Modified, Tasks (again: reverse)"),
     ("Allocation list", "[ / ]", "jump to the previous / next allocation of the reschedule chain"),
     ("Allocation list", "ctrl+r", "resync: fetch everything again now"),
+    ("Allocation list", "ctrl+d", "stop the allocation (or every marked one), after confirming"),
+    ("Allocation list", "r", "restart: one running task or all tasks, after confirming"),
+    ("Allocation list", "x", "signal: SIGHUP … SIGKILL or any name, one task or all, after confirming"),
+    ("Allocation list", "space / ctrl+\\", "mark / unmark for a bulk action; clear all marks"),
+    ("Allocation list", "l", "logs of the selected allocation"),
+    ("Allocation list", "ctrl+p", "command palette: actions, namespaces, allocations by ID prefix"),
     ("Allocation list", "?", "this help"),
     ("Allocation list", "q / ctrl+c", "quit"),
     ("Detail panes", "tab / shift+tab", "move between the tabs and their content"),
     ("Detail panes", "esc", "back to the list"),
+    ("Dialogs", "y / n / esc", "confirm / cancel (Cancel has the focus)"),
+    ("Logs", "o / e", "stdout / stderr"),
+    ("Logs", "t", "next task"),
+    ("Logs", "s / G", "follow the tail on and off / jump to the end and follow"),
+    ("Logs", "/ , n / N", "search (case-insensitive), next / previous match"),
+    ("Logs", "c", "ANSI colours on and off"),
+    ("Logs", "esc / q", "back to the list"),
     ("Help", "esc / q / ?", "close this help"),
 )
 
@@ -50,7 +64,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._commands_table())
 
     def _keys_table(self) -> Table:
-        table = Table(title="Keys", expand=True, show_lines=False, title_style="bold")
+        table = Table(title="Keys", expand=True, box=box.SIMPLE_HEAD, title_style="bold")
         table.add_column("Where", style="dim", no_wrap=True)
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("Does")
@@ -59,7 +73,7 @@ class HelpScreen(ModalScreen[None]):
         return table
 
     def _commands_table(self) -> Table:
-        table = Table(title="Commands (type : first)", expand=True, title_style="bold")
+        table = Table(title="Commands (type : first)", expand=True, box=box.SIMPLE_HEAD, title_style="bold")
         table.add_column("Command", style="bold", no_wrap=True)
         table.add_column("Does")
         for usage, what in commands.HELP:
