@@ -206,3 +206,23 @@ async def test_command_palette_jumps_to_an_allocation_and_switches_namespace(
         await until(pilot, lambda: screen.namespace == target["Namespace"], what="the namespace switch")
         expected = {a["ID"] for a in everything if a["Namespace"] == target["Namespace"]}
         await until(pilot, lambda: set(screen.store.stubs) == expected, what="that namespace's allocations")
+
+
+async def test_config_file_keymap_remaps_actions(agent: AgentProcess, control: Control) -> None:
+    from nomad_tui.ui.keymap import ACTION_NAMES
+    from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
+
+    screen_ids = {b.id for b in DashboardScreen.BINDINGS if getattr(b, "id", None)}  # type: ignore[union-attr]
+    assert ACTION_NAMES - {"exec"} <= screen_ids  # every remappable action has a binding ID
+    app = NomadTuiApp(settings_for(agent.url, keymap={"stop": "ctrl+x", "quit": "Q"}))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        await pilot.press("q")  # no longer quits
+        assert app.is_running
+        await pilot.press("ctrl+d")  # no longer stops
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("ctrl+x")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="stop on its new key")
+        await pilot.press("n")

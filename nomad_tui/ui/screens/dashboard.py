@@ -58,22 +58,22 @@ SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
 class DashboardScreen(Screen[None]):
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("slash", "start_filter", "Filter", key_display="/"),
-        Binding("colon", "start_command", "Command", key_display=":"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("slash", "start_filter", "Filter", key_display="/", id="filter"),
+        Binding("colon", "start_command", "Command", key_display=":", id="command"),
         Binding("enter", "focus_detail", "Detail"),
         Binding("escape", "back", "Back", show=False),
-        Binding("ctrl+r", "resync", "Resync"),
+        Binding("ctrl+r", "resync", "Resync", id="resync"),
         Binding("left_square_bracket", "previous_alloc", "Prev alloc", show=False, key_display="["),
         Binding("right_square_bracket", "next_alloc", "Next alloc", show=False, key_display="]"),
         Binding("less_than_sign", "sort_column(-1)", "Sort ←", show=False, key_display="<"),
         Binding("greater_than_sign", "sort_column(1)", "Sort →", show=False, key_display=">"),
-        Binding("ctrl+d", "stop", "Stop"),
-        Binding("r", "restart", "Restart"),
-        Binding("x", "signal", "Signal"),
-        Binding("space", "mark", "Mark"),
-        Binding("l", "logs", "Logs"),
+        Binding("ctrl+d", "stop", "Stop", id="stop"),
+        Binding("r", "restart", "Restart", id="restart"),
+        Binding("x", "signal", "Signal", id="signal"),
+        Binding("space", "mark", "Mark", id="mark"),
+        Binding("l", "logs", "Logs", id="logs"),
         Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),
         *(
             Binding(key, f"sort_by('{column}')", f"Sort by {column}", show=False)
