@@ -10,9 +10,17 @@ from textual.app import App
 from textual.binding import Binding
 
 from nomad_tui.api.client import NomadClient
+from nomad_tui.api.exec_session import HEARTBEAT_INTERVAL
 from nomad_tui.settings import Settings
-from nomad_tui.ui.palette import DashboardCommands
+from nomad_tui.ui.palette import DashboardCommands, SessionCommands
 from nomad_tui.ui.screens.dashboard import DashboardScreen
+from nomad_tui.ui.screens.exec import ExecScreen
+from nomad_tui.ui.sessions import CommandMemory, ExecTarget
+from nomad_tui.ui.widgets.terminal import TerminalView
+
+# App priority bindings (ctrl+q quit, ctrl+p palette) are checked before the focused widget; in a
+# live exec terminal those keys belong to the remote (ctrl+p is the shell's history key).
+TERMINAL_KEYS_ACTIONS = frozenset({"quit", "command_palette"})
 
 
 def stylesheet_path() -> Path:
@@ -27,7 +35,7 @@ def stylesheet_path() -> Path:
 class NomadTuiApp(App[int]):
     TITLE = "nomad-tui"
     CSS_PATH = stylesheet_path()
-    COMMANDS = App.COMMANDS | {DashboardCommands}
+    COMMANDS = App.COMMANDS | {DashboardCommands, SessionCommands}
     # ctrl+c quits like in k9s; the exec terminal captures it first when it has focus.
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False)]
 
@@ -39,6 +47,7 @@ class NomadTuiApp(App[int]):
         clock_ns: Callable[[], int] = time.time_ns,
         monotonic: Callable[[], float] = time.monotonic,
         watch_wait: float = 300.0,
+        exec_heartbeat: float = HEARTBEAT_INTERVAL,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -47,6 +56,9 @@ class NomadTuiApp(App[int]):
         self.clock_ns = clock_ns
         self.monotonic = monotonic
         self.watch_wait = watch_wait
+        self.exec_heartbeat = exec_heartbeat
+        self.exec_commands = CommandMemory(settings.exec_command)
+        self._exec_screen: ExecScreen | None = None
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -59,3 +71,63 @@ class NomadTuiApp(App[int]):
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.exit(0)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False lets the key go on to the focused widget: the live terminal sends it to the remote.
+        if action in TERMINAL_KEYS_ACTIONS:
+            focused = self.focused
+            if isinstance(focused, TerminalView) and focused.accepts_input:
+                return False
+        return True
+
+    # ------------------------------------------------------------------------------ exec sessions
+    @property
+    def exec_screen(self) -> ExecScreen:
+        """The one exec screen, installed so that leaving it keeps its sessions running."""
+        if self._exec_screen is None:
+            self._exec_screen = ExecScreen(self.settings, heartbeat_interval=self.exec_heartbeat)
+            self.install_screen(self._exec_screen, name="exec")
+        return self._exec_screen
+
+    @property
+    def has_exec_sessions(self) -> bool:
+        return self._exec_screen is not None and self._exec_screen.is_mounted and bool(self._exec_screen.panes)
+
+    def exec_sessions(self) -> list[tuple[str, str, bool]]:
+        """(pane ID, label, live) for every exec session, oldest first."""
+        if not self.has_exec_sessions:
+            return []
+        return [
+            (pane.id or "", pane.target.label_with(pane.remote_title), pane.live) for pane in self.exec_screen.panes
+        ]
+
+    def show_exec_sessions(self) -> None:
+        """The list of sessions; choosing one re-attaches to it."""
+        from nomad_tui.ui.screens.exec_dialogs import SessionsScreen
+
+        sessions = self.exec_sessions()
+        if not sessions:
+            self.notify("No exec sessions yet: s on a running allocation opens one.", markup=False)
+            return
+
+        def chosen(pane_id: str | None) -> None:
+            if pane_id:
+                self.run_worker(self.attach_exec(pane_id), group="exec-attach", exit_on_error=False)
+
+        self.push_screen(SessionsScreen(sessions), chosen)
+
+    async def open_exec(self, target: ExecTarget) -> None:
+        """Start a session on `target` in a new tab and show it."""
+        screen = self.exec_screen
+        if self.screen is not screen:
+            await self.push_screen(screen)
+        await screen.open_session(target)
+
+    async def attach_exec(self, pane_id: str) -> None:
+        """Show the exec screen with session `pane_id` in front."""
+        screen = self.exec_screen
+        if self.screen is not screen:
+            await self.push_screen(screen)
+        pane = screen.pane(pane_id)
+        if pane is not None:
+            screen.show(pane)

@@ -106,3 +106,34 @@ class DashboardCommands(Provider):
                 found += 1
                 if found >= MAX_ALLOC_HITS:
                     return
+
+
+class SessionCommands(Provider):
+    """The exec sessions of this run: the list, and one hit per session to re-attach to it."""
+
+    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        sessions = app.exec_sessions() if hasattr(app, "exec_sessions") else []
+        if not sessions:
+            return []
+        entries: list[tuple[str, str, Callable[[], object]]] = [
+            ("Exec sessions", "Every exec session of this run, to re-attach (e)", self.app.show_exec_sessions),  # type: ignore[attr-defined]
+        ]
+        for pane_id, label, live in sessions:
+            state = "running" if live else "ended"
+            entries.append((f"Attach exec {label}", f"Back to this session ({state})", partial(self._attach, pane_id)))
+        return entries
+
+    def _attach(self, pane_id: str) -> None:
+        self.app.run_worker(self.app.attach_exec(pane_id), exit_on_error=False)  # type: ignore[attr-defined]
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._entries()[:1]:
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._entries():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, Content(name), callback, text=name, help=help_text)

@@ -44,6 +44,8 @@ from nomad_tui.ui.screens.action_dialogs import (
     SignalPickerScreen,
     TaskPickerScreen,
 )
+from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen, ExecTaskPickerScreen
+from nomad_tui.ui.sessions import ExecTarget
 from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
@@ -74,6 +76,8 @@ class DashboardScreen(Screen[None]):
         Binding("x", "signal", "Signal", id="signal"),
         Binding("space", "mark", "Mark", id="mark"),
         Binding("l", "logs", "Logs", id="logs"),
+        Binding("s", "exec", "Exec", id="exec"),
+        Binding("e", "sessions", "Sessions", show=False, id="sessions"),
         Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),
         *(
             Binding(key, f"sort_by('{column}')", f"Sort by {column}", show=False)
@@ -375,6 +379,45 @@ class DashboardScreen(Screen[None]):
 
         title = f"{row.short_id} · {row.job}/{row.group}"
         self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=(running or names)[0]))
+
+    @work(group="open-exec", exclusive=True, exit_on_error=False)
+    async def action_exec(self) -> None:
+        """`s`: pick a running task (if more than one), edit the command, open a session tab."""
+        if self._refuse_if_read_only():
+            return
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        if row.is_terminal:
+            self.app.notify(f"{row.short_id} is {sanitize_line(row.status)}: nothing runs there.", markup=False)
+            return
+        running = await self._running_tasks(row)
+        if running is None:
+            return
+        if not running:
+            self.app.notify(f"{row.short_id} has no running task to exec into.", severity="warning", markup=False)
+            return
+        heading = f"{row.short_id} · {row.job}/{row.group}"
+        task: str | None = running[0]
+        if len(running) > 1:
+            task = await self.app.push_screen_wait(ExecTaskPickerScreen(heading, running))
+        if not task:
+            return
+        memory = self.app.exec_commands  # type: ignore[attr-defined]
+        answer = await self.app.push_screen_wait(
+            ExecCommandScreen(f"{heading} · task {task}", memory.get(row.namespace, row.job))
+        )
+        if answer is None:
+            return
+        command, argv = answer
+        memory.remember(row.namespace, row.job, command)
+        target = ExecTarget(row.id, row.namespace, row.job, task, command, argv)
+        await self.app.open_exec(target)  # type: ignore[attr-defined]
+
+    def action_sessions(self) -> None:
+        """`e`: the exec sessions of this run, to re-attach to one."""
+        self.app.show_exec_sessions()  # type: ignore[attr-defined]
 
     def action_stop(self) -> None:
         self.run_action(ActionKind.STOP)

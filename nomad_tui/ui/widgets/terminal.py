@@ -132,6 +132,10 @@ class TerminalView(Widget, can_focus=True):
         self._scroll_offset = 0
         self._pushed_seen = self._emulator.scrollback_pushed
 
+        # False once the remote is gone: keys (but the detach and scrollback keys) are no longer
+        # encoded and bubble to the screen's bindings instead, e.g. "r" to reconnect.
+        self.accepts_input = True
+
         # Counters, for the exec session's status line, the benchmark and tests.
         self.bytes_received = 0
         self.bytes_fed = 0
@@ -425,6 +429,8 @@ class TerminalView(Widget, can_focus=True):
             event.prevent_default()
             self.scroll_history(SCROLLBACK_KEYS[key])
             return
+        if not self.accepts_input:
+            return
         data = encode_key(key, event.character, application_cursor=self._emulator.modes.application_cursor)
         if not data:
             return  # not a key a terminal sends: let the app have it
@@ -434,6 +440,8 @@ class TerminalView(Widget, can_focus=True):
         self.post_message(self.Input(data))
 
     def on_paste(self, event: events.Paste) -> None:
+        if not self.accepts_input:
+            return
         event.stop()
         event.prevent_default()
         data = encode_paste(event.text, self._emulator.modes.bracketed_paste)

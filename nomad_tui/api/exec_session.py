@@ -1,0 +1,389 @@
+"""One interactive exec session over Nomad's exec WebSocket (facts §6); no Textual here.
+
+    session = ExecSession(settings, alloc_id, "web", ["/bin/sh"], namespace="default", on_output=feed)
+    session.resize(cols, rows)        # any time; the first size goes out before the first stdin
+    session.write(b"ls\\r")            # queued, sent in order by one writer task
+    session.close()                   # from our side (`~.`); run() then returns ClosedByUser
+    outcome = await session.run()     # Exited(code) | ClosedByServer | ConnectionLost | ConnectFailed | ClosedByUser
+
+Wire rules kept here:
+- URL `ws(s)://…/v1/client/allocation/<id>/exec?task=…&tty=true&command=<JSON argv>&ws_handshake=true`
+  plus region and namespace; unix-socket addresses connect over the socket with `ws://127.0.0.1/…`.
+- The ACL token travels only in the first frame, `{"version":1,"auth_token":…}`: never in the URL
+  or a header (a header token that differs from the handshake's is refused anyway), never in a log
+  line or an error text (scrubbed).  Basic auth, when configured, is an Authorization header.
+- TLS: the same context as the HTTP client (verification on unless skip-verify), SNI from
+  `tls_server_name`.  No proxy from the environment, as for HTTP (trust_env=False there).
+- `tty_size` before the first stdin and on every change; `{}` every `heartbeat_interval` seconds
+  (10 s, as the CLI and the web UI do; load balancers cut idle sockets, nomad#8727).
+- The end: an `exited` frame is the end of a session (Nomad then drops TCP without a close frame);
+  a close frame with code 1008/1011 carries the error text; anything else before `exited` means the
+  connection was lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import shlex
+import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from websockets.asyncio.client import ClientConnection, connect, unix_connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from nomad_tui import __version__
+from nomad_tui.api.errors import clean_message
+from nomad_tui.api.tls import ssl_context
+from nomad_tui.settings import Settings
+
+HEARTBEAT_INTERVAL = 10.0
+OPEN_TIMEOUT = 10.0
+# Nomad sends at most a few KiB per frame; a generous cap still stops a runaway peer.
+MAX_FRAME = 4 * 1024 * 1024
+DEFAULT_SIZE = (80, 24)
+
+
+class CommandError(ValueError):
+    """The command line cannot be split into an argv (unbalanced quotes) or is empty."""
+
+
+def build_argv(command: str) -> list[str]:
+    """Split a command line as a POSIX shell would, without running a shell: the argv goes to
+    Nomad as a JSON array, so nothing after the command can be taken for one of our flags."""
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise CommandError(f"cannot parse the command: {exc}") from None
+    if not argv:
+        raise CommandError("the command is empty")
+    return argv
+
+
+# ------------------------------------------------------------------------------ outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class Exited:
+    """The command ended; Nomad reported its exit code (a missing code means 0)."""
+
+    code: int
+
+    def describe(self) -> str:
+        return f"exited with code {self.code}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedByServer:
+    """The agent ended the session with a close frame (1008, 1011) and a reason, e.g.
+    `task "web" is not running.` or `Permission denied`."""
+
+    code: int
+    reason: str
+
+    def describe(self) -> str:
+        return f"closed by the agent ({self.code}): {self.reason or 'no reason given'}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLost:
+    """The socket ended before the command's exit code arrived."""
+
+    detail: str = ""
+
+    def describe(self) -> str:
+        return "connection lost" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectFailed:
+    """No session was opened: unreachable agent, TLS failure, an HTTP error instead of an upgrade."""
+
+    message: str
+
+    def describe(self) -> str:
+        return f"could not connect: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedByUser:
+    """We closed the session (`~.`, closing its tab)."""
+
+    def describe(self) -> str:
+        return "connection closed"
+
+
+ExecOutcome = Exited | ClosedByServer | ConnectionLost | ConnectFailed | ClosedByUser
+
+
+# ------------------------------------------------------------------------------ URL
+
+
+def exec_url(settings: Settings, alloc_id: str, task: str, argv: Sequence[str], namespace: str | None) -> str:
+    """The WebSocket URL; it carries no secret (the token goes in the handshake frame)."""
+    params: dict[str, str] = {
+        "task": task,
+        "tty": "true",
+        "command": json.dumps(list(argv)),
+        "ws_handshake": "true",
+    }
+    if settings.region:
+        params["region"] = settings.region
+    if namespace:
+        params["namespace"] = namespace
+    base = settings.base_url  # http://127.0.0.1 for a unix socket, as the Go api does
+    scheme, _, rest = base.partition("://")
+    ws_scheme = "wss" if scheme == "https" else "ws"
+    path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/exec"
+    return f"{ws_scheme}://{rest}{path}?{urlencode(params, quote_via=quote)}"
+
+
+# ------------------------------------------------------------------------------ the session
+
+
+class ExecSession:
+    def __init__(
+        self,
+        settings: Settings,
+        alloc_id: str,
+        task: str,
+        argv: Sequence[str],
+        *,
+        namespace: str | None = None,
+        on_output: Callable[[bytes], None],
+        on_open: Callable[[], None] | None = None,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        open_timeout: float = OPEN_TIMEOUT,
+    ) -> None:
+        if not argv:
+            raise CommandError("the command is empty")
+        self.settings = settings
+        self.alloc_id = alloc_id
+        self.task = task
+        self.argv = tuple(argv)
+        self.namespace = namespace
+        self.on_output = on_output
+        self.on_open = on_open
+        self.heartbeat_interval = heartbeat_interval
+        self.open_timeout = open_timeout
+        self._token = settings.token.reveal() if settings.token else ""
+
+        self._outgoing: asyncio.Queue[str] = asyncio.Queue()
+        self._size: tuple[int, int] | None = None
+        self._size_sent: tuple[int, int] | None = None
+        self._close_requested = asyncio.Event()
+        self._connection: ClientConnection | None = None
+        self.outcome: ExecOutcome | None = None
+        self.connected = False
+
+        # Counters: the UI's status line, tests and the benchmark read them.
+        self.bytes_in = 0
+        self.bytes_out = 0
+        self.heartbeats_sent = 0
+        self.frames_sent = 0
+
+    @property
+    def url(self) -> str:
+        return exec_url(self.settings, self.alloc_id, self.task, self.argv, self.namespace)
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome is not None
+
+    # -------------------------------------------------------------- input side (sync, queued)
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes for the remote's stdin; the tty size goes out first if it has not yet."""
+        if data and not self.ended:
+            self._ensure_size_queued()
+            self._queue({"stdin": {"data": base64.b64encode(data).decode("ascii")}})
+
+    def resize(self, cols: int, rows: int) -> None:
+        if cols < 1 or rows < 1:
+            return
+        self._size = (cols, rows)
+        if self.connected and (cols, rows) != self._size_sent:
+            self._queue_size((cols, rows))
+
+    def close_stdin(self) -> None:
+        if not self.ended:
+            self._ensure_size_queued()
+            self._queue({"stdin": {"close": True}})
+
+    def close(self) -> None:
+        """End the session from our side; `run()` then returns `ClosedByUser`."""
+        self._close_requested.set()
+
+    def _queue(self, frame: dict[str, Any]) -> None:
+        self._outgoing.put_nowait(json.dumps(frame, separators=(",", ":")))
+
+    def _queue_size(self, size: tuple[int, int]) -> None:
+        self._size_sent = size
+        self._queue({"tty_size": {"height": size[1], "width": size[0]}})
+
+    def _ensure_size_queued(self) -> None:
+        if self._size_sent is None:
+            self._queue_size(self._size or DEFAULT_SIZE)
+
+    # -------------------------------------------------------------- running
+
+    async def run(self) -> ExecOutcome:
+        """Connect, shuttle frames until the session ends, and say how it ended.  Never raises
+        (except CancelledError); each call runs one connection, so a reconnect is a new session."""
+        if self.outcome is not None:
+            return self.outcome
+        try:
+            self.outcome = await self._run()
+        finally:
+            self.connected = False
+            if self.outcome is None:  # cancelled
+                self.outcome = ClosedByUser()
+        return self.outcome
+
+    async def _run(self) -> ExecOutcome:
+        opening = asyncio.ensure_future(self._open())
+        closing = asyncio.ensure_future(self._close_requested.wait())
+        try:
+            await asyncio.wait({opening, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+        if not opening.done():
+            opening.cancel()
+            return ClosedByUser()
+        try:
+            connection = opening.result()
+        except (OSError, ssl.SSLError, TimeoutError, InvalidHandshake) as exc:
+            return ConnectFailed(self._describe_connect_error(exc))
+        self._connection = connection
+        try:
+            return await self._session(connection)
+        finally:
+            self._connection = None
+            # Nomad drops TCP after `exited`; do not wait long for a closing handshake.
+            await connection.close()
+
+    async def _open(self) -> ClientConnection:
+        options: dict[str, Any] = {
+            "open_timeout": self.open_timeout,
+            "max_size": MAX_FRAME,
+            "compression": None,  # Nomad's upgrader does not negotiate it; keystrokes are tiny anyway
+            "user_agent_header": f"nomad-tui/{__version__}",
+            "close_timeout": 1.0,
+            "proxy": None,
+        }
+        basic = self.settings.basic_auth
+        if basic is not None:
+            credentials = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode("ascii")
+            options["additional_headers"] = {"Authorization": f"Basic {credentials}"}
+        url = self.url
+        if self.settings.is_unix_socket:
+            connection = await unix_connect(self.settings.unix_socket_path, url, **options)
+        else:
+            if url.startswith("wss://"):
+                options["ssl"] = ssl_context(self.settings)
+                if self.settings.tls_server_name:
+                    options["server_hostname"] = self.settings.tls_server_name
+            connection = await connect(url, **options)
+        # The handshake frame is the first frame, then the size if the terminal already has one.
+        await connection.send(json.dumps({"version": 1, "auth_token": self._token}))
+        self.connected = True
+        if self._size is not None and self._size_sent is None:
+            self._queue_size(self._size)
+        if self.on_open is not None:
+            self.on_open()
+        return connection
+
+    async def _session(self, connection: ClientConnection) -> ExecOutcome:
+        reader = asyncio.ensure_future(self._read(connection))
+        helpers = {
+            asyncio.ensure_future(self._write(connection)),
+            asyncio.ensure_future(self._heartbeat()),
+            asyncio.ensure_future(self._close_requested.wait()),
+        }
+        try:
+            done, _ = await asyncio.wait({reader, *helpers}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, *helpers):
+                task.cancel()
+            await asyncio.gather(reader, *helpers, return_exceptions=True)
+        if reader in done:
+            error = reader.exception()
+            if error is None:
+                return reader.result()
+            return ConnectionLost(self._clean(f"internal error: {type(error).__name__}: {error}"))
+        for task in done:
+            error = task.exception()
+            if isinstance(error, ConnectionClosed):  # a send found the socket gone
+                return self._closed(error)
+            if error is not None:
+                return ConnectionLost(self._clean(f"{type(error).__name__}: {error}"))
+        return ClosedByUser()
+
+    async def _read(self, connection: ClientConnection) -> ExecOutcome:
+        while True:
+            try:
+                message = await connection.recv()
+            except ConnectionClosed as exc:
+                return self._closed(exc)
+            try:
+                frame = json.loads(message)
+            except ValueError:
+                continue  # not JSON: nothing we can use; Nomad never sends it
+            if not isinstance(frame, dict):
+                continue
+            if frame.get("exited"):
+                result = frame.get("result")
+                code = result.get("exit_code", 0) if isinstance(result, dict) else 0
+                return Exited(code if isinstance(code, int) else 0)
+            for stream in ("stdout", "stderr"):
+                part = frame.get(stream)
+                if isinstance(part, dict) and part.get("data"):
+                    try:
+                        data = base64.b64decode(part["data"])
+                    except (binascii.Error, TypeError, ValueError):
+                        continue
+                    self.bytes_in += len(data)
+                    self.on_output(data)
+            # Anything else (stream close frames, `{}`) needs no action.
+
+    async def _write(self, connection: ClientConnection) -> None:
+        while True:
+            frame = await self._outgoing.get()
+            await connection.send(frame)
+            self.frames_sent += 1
+            self.bytes_out += len(frame)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            self._queue({})
+            self.heartbeats_sent += 1
+
+    # -------------------------------------------------------------- describing the end
+
+    def _closed(self, exc: ConnectionClosed) -> ExecOutcome:
+        if self._close_requested.is_set():
+            return ClosedByUser()
+        received = exc.rcvd
+        if received is not None and received.code not in (1000, 1001, 1005, 1006):
+            return ClosedByServer(received.code, self._clean(received.reason))
+        if received is not None and received.reason:
+            return ConnectionLost(self._clean(f"closed {received.code}: {received.reason}"))
+        return ConnectionLost()
+
+    def _describe_connect_error(self, exc: BaseException) -> str:
+        if isinstance(exc, InvalidStatus):
+            response = exc.response
+            body = bytes(response.body or b"").decode("utf-8", "replace").strip()
+            return self._clean(f"HTTP {response.status_code}" + (f" ({body})" if body else ""))
+        if isinstance(exc, TimeoutError):
+            return "timed out"
+        return self._clean(str(exc) or type(exc).__name__)
+
+    def _clean(self, text: str) -> str:
+        return clean_message(text, secrets=(self._token,) if self._token else ())
