@@ -174,6 +174,7 @@ class ExecSession:
         self._token = settings.token.reveal() if settings.token else ""
 
         self._outgoing: asyncio.Queue[str] = asyncio.Queue()
+        self._pending: list[dict[str, Any]] = []  # stdin frames from before the socket was open
         self._size: tuple[int, int] | None = None
         self._size_sent: tuple[int, int] | None = None
         self._close_requested = asyncio.Event()
@@ -198,10 +199,9 @@ class ExecSession:
     # -------------------------------------------------------------- input side (sync, queued)
 
     def write(self, data: bytes) -> None:
-        """Queue bytes for the remote's stdin; the tty size goes out first if it has not yet."""
+        """Queue bytes for the remote's stdin (typed before the socket is open: sent once it is)."""
         if data and not self.ended:
-            self._ensure_size_queued()
-            self._queue({"stdin": {"data": base64.b64encode(data).decode("ascii")}})
+            self._send({"stdin": {"data": base64.b64encode(data).decode("ascii")}})
 
     def resize(self, cols: int, rows: int) -> None:
         if cols < 1 or rows < 1:
@@ -212,12 +212,17 @@ class ExecSession:
 
     def close_stdin(self) -> None:
         if not self.ended:
-            self._ensure_size_queued()
-            self._queue({"stdin": {"close": True}})
+            self._send({"stdin": {"close": True}})
 
     def close(self) -> None:
         """End the session from our side; `run()` then returns `ClosedByUser`."""
         self._close_requested.set()
+
+    def _send(self, frame: dict[str, Any]) -> None:
+        if self.connected:
+            self._queue(frame)
+        else:
+            self._pending.append(frame)
 
     def _queue(self, frame: dict[str, Any]) -> None:
         self._outgoing.put_nowait(json.dumps(frame, separators=(",", ":")))
@@ -225,10 +230,6 @@ class ExecSession:
     def _queue_size(self, size: tuple[int, int]) -> None:
         self._size_sent = size
         self._queue({"tty_size": {"height": size[1], "width": size[0]}})
-
-    def _ensure_size_queued(self) -> None:
-        if self._size_sent is None:
-            self._queue_size(self._size or DEFAULT_SIZE)
 
     # -------------------------------------------------------------- running
 
@@ -292,8 +293,11 @@ class ExecSession:
         # The handshake frame is the first frame, then the size if the terminal already has one.
         await connection.send(json.dumps({"version": 1, "auth_token": self._token}))
         self.connected = True
-        if self._size is not None and self._size_sent is None:
-            self._queue_size(self._size)
+        # The size before any stdin, so the remote's first screen has the right shape.
+        self._queue_size(self._size or DEFAULT_SIZE)
+        for frame in self._pending:
+            self._queue(frame)
+        self._pending.clear()
         if self.on_open is not None:
             self.on_open()
         return connection

@@ -76,9 +76,6 @@ class ExecPane(Vertical):
         yield self.terminal
         yield Static(Text(""), classes="exec-status")
 
-    def on_mount(self) -> None:
-        self.connect()
-
     # ------------------------------------------------------------------ state
 
     @property
@@ -168,6 +165,9 @@ class ExecPane(Vertical):
 
     def on_terminal_view_resized(self, message: TerminalView.Resized) -> None:
         message.stop()
+        if self.session is None:
+            # The first session starts once the terminal knows its size, so the remote starts at it.
+            self.connect()
         if self.session is not None:
             self.session.resize(message.cols, message.rows)
 
