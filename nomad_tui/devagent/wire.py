@@ -59,6 +59,13 @@ def encode_stubs(allocs: Iterable[Allocation], task_states: bool, resources: boo
     return encode([stub(a, task_states, resources) for a in allocs], pretty)
 
 
+def encode_stub_pieces(allocs: list[Allocation], task_states: bool, resources: bool) -> list[bytes]:
+    """Each stub's compact encoding on its own (measured: as fast as one NDJSON encode split at its
+    newlines for task_states=false, twice as fast with task states)."""
+    enc = _encoder.encode
+    return [enc(stub(a, task_states, resources)) for a in allocs]
+
+
 def _is_empty(value: Any) -> bool:
     if value is None or value == "" or value is False:
         return True

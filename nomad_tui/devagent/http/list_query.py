@@ -1,7 +1,13 @@
-"""Building `/v1/allocations` bodies: namespace, prefix, filter, paging and order, cached per index.
+"""Building `/v1/allocations` bodies: namespace, prefix, filter, paging and order, cached twice.
 
-Many watchers ask for the same list at the same index, and encoding 100k stubs takes most of a
-second here, so finished bodies are kept in a small LRU keyed by everything that shapes them.
+Two caches, because a change on a big cluster used to cost a full re-encode of every stub:
+
+- `StubCache` keeps each allocation's encoded stub (per variant: task_states on/off, resources on/off)
+  until that allocation changes (its ModifyIndex moves, it is GC'd, or a restore rewrites indexes).
+  A body is then `b"[" + b",".join(pieces) + b"]"`, which is byte for byte what encoding the whole
+  list gives (compact msgspec JSON has no whitespace), so a change costs one stub's encode plus a join.
+- `ListCache` keeps finished bodies in a small LRU keyed by (index, query), so many watchers asking the
+  same thing at the same index share one join (and one compression).
 """
 
 from __future__ import annotations
@@ -10,16 +16,19 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from aiohttp import web
+from aiohttp import payload, web
+from aiohttp.abc import AbstractStreamWriter
 
 from nomad_tui.devagent import bexpr, wire
 from nomad_tui.devagent.http.common import HttpError
-from nomad_tui.devagent.model.cluster import Cluster
+from nomad_tui.devagent.model.cluster import Cluster, Commit
 from nomad_tui.devagent.model.records import ALLOCATION_FIELDS, Allocation
 
 CACHE_ENTRIES = 16
 CACHE_BYTES = 384 * 1024 * 1024
+SEND_CHUNK = 256 * 1024
 _HEX = re.compile(r"[0-9a-fA-F]*")
 
 
@@ -38,9 +47,67 @@ class ListQuery:
 
 @dataclass
 class ListBody:
-    body: bytes
+    """A finished list body, kept as its pieces: compact bodies are the stubs (the first carrying "[",
+    the last "]") to be joined with commas, a `?pretty` body is one piece. Sending streams joined
+    batches of pieces, so a 100k list is never copied into one 88-290 MB bytes object (nor twice more
+    into the transport's buffer) and the LRU holds pointers to stub bytes the StubCache owns anyway."""
+
+    pieces: list[bytes]
     next_token: str
     gzip: dict[str, bytes]  # compressed variants, filled by the compression layer on demand
+    length: int = 0
+
+    def __post_init__(self) -> None:
+        self.length = sum(map(len, self.pieces)) + max(0, len(self.pieces) - 1)
+
+    def joined(self) -> bytes:
+        return b",".join(self.pieces)
+
+    def chunks(self, target: int = SEND_CHUNK) -> Iterator[bytes]:
+        """The body in joined batches of about `target` bytes, in order."""
+        pieces = self.pieces
+        count = len(pieces)
+        start = 0
+        while start < count:
+            end = start
+            size = 0
+            while end < count and size < target:
+                size += len(pieces[end]) + 1
+                end += 1
+            batch = pieces[start:end]
+            if start:
+                batch.insert(0, b"")  # the comma between this batch and the previous one
+            yield b",".join(batch)
+            start = end
+
+    def cost(self) -> int:
+        """What this entry adds to memory: pointers for compact bodies (their stubs live in the
+        StubCache), the bytes themselves for a pretty body, plus any compressed variants."""
+        own = self.length if len(self.pieces) == 1 else 8 * len(self.pieces)
+        return own + sum(len(v) for v in self.gzip.values())
+
+
+class ListPayload(payload.Payload):
+    """A ListBody as an aiohttp response body: Content-Length up front, then batches with drain."""
+
+    _autoclose = True
+
+    def __init__(self, body: ListBody) -> None:
+        super().__init__(body, content_type="application/json")
+        self._size = body.length
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return self._value.joined().decode(encoding, errors)
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return self._value.joined()
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        for chunk in self._value.chunks():
+            await writer.write(chunk)
+
+    async def write_with_length(self, writer: AbstractStreamWriter, content_length: int | None) -> None:
+        await self.write(writer)
 
 
 def uuid_index_error(text: str, exact: bool) -> str | None:
@@ -63,34 +130,89 @@ def uuid_index_error(text: str, exact: bool) -> str | None:
 LIST_BODY: web.ResponseKey[ListBody] = web.ResponseKey("list_body", ListBody)
 
 
+class StubCache:
+    """Encoded stubs per allocation, valid while its ModifyIndex stays (every write moves it).
+
+    An entry is `[ModifyIndex, v0, v1, v2, v3]`, one slot per (task_states, resources) variant, filled
+    only when that variant is asked for. Entries of changed and GC'd allocations are dropped at commit
+    time so stale bytes do not pile up under churn; a restore clears everything, because it rewrites
+    CreateIndex/ModifyIndex and a later write could bring an old ModifyIndex back with new content.
+    """
+
+    def __init__(self, cluster: Cluster) -> None:
+        self._entries: dict[str, list[Any]] = {}
+        cluster.listeners.append(self.on_commit)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def on_commit(self, commit: Commit) -> None:
+        if commit.restored:
+            self._entries.clear()
+            return
+        entries = self._entries
+        for _, alloc in commit.changes:
+            entries.pop(alloc.ID, None)
+        for alloc_id in commit.deleted:
+            entries.pop(alloc_id, None)
+
+    def pieces(self, allocs: list[Allocation], task_states: bool, resources: bool) -> list[bytes]:
+        slot = 1 + 2 * task_states + resources
+        entries = self._entries
+        out: list[bytes] = []
+        missing: list[tuple[int, Allocation, list[Any]]] = []
+        for alloc in allocs:
+            entry = entries.get(alloc.ID)
+            if entry is None or entry[0] != alloc.ModifyIndex:
+                entry = [alloc.ModifyIndex, None, None, None, None]
+                entries[alloc.ID] = entry
+            piece = entry[slot]
+            if piece is None:
+                missing.append((len(out), alloc, entry))
+                piece = b""
+            out.append(piece)
+        if missing:
+            encoded = wire.encode_stub_pieces([a for _, a, _ in missing], task_states, resources)
+            for (pos, _, entry), piece in zip(missing, encoded, strict=True):
+                entry[slot] = out[pos] = piece
+        return out
+
+
 class ListCache:
-    def __init__(self) -> None:
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.stubs = StubCache(cluster)
         self._entries: OrderedDict[tuple[object, ...], ListBody] = OrderedDict()
         self._bytes = 0
 
     def clear(self) -> None:
         self._entries.clear()
         self._bytes = 0
+        self.stubs.clear()
 
-    def get(self, cluster: Cluster, query: ListQuery) -> ListBody:
+    def get(self, query: ListQuery) -> ListBody:
+        cluster = self.cluster
         key = (cluster.index, cluster.alloc_index, len(cluster.allocs), query)
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
             return entry
-        entry = build(cluster, query)
+        entry = build(cluster, query, self.stubs)
         self._entries[key] = entry
-        self._bytes += len(entry.body)
+        self._bytes += entry.cost()
         while len(self._entries) > 1 and (len(self._entries) > CACHE_ENTRIES or self._bytes > CACHE_BYTES):
             _, old = self._entries.popitem(last=False)
-            self._bytes -= len(old.body) + sum(len(v) for v in old.gzip.values())
+            self._bytes -= old.cost()
         return entry
 
     def account(self, extra: int) -> None:
         self._bytes += extra
 
 
-def build(cluster: Cluster, query: ListQuery) -> ListBody:
+def build(cluster: Cluster, query: ListQuery, stubs: StubCache) -> ListBody:
     predicate = None
     if query.filter:
         try:
@@ -115,8 +237,22 @@ def build(cluster: Cluster, query: ListQuery) -> ListBody:
             items.append(alloc)
     except bexpr.FilterEvalError as exc:
         raise HttpError(400, f"failed to read result page: {exc}") from exc
-    body = wire.encode_stubs(items, query.task_states, query.resources, query.pretty)
-    return ListBody(body, next_token, {})
+    pieces = stubs.pieces(items, query.task_states, query.resources)
+    bracket(pieces)
+    if query.pretty:
+        # The slow path: reformatting the compact bytes gives exactly what encoding pretty gives.
+        pieces = [wire.pretty_json(b",".join(pieces))]
+    return ListBody(pieces, next_token, {})
+
+
+def bracket(pieces: list[bytes]) -> None:
+    """Make `b",".join(pieces)` the JSON array: "[" goes onto the first piece and "]" onto the last (so
+    joining copies the body once, not three times as `b"[" + b",".join(pieces) + b"]"` would)."""
+    if not pieces:
+        pieces.append(b"[]")
+        return
+    pieces[0] = b"[" + pieces[0]
+    pieces[-1] = pieces[-1] + b"]"
 
 
 def _ordered(cluster: Cluster, query: ListQuery) -> Iterator[Allocation]:

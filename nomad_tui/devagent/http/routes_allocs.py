@@ -10,6 +10,7 @@ from nomad_tui.devagent import wire
 from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
 from nomad_tui.devagent.http import goparse
 from nomad_tui.devagent.http.common import (
+    JSON,
     Blocking,
     HttpError,
     agent_of,
@@ -20,12 +21,11 @@ from nomad_tui.devagent.http.common import (
     parse_bool_param,
     parse_query_options,
     pretty,
-    raw_json,
     require_method,
     set_query_meta,
     token,
 )
-from nomad_tui.devagent.http.list_query import LIST_BODY, ListCache, ListQuery, uuid_index_error
+from nomad_tui.devagent.http.list_query import LIST_BODY, ListCache, ListPayload, ListQuery, uuid_index_error
 from nomad_tui.devagent.model.cluster import ModelError
 
 LIST_CACHE: web.AppKey[ListCache] = web.AppKey("list_cache", ListCache)
@@ -63,8 +63,8 @@ async def list_allocations(request: web.Request) -> web.StreamResponse:
         pretty=pretty(request),
     )
     await _block(request, blocking, lambda: agent.cluster.alloc_index, None)
-    entry = request.app[LIST_CACHE].get(agent.cluster, query)
-    response = raw_json(entry.body)
+    entry = request.app[LIST_CACHE].get(query)
+    response = web.Response(body=ListPayload(entry), content_type=JSON)
     response[LIST_BODY] = entry
     set_query_meta(response, agent.cluster.alloc_index)
     if entry.next_token:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +21,7 @@ from nomad_tui.devagent.http import (
     routes_misc,
 )
 from nomad_tui.devagent.http.common import AGENT_KEY, LOG_ENTRY, HttpError, agent_of, error_response, token
-from nomad_tui.devagent.http.compression import BIG_BODY, choose_encoding, compress
+from nomad_tui.devagent.http.compression import BIG_BODY, choose_encoding, compress_chunks
 from nomad_tui.devagent.http.list_query import LIST_BODY, ListCache
 from nomad_tui.devagent.model.cluster import ModelError
 from nomad_tui.devagent.runtime import Agent
@@ -33,21 +34,26 @@ async def _compress_response(request: web.Request, response: web.Response) -> No
     response.headers["Vary"] = "Accept-Encoding"
     encoding = choose_encoding(request.headers.get("Accept-Encoding", ""))
     if encoding is None:
-        return
-    body = response.body if isinstance(response.body, bytes) else b""
+        return  # identity: the body goes out as it is, no compression work at all
     list_body = response.get(LIST_BODY)
-    cached = list_body.gzip.get(encoding) if list_body is not None else None
-    if cached is None:
-        if len(body) > BIG_BODY:
-            # zlib releases the GIL: a 70 MB list compresses in a thread while the loop serves others.
-            cached = await asyncio.get_running_loop().run_in_executor(None, compress, encoding, body)
-        else:
-            cached = compress(encoding, body)
-        if list_body is not None:
+    if list_body is not None:
+        cached = list_body.gzip.get(encoding)
+        if cached is None:
+            cached = await _compress_big(encoding, list_body.chunks(), list_body.length)
             list_body.gzip[encoding] = cached
             request.app[routes_allocs.LIST_CACHE].account(len(cached))
+    else:
+        body = response.body if isinstance(response.body, bytes) else b""
+        cached = await _compress_big(encoding, (body,), len(body))
     response.body = cached
     response.headers["Content-Encoding"] = encoding
+
+
+async def _compress_big(encoding: str, chunks: Iterable[bytes], length: int) -> bytes:
+    if length > BIG_BODY:
+        # zlib releases the GIL: a 70 MB list compresses in a thread while the loop serves others.
+        return await asyncio.get_running_loop().run_in_executor(None, compress_chunks, encoding, chunks, length)
+    return compress_chunks(encoding, chunks, length)
 
 
 @web.middleware
@@ -109,7 +115,9 @@ async def _api_request(
             response = error_response(405, "Invalid method")
     if isinstance(response, web.Response) and not response.prepared:
         if agent.faults.take(MALFORMED, path) is not None:
-            body = response.body if isinstance(response.body, bytes) else b""
+            list_body = response.get(LIST_BODY)
+            body = list_body.joined() if list_body is not None else response.body
+            body = body if isinstance(body, bytes) else b""
             response = web.Response(status=200, body=_malformed(body), content_type="application/json")
         await _compress_response(request, response)
     if not is_ws:
@@ -137,7 +145,7 @@ async def root_redirect(request: web.Request) -> web.StreamResponse:
 def build_app(agent: Agent) -> web.Application:
     app = web.Application(middlewares=[api_middleware], client_max_size=16 * 1024 * 1024)
     app[AGENT_KEY] = agent
-    app[routes_allocs.LIST_CACHE] = ListCache()
+    app[routes_allocs.LIST_CACHE] = ListCache(agent.cluster)
     app[control.SERVER_KEY] = []
     app.on_response_prepare.append(_on_prepare)
     add = app.router.add_route
