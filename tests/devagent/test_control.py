@@ -137,7 +137,8 @@ def test_hostile_names_are_stored_and_served_verbatim(fresh_agent: Any) -> None:
     body = agent.client.get(f"/v1/allocation/{ids[0]}").json()
     assert body["JobID"] == body["TaskGroup"] == body["NodeName"] == body["Namespace"] == HOSTILE
     assert body["Name"] == f"{HOSTILE}.{HOSTILE}[0]"
-    assert body["TaskStates"][HOSTILE]["Events"][-2]["Message"] == HOSTILE
+    driver = body["TaskStates"][HOSTILE]["Events"][-2]
+    assert driver["Type"] == "Driver" and driver["DriverMessage"] == driver["DisplayMessage"] == HOSTILE
     raw = agent.client.get("/v1/allocations", params={"namespace": HOSTILE}).content
     assert b"\x1b" not in raw and b"\\u001b" in raw  # JSON-escaped on the wire
     assert len(json.loads(raw)) == 2
@@ -159,6 +160,46 @@ def test_update_and_gc(fresh_agent: Any) -> None:
     assert (response.status_code, response.text) == (404, "alloc not found")
     after = agent.client.get("/v1/allocations")
     assert alloc_id not in after.text and int(after.headers["X-Nomad-Index"]) > before
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "display"),
+    [
+        ("Driver", "DriverMessage", "{m}"),
+        ("Restart Signaled", "RestartReason", "{m}"),
+        ("Killing", "KillReason", "{m}"),
+        ("Terminated", "Message", 'Exit Code: 0, Exit Message: "{m}"'),
+        ("Task hook message", "Message", "{m}"),
+        ("Some Custom Type", "Message", "{m}"),
+    ],
+)
+def test_control_events_get_a_display_message(fresh_agent: Any, kind: str, field: str, display: str) -> None:
+    """Nomad's server fills an empty DisplayMessage (facts §3); the text sits where Nomad's setters put it."""
+    agent = fresh_agent(allocs=3)
+    alloc_id = agent.create(job="display", event_message="pulling image \x1b[31m")[0]
+    agent.control("POST", f"alloc/{alloc_id}/update", {"event": {"type": kind, "message": "why \u202e"}})
+    events = agent.client.get(f"/v1/allocation/{alloc_id}").json()["TaskStates"]["main"]["Events"]
+    created = next(e for e in events if e["Type"] == "Driver")
+    assert created["DisplayMessage"] == created["DriverMessage"] == "pulling image \x1b[31m"
+    assert created["Details"] == {"driver_message": "pulling image \x1b[31m"} and created["Message"] == ""
+    last = events[-1]
+    assert last["Type"] == kind and last[field] == "why \u202e"
+    assert last["DisplayMessage"] == display.format(m="why \u202e")
+    stub = next(a for a in agent.client.get("/v1/allocations").json() if a["ID"] == alloc_id)
+    assert stub["TaskStates"]["main"]["Events"][-1]["DisplayMessage"] == last["DisplayMessage"]
+
+
+def test_every_event_has_a_display_message(fresh_agent: Any) -> None:
+    agent = fresh_agent(allocs=40)
+    agent.control("POST", "churn", {"steps": 60})
+    empty = [
+        (a["ID"], name, e["Type"])
+        for a in agent.client.get("/v1/allocations", params={"namespace": "*"}).json()
+        for name, state in (a["TaskStates"] or {}).items()
+        for e in state["Events"]
+        if not e["DisplayMessage"]
+    ]
+    assert empty == []
 
 
 def test_churn_steps_are_deterministic(fresh_agent: Any) -> None:

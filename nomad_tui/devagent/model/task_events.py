@@ -144,6 +144,21 @@ def signaling(now: int, signal_name: str) -> TaskEvent:
 
 
 def custom(now: int, type_: str, message: str) -> TaskEvent:
-    """An arbitrary event (the control endpoint's `update`): stored verbatim, Details carries the message."""
+    """An arbitrary event (the control endpoint's `allocs` and `update`), its text stored verbatim in
+    the field Nomad's own setters use for that type, so DisplayMessage comes out as the server fills
+    it (facts §3): a `Driver` text is the DriverMessage (Message stays empty, as with Nomad's
+    SetDriverMessage), restart texts are the RestartReason, a `Killing` text the KillReason, a
+    `Terminated` text the exit message, and any other type's text is its Message."""
+    if type_ == DRIVER:
+        return driver_message(now, message)
+    if type_ == TERMINATED:
+        return terminated(now, 0, 0, message)
+    if message and type_ in (RESTART_SIGNALED, RESTARTING, NOT_RESTARTING):
+        details = {"restart_reason": message}
+        return _finish(TaskEvent(details, RestartReason=message, Time=now, Type=type_))
+    if message and type_ == KILLING:
+        return killing(now, message)
+    if message and type_ == SIBLING_FAILED:
+        return sibling_failed(now, message)
     details = {"message": message} if message else _EMPTY
     return _finish(TaskEvent(details, Message=message, Time=now, Type=type_))
