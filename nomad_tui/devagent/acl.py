@@ -1,4 +1,5 @@
-"""ACL tokens: a management token, an optional read-only token, revocation, and where tokens come from."""
+"""ACL tokens: a management token, an optional read-only token, revocation and its undoing, and where
+tokens come from."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ class AclPolicy:
     def __init__(self, enabled: bool, management_token: str = "", read_token: str = "") -> None:
         self.enabled = enabled
         self._roles: dict[str, Capability] = {}
+        self._revoked: dict[str, Capability] = {}  # kept so a grant can give the token its role back
         if management_token:
             self._roles[management_token] = Capability.MANAGEMENT
         if read_token:
@@ -49,4 +51,16 @@ class AclPolicy:
         return needed is Capability.READ
 
     def revoke(self, token: str) -> bool:
-        return self._roles.pop(token, None) is not None
+        role = self._roles.pop(token, None)
+        if role is None:
+            return False
+        self._revoked[token] = role
+        return True
+
+    def grant(self, token: str) -> bool:
+        """Undo `revoke`: the token gets its role back. False if it was not revoked."""
+        role = self._revoked.pop(token, None)
+        if role is None:
+            return False
+        self._roles[token] = role
+        return True

@@ -33,6 +33,7 @@ class Subscription:
     namespaces: frozenset[str] | None  # None: every namespace
     keys: frozenset[str] | None  # Allocation topic keys; None: "*"
     queue: asyncio.Queue[Entry | None]
+    token: str = ""  # the secret it subscribed with, so revoking that token can close it
 
     def select(self, entry: Entry) -> list[Event]:
         return [
@@ -77,10 +78,10 @@ class EventBroker:
             _offer(sub, entry)
 
     def subscribe(
-        self, start_index: int, namespaces: frozenset[str] | None, keys: frozenset[str] | None
+        self, start_index: int, namespaces: frozenset[str] | None, keys: frozenset[str] | None, token: str = ""
     ) -> Subscription:
         """Replay buffered entries with Index >= start_index (all of them for 0), then live ones."""
-        sub = Subscription(namespaces, keys, asyncio.Queue(SUBSCRIBER_QUEUE))
+        sub = Subscription(namespaces, keys, asyncio.Queue(SUBSCRIBER_QUEUE), token)
         for entry in self.buffer:
             if entry.index >= start_index:
                 _offer(sub, entry)
@@ -94,6 +95,14 @@ class EventBroker:
     def close_all(self) -> None:
         for sub in self.subscribers:
             _offer(sub, None)
+
+    def close_token(self, token: str) -> int:
+        """End the streams subscribed with `token` (Nomad's broker force-closes a deleted token's
+        subscriptions: the body just ends). Returns how many."""
+        subs = [sub for sub in self.subscribers if sub.token == token]
+        for sub in subs:
+            _offer(sub, None)
+        return len(subs)
 
 
 def _offer(sub: Subscription, entry: Entry | None) -> None:

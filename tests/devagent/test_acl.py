@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 
 from .agents import AgentThread
@@ -94,3 +97,54 @@ def test_revoked_token_stops_working(fresh_agent: object) -> None:
     assert agent.control("POST", "acl/revoke", {"token": "r"}, token="m") == {"revoked": True}
     response = agent.client.get("/v1/allocations", headers={"X-Nomad-Token": "r"})
     assert (response.status_code, response.text) == (403, "Permission denied")
+
+
+def test_grant_undoes_a_revoke(fresh_agent: object) -> None:
+    agent = fresh_agent(acl=True, acl_token="m", acl_read_token="r")  # type: ignore[operator]
+    read = {"X-Nomad-Token": "r"}
+    assert agent.control("POST", "acl/grant", {"token": "r"}, token="m") == {"granted": False}  # never revoked
+    agent.control("POST", "acl/revoke", {"token": "r"}, token="m")
+    assert agent.client.get("/v1/allocations", headers=read).status_code == 403
+    assert agent.control("POST", "acl/grant", {"token": "r"}, token="m") == {"granted": True}
+    assert agent.client.get("/v1/allocations", headers=read).status_code == 200
+    # It gets its old role back: still read-only.
+    alloc_id = agent.client.get("/v1/allocations", headers=read).json()[0]["ID"]
+    assert agent.client.post(f"/v1/allocation/{alloc_id}/stop", headers=read).status_code == 403
+    assert agent.control("POST", "acl/grant", {"token": "r"}, token="m") == {"granted": False}
+    assert agent.control("POST", "acl/grant", {"token": "unknown"}, token="m") == {"granted": False}
+    assert agent.client.post("/v1/devagent/acl/grant", json={"token": "r"}, headers=read).status_code == 403
+    assert agent.client.get("/v1/devagent/acl/grant", headers={"X-Nomad-Token": "m"}).status_code == 405
+
+
+async def test_revoke_ends_that_tokens_event_streams(fresh_agent: object) -> None:
+    """Nomad's broker force-closes a deleted token's subscriptions; other tokens' streams go on."""
+    agent = fresh_agent(acl=True, acl_token="m", acl_read_token="r")  # type: ignore[operator]
+    params = {"topic": "Allocation", "namespace": "*", "index": "999999"}
+    async with httpx.AsyncClient(base_url=agent.url, timeout=10) as client:
+
+        async def read(secret: str) -> list[bytes]:
+            lines = []
+            async with client.stream("GET", "/v1/event/stream", params=params, headers={"X-Nomad-Token": secret}) as r:
+                async for line in r.aiter_lines():
+                    lines.append(line)
+                    if len(lines) == 2:
+                        break
+            return lines
+
+        revoked = asyncio.ensure_future(read("r"))
+        kept = asyncio.ensure_future(read("m"))
+        await asyncio.sleep(0.3)
+        await client.post("/v1/devagent/acl/revoke", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
+        assert await asyncio.wait_for(revoked, 5) == ["{}"]  # the body just ends after the heartbeat
+        assert not kept.done()
+        await client.post("/v1/devagent/allocs", json={"job": "after-revoke"}, headers={"X-Nomad-Token": "m"})
+        first, event = await asyncio.wait_for(kept, 5)
+        assert first == "{}" and "after-revoke" in event
+        denied = await client.get("/v1/event/stream", params=params, headers={"X-Nomad-Token": "r"})
+        assert denied.status_code == 200 and denied.content == b""
+        await client.post("/v1/devagent/acl/grant", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
+        again = asyncio.ensure_future(read("r"))
+        await asyncio.sleep(0.3)
+        await client.post("/v1/devagent/allocs", json={"job": "after-grant"}, headers={"X-Nomad-Token": "m"})
+        first, event = await asyncio.wait_for(again, 5)
+        assert first == "{}" and "after-grant" in event

@@ -16,6 +16,7 @@ to it. Every body is JSON; see docs/devagent.md for the full contract.
     POST   /v1/devagent/alloc/<id>/gc      garbage-collect now
     POST   /v1/devagent/churn              {"steps":N}: apply N deterministic churn steps now
     POST   /v1/devagent/acl/revoke         {"token":".."}: that token stops working (403)
+    POST   /v1/devagent/acl/grant          {"token":".."}: undo a revoke (the token works again)
     GET    /v1/devagent/state              {"index", "allocations", "by_status", ...}
 """
 
@@ -168,8 +169,19 @@ async def churn(request: web.Request) -> web.StreamResponse:
 async def revoke(request: web.Request) -> web.StreamResponse:
     _method(request, "POST")
     body = await _body(request)
-    revoked = agent_of(request).acl.revoke(str(body.get("token", "")))
+    secret = str(body.get("token", ""))
+    agent = agent_of(request)
+    revoked = agent.acl.revoke(secret)
+    if revoked and agent.acl.enabled:
+        agent.events.close_token(secret)  # as Nomad's broker does when a token is deleted
     return _json({"revoked": revoked})
+
+
+async def grant(request: web.Request) -> web.StreamResponse:
+    _method(request, "POST")
+    body = await _body(request)
+    granted = agent_of(request).acl.grant(str(body.get("token", "")))
+    return _json({"granted": granted})
 
 
 async def state(request: web.Request) -> web.StreamResponse:
@@ -202,4 +214,5 @@ def register(app: web.Application) -> None:
     add("*", "/v1/devagent/alloc/{alloc_id}/{action}", alloc_action)
     add("*", "/v1/devagent/churn", churn)
     add("*", "/v1/devagent/acl/revoke", revoke)
+    add("*", "/v1/devagent/acl/grant", grant)
     add("*", "/v1/devagent/state", state)

@@ -79,7 +79,7 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     alloc_keys = None if "*" in keys else frozenset(keys)
     wants_allocs = bool(keys)
     namespaces = None if namespace == "*" else frozenset({namespace})
-    sub = agent.events.subscribe(start, namespaces, alloc_keys)
+    sub = agent.events.subscribe(start, namespaces, alloc_keys, secret)
     try:
         await response.write(b"{}\n")
         while True:
@@ -89,7 +89,10 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
                 await response.write(b"{}\n")
                 continue
             if entry is None:
-                break  # dropped (restart or a reader too slow): the body just ends
+                # Closed (a restart, a reader too slow, its token revoked): the body just ends, as the
+                # hijacked 1.11.2+ stream ends at EOF (and the chunked older one with its last chunk).
+                await response.write_eof()
+                break
             events = sub.select(entry) if wants_allocs else []
             if events:
                 await response.write(line(entry.index, events))
