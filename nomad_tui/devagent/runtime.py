@@ -283,6 +283,19 @@ class Agent:
             synthetic_logs.ensure_log(path, alloc.ID, task, kind)
         return path
 
+    def append_log(self, alloc_id: str, task: str, kind: str, data: bytes) -> int:
+        """Append raw bytes to a task's log file (the control endpoint's log injection); returns the
+        file's size after. A simulated log gets its synthetic lines first, so the injected bytes land
+        after them; a real task's file is shared with its process, which writes in append mode too."""
+        alloc = self.cluster.require(alloc_id, "alloc not found")
+        if task not in {t.name for t in self.cluster.group_of(alloc).tasks}:
+            raise ModelError(400, f'unknown task name "{task}"')
+        path = self.log_file(alloc, task, kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as fh:
+            fh.write(data)
+            return fh.tell()
+
     def follow(self, path: Path, delta: int) -> None:
         """Count followers of a simulated log, which then grows by a line every couple of seconds."""
         self._followed[path] = self._followed.get(path, 0) + delta

@@ -14,6 +14,8 @@ to it. Every body is JSON; see docs/devagent.md for the full contract.
     POST   /v1/devagent/allocs             create allocations → {"ids":[...]}
     POST   /v1/devagent/alloc/<id>/update  {"client_status":..,"event":{"type":..,"message":..}}
     POST   /v1/devagent/alloc/<id>/gc      garbage-collect now
+    POST   /v1/devagent/alloc/<id>/log     {"task":..,"type":"stdout"|"stderr","data":".."|"data_b64":".."}:
+                                           append to that task's log file → {"size": bytes in the file}
     POST   /v1/devagent/churn              {"steps":N}: apply N deterministic churn steps now
     POST   /v1/devagent/acl/revoke         {"token":".."}: that token stops working (403)
     POST   /v1/devagent/acl/grant          {"token":".."}: undo a revoke (the token works again)
@@ -22,6 +24,8 @@ to it. Every body is JSON; see docs/devagent.md for the full contract.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import Counter
 from typing import Any
 
@@ -153,9 +157,41 @@ async def alloc_action(request: web.Request) -> web.StreamResponse:
             event = body.get("event") or {}
             agent.update_alloc(alloc_id, status, str(event.get("type", "")), str(event.get("message", "")))
             return _json({"index": agent.cluster.index})
+        if action == "log":
+            agent.cluster.require(alloc_id, "alloc not found")
+            body = await _body(request)
+            task, kind, data = _log_injection(body)
+            return _json({"size": agent.append_log(alloc_id, task, kind, data)})
     except ModelError as exc:
         raise HttpError(exc.status, exc.message) from exc
     raise HttpError(404, "unknown control action")
+
+
+def _log_injection(body: dict[str, Any]) -> tuple[str, str, bytes]:
+    task = body.get("task")
+    if not isinstance(task, str) or not task:
+        raise HttpError(400, "must provide task name")
+    kind = body.get("type")
+    if kind not in ("stdout", "stderr"):
+        raise HttpError(400, "type must be stdout or stderr")
+    if ("data" in body) == ("data_b64" in body):
+        raise HttpError(400, "give exactly one of data (text) or data_b64 (raw bytes)")
+    if "data" in body:
+        text = body["data"]
+        if not isinstance(text, str):
+            raise HttpError(400, "data must be a string")
+        # JSON can carry lone surrogates; raw bytes that are not UTF-8 go through data_b64 instead.
+        try:
+            return task, kind, text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise HttpError(400, f"data is not encodable as UTF-8 ({exc}); use data_b64") from exc
+    raw = body["data_b64"]
+    if not isinstance(raw, str):
+        raise HttpError(400, "data_b64 must be a string")
+    try:
+        return task, kind, base64.b64decode(raw, validate=True)
+    except binascii.Error as exc:
+        raise HttpError(400, f"data_b64 is not valid base64: {exc}") from exc
 
 
 async def churn(request: web.Request) -> web.StreamResponse:
