@@ -16,7 +16,6 @@ The rules, all from facts §1.2:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -104,8 +103,11 @@ class BlockingQuery(Generic[T]):
                 waiter.cancel()
             if not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+                # asyncio.wait, not `await task` under suppress(CancelledError): a cancellation of
+                # *our* task arriving right now must propagate, not be swallowed as the inner one's.
+                await asyncio.wait({task})
+                if not task.cancelled():
+                    task.exception()  # retrieved: an error after we gave up on the request is moot
         if task.done() and not task.cancelled():
             return True, task.result()  # re-raises the fetch's exception, if any
         return False, None

@@ -208,3 +208,36 @@ def test_backoff_is_full_jitter_doubling_to_a_cap() -> None:
 def test_read_timeout_exceeds_the_longest_legitimate_hold() -> None:
     assert blocking_read_timeout(300) == pytest.approx(300 * 17 / 16 + 5)
     assert format_wait(300) == "300000ms" and format_wait(0.0001) == "1ms"
+
+
+async def test_cancel_during_a_resync_is_not_swallowed() -> None:
+    """A consumer cancelled while a resync is tearing down the old request must still stop."""
+    from nomad_tui.api.client import QueryMeta, Response
+
+    tearing_down = asyncio.Event()
+
+    async def fetch(index: int | None, wait: float) -> Response[list[object]]:
+        if index is None:
+            return Response([], QueryMeta(index=5), 2)
+        try:
+            await asyncio.Event().wait()  # a blocking query that never answers
+        except asyncio.CancelledError:
+            tearing_down.set()
+            await asyncio.sleep(0.2)  # closing the connection takes a moment
+            raise
+        raise AssertionError
+
+    query = BlockingQuery(fetch, wait=60)
+
+    async def consume() -> None:
+        async for _ in query.updates():
+            pass
+
+    consumer = asyncio.create_task(consume())
+    while query.requests < 2:
+        await asyncio.sleep(0.01)
+    query.resync()
+    await asyncio.wait_for(tearing_down.wait(), 5)
+    consumer.cancel()  # lands while the old request is still being torn down
+    done, _ = await asyncio.wait({consumer}, timeout=5)
+    assert consumer in done and consumer.cancelled()

@@ -1,0 +1,79 @@
+"""The list watcher on its own (no app): payload choice and the `*`-denied namespace fallback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from scripted_server import Reply, ScriptedServer, Seen
+
+from nomad_tui.api.client import NomadClient
+from nomad_tui.settings import resolve
+from nomad_tui.ui.messages import AllocListFetched, ListConnectionChanged
+from nomad_tui.ui.watchers import AllocListWatcher
+
+
+def stub(alloc_id: str, namespace: str) -> dict[str, object]:
+    return {"ID": alloc_id, "Namespace": namespace, "JobID": "j", "ClientStatus": "running", "ModifyIndex": 5}
+
+
+async def test_star_denied_falls_back_to_the_readable_namespaces() -> None:
+    lists = {"web": [stub("aa" * 4 + "-1", "web")], "batch": [stub("bb" * 4 + "-2", "batch")]}
+
+    def answer(seen: Seen) -> Reply:
+        if seen.path == "/v1/namespaces":
+            return Reply.json([{"Name": "web"}, {"Name": "batch"}], index=3)
+        namespace = seen.query.get("namespace", [""])[0]
+        if namespace == "*":
+            return Reply.error(403, "Permission denied")
+        if "index" in seen.query:
+            return Reply(hang=True)  # nothing changes after the first answer
+        return Reply.json(lists[namespace], index=9)
+
+    messages: list[object] = []
+    delivered = asyncio.Event()
+
+    def post(message: object) -> None:
+        messages.append(message)
+        if isinstance(message, AllocListFetched):
+            delivered.set()
+
+    async with ScriptedServer(answer) as server:
+        client = NomadClient(resolve({"address": server.url}, {}, {}))
+        watcher = AllocListWatcher(client, "*", post)
+        task = asyncio.create_task(watcher.run())
+        await asyncio.wait_for(delivered.wait(), 10)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.aclose()
+    fetched = [m for m in messages if isinstance(m, AllocListFetched)]
+    assert {s.id for s in fetched[0].stubs} == {"aaaaaaaa-1", "bbbbbbbb-2"}  # both namespaces, merged
+    assert watcher.fallback_namespaces == ["batch", "web"]
+    asked = [(s.path, s.query.get("namespace", [None])[0]) for s in server.seen]
+    assert ("/v1/allocations", "*") in asked and ("/v1/allocations", "web") in asked
+    assert not any(isinstance(m, ListConnectionChanged) and m.state.error_kind for m in messages[-1:])
+
+
+async def test_small_clusters_get_task_states_big_ones_do_not() -> None:
+    def answer(seen: Seen) -> Reply:
+        count = 3
+        if "index" in seen.query and seen.query.get("task_states") != ["false"]:
+            return Reply(hang=True)
+        return Reply(
+            body=json.dumps([stub(f"{i:08x}-x", "default") for i in range(count)]).encode(),
+            headers={"X-Nomad-Index": "4"},
+        )
+
+    posted: list[object] = []
+    async with ScriptedServer(answer) as server:
+        client = NomadClient(resolve({"address": server.url}, {}, {}))
+        watcher = AllocListWatcher(client, "*", posted.append, task_states_limit=2000)
+        task = asyncio.create_task(watcher.run())
+        await server.wait_for_requests(3)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.aclose()
+    first, second = server.seen[0], server.seen[1]
+    assert first.query["task_states"] == ["false"]  # first paint: the lightest payload
+    assert "task_states" not in second.query and "index" not in second.query  # small: switch at once
+    assert watcher.task_states
