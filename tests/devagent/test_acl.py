@@ -133,7 +133,7 @@ async def test_revoke_ends_that_tokens_event_streams(fresh_agent: object) -> Non
 
         revoked = asyncio.ensure_future(read("r"))
         kept = asyncio.ensure_future(read("m"))
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.15)
         await client.post("/v1/devagent/acl/revoke", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
         assert await asyncio.wait_for(revoked, 5) == ["{}"]  # the body just ends after the heartbeat
         assert not kept.done()
@@ -144,7 +144,7 @@ async def test_revoke_ends_that_tokens_event_streams(fresh_agent: object) -> Non
         assert denied.status_code == 200 and denied.content == b""
         await client.post("/v1/devagent/acl/grant", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
         again = asyncio.ensure_future(read("r"))
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.15)
         await client.post("/v1/devagent/allocs", json={"job": "after-grant"}, headers={"X-Nomad-Token": "m"})
         first, event = await asyncio.wait_for(again, 5)
         assert first == "{}" and "after-grant" in event
