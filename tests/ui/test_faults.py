@@ -161,3 +161,24 @@ async def test_dropped_connections(agent: AgentProcess, control: Control) -> Non
         await until(pilot, lambda: is_live(app), timeout=45, what="recovery")
         assert screen.query_one(AllocTable).cursor_id == chosen
         no_traceback(app)
+
+
+async def test_token_revoked_then_granted_again(start_agent: Callable[..., AgentProcess]) -> None:
+    management, reader = "11111111-2222-3333-4444-555555555555", "99999999-8888-7777-6666-555555555555"
+    agent = start_agent(*AGENT_ARGS, "--acl", "--acl-token", management, "--acl-read-token", reader)
+    control = Control(agent.url, token=management)
+    try:
+        app = NomadTuiApp(settings_for(agent.url, token=reader))
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
+            screen, chosen = await loaded_with_cursor(pilot, app)
+            await control.post("acl/revoke", {"token": reader})
+            await control.post("churn", {"steps": 1})  # wake the blocking query: the next one is refused
+            await until(pilot, lambda: "permission denied" in status_text(app), what="the 403 to show")
+            assert reader not in status_text(app)
+            assert len(screen.store) > 0 and screen.query_one(AllocTable).cursor_id == chosen  # data kept
+            await control.post("acl/grant", {"token": reader})
+            await until(pilot, lambda: is_live(app), timeout=60, what="recovery once the token works again")
+            assert screen.query_one(AllocTable).cursor_id == chosen
+            no_traceback(app)
+    finally:
+        await control.aclose()

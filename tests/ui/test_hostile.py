@@ -119,3 +119,48 @@ async def test_status_bar_and_errors_with_hostile_text(agent: AgentProcess, cont
         await until(pilot, lambda: "server error" in screen.status_bar.render().plain, what="the error")
         assert "[@click=app.quit]x" in screen.status_bar.render().plain
         assert_inert(app, "status bar")
+
+
+async def test_hostile_log_lines_are_inert(agent: AgentProcess, control: Control) -> None:
+    import base64
+
+    from nomad_tui.ui.screens.logs import LogsScreen
+    from nomad_tui.ui.widgets.log_view import LogView
+
+    target = next(a for a in await control.allocs() if a["ClientStatus"] == "running")
+    task = next(iter((await control.alloc(target["ID"]))["TaskStates"]))
+    hostile = (
+        f"\x1b[31mRED\x1b[0m [b]markup[/b] [@click=app.quit]x[/] {OSC52}{TITLE} \x9b31m \u202eRTL "
+        "\x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ \x1b[2J\x1b[5m end\n"
+    ).encode()
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(150, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        await until(pilot, lambda: target["ID"] in screen.store, what="the list")
+        assert screen.query_one(AllocTable).select_id(target["ID"])
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), what="the logs pane")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        await until(pilot, lambda: logs.buffer.received_bytes > 0, what="the first log lines")
+        await control.post(
+            f"alloc/{target['ID']}/log",
+            {"task": task, "type": "stdout", "data_b64": base64.b64encode(hostile + b"\xff\x00 bad utf8\n").decode()},
+        )
+        view = logs.query_one(LogView)
+        await until(
+            pilot,
+            lambda: any(
+                "markup" in (logs.buffer.line(n) or "") for n in range(logs.buffer.first_number, logs.buffer.end_number)
+            ),
+            what="the hostile line",
+        )
+        await pilot.pause(0.2)
+        rendered = [view.render_line(y).text for y in range(view.size.height)]
+        line = next(text for text in rendered if "markup" in text)
+        assert "RED [b]markup[/b] [@click=app.quit]x[/]" in line and "link" in line and "end" in line
+        assert_inert(app, "logs pane")
+        assert not any(
+            getattr(seg.style, "link", None) for y in range(view.size.height) for seg in view.render_line(y)
+        )  # no hyperlink survives
