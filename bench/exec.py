@@ -12,7 +12,7 @@
 3. A `yes`-like firehose: the longest event-loop stall seen by a 1 ms ticker while 20 MB arrive
    faster than they can be parsed (the widget skips ahead).  Goal: <= 50 ms.
 4. Keystroke -> echo latency over the exec WebSocket against the dev agent (goal p95 <= 15 ms),
-   through a minimal stand-in for ExecSession (TODO: drive the real ExecSession once it exists).
+   through the app's ExecPane and the real ExecSession.
 """
 
 from __future__ import annotations
@@ -281,25 +281,22 @@ def bench_firehose() -> None:
 # ---------------------------------------------------------------------- 4. keystroke -> echo latency
 
 
-async def keystroke_latency(agent_url: str, keys: int) -> list[float]:
+async def keystroke_latency(agent_url: str, keys: int) -> tuple[list[float], int]:
     """Type `keys` letters into /bin/sh in a running task; time each from the Key event until the
     echo is parsed and the terminal has repainted the rows it changed (Textual's compositor writes
     them out on its next screen update).
 
-    TODO(issue 6, ExecSession): the WebSocket wiring below is a minimal stand-in (no handshake,
-    heartbeat, reconnect or `~.`).  Once ExecSession exists, drive it instead, so the number includes
-    its frame encoding and scheduling too.
+    The path is the app's own: `ExecPane` (the `~.` escape detector, the session wiring) and the real
+    `ExecSession` (handshake, tty_size, heartbeat, base64 frames through one writer task).
+    Returns the latencies and the number of heartbeats the session sent meanwhile.
     """
-    import base64
-    import json
-    from urllib.parse import quote
-
     import httpx
     from textual import events
     from textual.app import App, ComposeResult
-    from websockets.asyncio.client import connect
 
-    from nomad_tui.ui.widgets.terminal import TerminalView
+    from nomad_tui.settings import resolve
+    from nomad_tui.ui.sessions import ExecTarget
+    from nomad_tui.ui.widgets.exec_pane import ExecPane
 
     async with httpx.AsyncClient(base_url=agent_url) as client:
         target = None
@@ -309,73 +306,60 @@ async def keystroke_latency(agent_url: str, keys: int) -> list[float]:
             alloc = (await client.get(f"/v1/allocation/{stub['ID']}", params={"namespace": stub["Namespace"]})).json()
             running = [name for name, state in (alloc.get("TaskStates") or {}).items() if state["State"] == "running"]
             if running:
-                target = (stub["ID"], running[0], stub["Namespace"])
+                target = ExecTarget(stub["ID"], stub["Namespace"], stub["JobID"], running[0], "/bin/sh", ("/bin/sh",))
                 break
     if target is None:
         raise RuntimeError("the dev agent has no running task")
-    alloc_id, task, namespace = target
-    url = (
-        agent_url.replace("http://", "ws://")
-        + f"/v1/client/allocation/{alloc_id}/exec?task={quote(task)}&namespace={quote(namespace)}"
-        + f"&tty=true&command={quote(json.dumps(['/bin/sh']))}"
-    )
+
+    echoed: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+
+    class LatencyApp(App[None]):
+        def compose(self) -> ComposeResult:
+            pane = ExecPane(resolve({"address": agent_url}, {}, {}), target, heartbeat_interval=1.0)
+            terminal = pane.terminal
+            feed = terminal.feed
+
+            def observed_feed(chunk: bytes) -> None:
+                frames = terminal.frames
+                feed(chunk)
+                echoed.put_nowait((chunk, frames))
+
+            terminal.feed = observed_feed  # type: ignore[method-assign]  # the session feeds through this
+            yield pane
 
     latencies: list[float] = []
-    async with connect(url, max_size=None) as socket:
-
-        async def send(frame: dict[str, object]) -> None:
-            await socket.send(json.dumps(frame))
-
-        class LatencyApp(App[None]):
-            def compose(self) -> ComposeResult:
-                yield TerminalView(PyteEmulator(80, 24))
-
-            async def on_terminal_view_resized(self, message: TerminalView.Resized) -> None:
-                await send({"tty_size": {"height": message.rows, "width": message.cols}})
-
-            async def on_terminal_view_input(self, message: TerminalView.Input) -> None:
-                await send({"stdin": {"data": base64.b64encode(message.data).decode()}})
-
-        app = LatencyApp()
-        async with app.run_test(size=(80, 24)) as pilot:
-            terminal = app.query_one(TerminalView)
-            terminal.focus()
-            echoed: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
-
-            async def reader() -> None:
-                async for message in socket:
-                    frame = json.loads(message)
-                    data = frame.get("stdout", {}).get("data")
-                    if data:
-                        chunk = base64.b64decode(data)
-                        frames = terminal.frames
-                        terminal.feed(chunk)
-                        echoed.put_nowait((chunk, frames))
-
-            reading = asyncio.create_task(reader())
-            await pilot.pause(0.5)  # the prompt
-            while not echoed.empty():
-                echoed.get_nowait()
-            letters = "abcdefghijklmnopqrstuvwxyz"
-            for count in range(keys):
-                letter = letters[count % len(letters)]
-                start = time.perf_counter()
-                terminal.post_message(events.Key(letter, letter))
-                while True:
-                    chunk, frames = await asyncio.wait_for(echoed.get(), 5)
-                    if letter.encode() in chunk:
-                        break
-                while terminal.frames == frames:  # wait for the repaint that shows it
-                    await asyncio.sleep(0)
-                latencies.append(time.perf_counter() - start)
-                if count % 60 == 59:
-                    await send({"stdin": {"data": base64.b64encode(b"\x15").decode()}})  # ^U: kill the line
-                    await pilot.pause(0.05)
-                    while not echoed.empty():
-                        echoed.get_nowait()
-            await send({"stdin": {"data": base64.b64encode(b"\x15exit\r").decode()}})
-            reading.cancel()
-    return latencies
+    app = LatencyApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = app.query_one(ExecPane)
+        terminal = pane.terminal
+        terminal.focus()
+        while pane.session is None or not pane.session.connected:
+            await pilot.pause(0.01)
+        await pilot.pause(0.5)  # the prompt
+        while not echoed.empty():
+            echoed.get_nowait()
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        for count in range(keys):
+            letter = letters[count % len(letters)]
+            start = time.perf_counter()
+            terminal.post_message(events.Key(letter, letter))
+            while True:
+                chunk, frames = await asyncio.wait_for(echoed.get(), 5)
+                if letter.encode() in chunk:
+                    break
+            while terminal.frames == frames:  # wait for the repaint that shows it
+                await asyncio.sleep(0)
+            latencies.append(time.perf_counter() - start)
+            if count % 60 == 59:
+                pane.session.write(b"\x15")  # ^U: kill the line  # type: ignore[union-attr]
+                await pilot.pause(0.05)
+                while not echoed.empty():
+                    echoed.get_nowait()
+        heartbeats = pane.session.heartbeats_sent  # type: ignore[union-attr]
+        pane.session.write(b"\x15exit\r")  # type: ignore[union-attr]
+        while pane.outcome is None:
+            await pilot.pause(0.01)
+    return latencies, heartbeats
 
 
 def bench_keystroke_latency(keys: int = 200) -> None:
@@ -386,10 +370,11 @@ def bench_keystroke_latency(keys: int = 200) -> None:
         print(f"skipped: {error}")
         return
     with AgentProcess.start("--allocs", "6", "--churn", "0") as agent:
-        latencies = asyncio.run(keystroke_latency(agent.url, keys))
+        latencies, heartbeats = asyncio.run(keystroke_latency(agent.url, keys))
     ordered = sorted(latencies)
     p95 = ordered[int(len(ordered) * 0.95)]
     print(f"{len(latencies)} keys: {percentiles(latencies)}, p95 {p95 * 1e3:.1f} ms (goal p95 <= 15 ms)")
+    print(f"(ExecPane + ExecSession, heartbeat every 1 s: {heartbeats} sent during the run)")
 
 
 def main() -> None:
