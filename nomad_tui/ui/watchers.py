@@ -28,6 +28,11 @@ Post = Callable[[Message], object]
 # Lists up to this many allocations are fetched with TaskStates (the Tasks and Restarts columns);
 # bigger ones use task_states=false, which is ~5x lighter per allocation (facts §2, bench/dashboard.py).
 TASK_STATES_LIMIT = 2000
+# At most this many list bytes per second on average (~a third of a core decoding here), and never
+# more than MAX_LIST_INTERVAL between two list queries: a 9 MB list (10k allocations) may be asked
+# for every 0.18 s, a 90 MB one (100k) every 1.8 s, small lists without delay.
+LIST_BYTES_PER_SECOND = 50_000_000
+MAX_LIST_INTERVAL = 3.0
 
 
 def _live(previous: ConnectionState, meta: QueryMeta, now: float, changed: bool) -> ConnectionState:
@@ -82,6 +87,13 @@ class AllocListWatcher:
         self.queries.append(query)
         return query
 
+    def _pace(self, nbytes: int) -> None:
+        """Space the list queries by the size of the answer: on a busy cluster each change re-sends
+        the whole list, so a 90 MB list re-fetched back to back would keep a core busy decoding."""
+        interval = min(MAX_LIST_INTERVAL, nbytes / LIST_BYTES_PER_SECOND)
+        for query in self.queries:
+            query.min_interval = interval
+
     def _adapt_payload(self, count: int) -> None:
         wanted = count <= self.task_states_limit
         if wanted != self.task_states:
@@ -102,6 +114,7 @@ class AllocListWatcher:
                     self._report_failure(item)
                     continue
                 self._deliver(item.value, item.meta, item.reset, item.nbytes)
+                self._pace(item.nbytes)
                 self._adapt_payload(len(item.value))
         if self.fallback_namespaces:
             await self._run_fallback()
@@ -147,6 +160,7 @@ class AllocListWatcher:
                 merged = [stub for stubs in latest.values() for stub in stubs]
                 meta = max(meta_by_ns.values(), key=lambda m: m.index)
                 self._deliver(merged, meta, item.reset, item.nbytes)
+                self._pace(item.nbytes)
                 self._adapt_payload(len(merged))
         finally:
             for task in tasks:

@@ -77,3 +77,14 @@ async def test_small_clusters_get_task_states_big_ones_do_not() -> None:
     assert first.query["task_states"] == ["false"]  # first paint: the lightest payload
     assert "task_states" not in second.query and "index" not in second.query  # small: switch at once
     assert watcher.task_states
+
+
+def test_list_queries_are_paced_by_answer_size() -> None:
+    watcher = AllocListWatcher(NomadClient(resolve({}, {}, {})), "*", lambda m: None)
+    query = watcher._query("*")
+    watcher._pace(10_000)
+    assert query.min_interval < 0.001
+    watcher._pace(9_000_000)
+    assert 0.1 < query.min_interval < 0.3
+    watcher._pace(900_000_000)
+    assert query.min_interval == 3.0
