@@ -28,10 +28,12 @@ Post = Callable[[Message], object]
 # Lists up to this many allocations are fetched with TaskStates (the Tasks and Restarts columns);
 # bigger ones use task_states=false, which is ~5x lighter per allocation (facts §2, bench/dashboard.py).
 TASK_STATES_LIMIT = 2000
-# At most this many list bytes per second on average (~a third of a core decoding here), and never
-# more than MAX_LIST_INTERVAL between two list queries: a 9 MB list (10k allocations) may be asked
-# for every 0.18 s, a 90 MB one (100k) every 1.8 s, small lists without delay.
-LIST_BYTES_PER_SECOND = 50_000_000
+# Lists bigger than PACE_ABOVE_BYTES (~25k allocations without TaskStates) are re-fetched at most at
+# LIST_BYTES_PER_SECOND on average (~40 % of a core decoding here), and never more than
+# MAX_LIST_INTERVAL apart: a 90 MB list (100k allocations) every 0.9 s.  Smaller lists are not paced:
+# measured at 10k allocations, pacing raised change-to-visible p95 from 109 to 255 ms.
+PACE_ABOVE_BYTES = 20_000_000
+LIST_BYTES_PER_SECOND = 100_000_000
 MAX_LIST_INTERVAL = 3.0
 
 
@@ -90,7 +92,7 @@ class AllocListWatcher:
     def _pace(self, nbytes: int) -> None:
         """Space the list queries by the size of the answer: on a busy cluster each change re-sends
         the whole list, so a 90 MB list re-fetched back to back would keep a core busy decoding."""
-        interval = min(MAX_LIST_INTERVAL, nbytes / LIST_BYTES_PER_SECOND)
+        interval = 0.0 if nbytes <= PACE_ABOVE_BYTES else min(MAX_LIST_INTERVAL, nbytes / LIST_BYTES_PER_SECOND)
         for query in self.queries:
             query.min_interval = interval
 
