@@ -19,7 +19,7 @@ from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
 from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.screens.exec import ExecScreen
-from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen, SessionsScreen
+from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen, ExecTaskPickerScreen, SessionsScreen
 from nomad_tui.ui.widgets.alloc_table import AllocTable
 from nomad_tui.ui.widgets.exec_pane import ExecPane
 
@@ -39,8 +39,8 @@ def exec_agent() -> Iterator[AgentProcess]:
     agent.stop()
 
 
-async def targets(url: str, first: int, count: int = 1) -> list[str]:
-    """IDs of running allocations with exactly one running task, from position `first` on."""
+async def targets(url: str, first: int, count: int = 1, *, tasks: int = 1) -> list[str]:
+    """IDs of running allocations with exactly `tasks` running tasks, from position `first` on."""
     control = Control(url)
     try:
         found = []
@@ -48,8 +48,8 @@ async def targets(url: str, first: int, count: int = 1) -> list[str]:
             if stub["ClientStatus"] != "running":
                 continue
             alloc = await control.alloc(stub["ID"])
-            tasks = [n for n, s in (alloc.get("TaskStates") or {}).items() if s["State"] == "running"]
-            if len(tasks) == 1:
+            running = [n for n, s in (alloc.get("TaskStates") or {}).items() if s["State"] == "running"]
+            if len(running) == tasks:
                 found.append(stub["ID"])
         assert len(found) >= first + count, "not enough running allocations"
         return found[first : first + count]
@@ -183,6 +183,21 @@ async def test_priority_keys_reach_the_remote(exec_agent: AgentProcess) -> None:
         await until(pilot, lambda: pane.outcome is not None, what="the end")
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        # ... where, from the dashboard, the sessions can be found.
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ExecScreen), what="the palette closed")
+        await pilot.press("escape")  # an ended session lets esc through: back to the dashboard
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+        await type_text(pilot, "attach exec")
+        await until(
+            pilot,
+            lambda: "Attach exec" in str(app.screen.query_one("CommandList").get_option_at_index(0).prompt),
+            what="the hit",
+        )  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ExecScreen), what="attached through the palette")
 
 
 async def test_escape_detach_reattach_drop_reconnect_and_two_sessions(exec_agent: AgentProcess) -> None:
@@ -284,5 +299,26 @@ async def test_read_only_blocks_exec_and_a_dead_task_shows_the_1008_reason(exec_
             assert "is not running." in pane.status_text() and "1008" in pane.status_text()
             # The remembered command for this job is the one just used.
             assert app.exec_commands.get(pane.target.namespace, pane.target.job) == app.settings.exec_command
+
+            # Two running tasks: a picker first; the command prompt offers the job's last command.
+            await pilot.press("ctrl+right_square_bracket")
+            await until(pilot, lambda: app.screen is dashboard, what="the dashboard")
+            [two_tasks] = await targets(exec_agent.url, 0, tasks=2)
+            assert dashboard.query_one(AllocTable).select_id(two_tasks)
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, ExecTaskPickerScreen), what="the task picker")
+            picker = app.screen
+            assert isinstance(picker, ExecTaskPickerScreen) and len(picker.tasks) == 2
+            await pilot.press("down", "enter")
+            await until(pilot, lambda: isinstance(app.screen, ExecCommandScreen), what="the command prompt")
+            app.screen.query_one("#exec-command").value = "/bin/sh -c 'exit 4'"  # type: ignore[attr-defined]
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ExecScreen), what="the exec screen")
+            pane = app.screen.active_pane  # type: ignore[attr-defined]
+            await until(pilot, lambda: pane.outcome is not None, what="the command's end")
+            assert pane.outcome == Exited(4) and pane.target.task == picker.tasks[1]
+            assert pane.target.argv == ("/bin/sh", "-c", "exit 4")
+            job = (pane.target.namespace, pane.target.job)
+            assert app.exec_commands.get(*job) == "/bin/sh -c 'exit 4'"
     finally:
         await control.aclose()

@@ -130,8 +130,13 @@ class ExecScreen(Screen[None]):
         return True
 
     def action_detach(self) -> None:
-        if self.app.screen is self:
-            self.app.pop_screen()
+        if self.app.screen is not self:
+            return
+        self.app.pop_screen()
+        live = sum(1 for pane in self.panes if pane.live)
+        if live:
+            sessions = "session keeps" if live == 1 else f"{live} sessions keep"
+            self.app.notify(f"Exec: {sessions} running · e brings one back", timeout=3, markup=False)
 
     def action_leave(self) -> None:
         self.action_detach()

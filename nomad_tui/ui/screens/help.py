@@ -31,6 +31,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Allocation list", "x", "signal: SIGHUP … SIGKILL or any name, one task or all, after confirming"),
     ("Allocation list", "space / ctrl+\\", "mark / unmark for a bulk action; clear all marks"),
     ("Allocation list", "l", "logs of the selected allocation"),
+    ("Allocation list", "s", "exec: pick a running task, edit the command, open a terminal tab"),
+    ("Allocation list", "e", "exec sessions of this run: re-attach to one"),
     ("Allocation list", "ctrl+p", "command palette: actions, namespaces, allocations by ID prefix"),
     ("Allocation list", "?", "this help"),
     ("Allocation list", "q / ctrl+c", "quit"),
@@ -43,6 +45,11 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Logs", "/ , n / N", "search (case-insensitive), next / previous match"),
     ("Logs", "c", "ANSI colours on and off"),
     ("Logs", "esc / q", "back to the list"),
+    ("Exec", "ctrl+]", "back to the dashboard; the session keeps running (e brings it back)"),
+    ("Exec", "~.", "at the start of a line: close the session (~~ sends one ~)"),
+    ("Exec", "ctrl+pgup / ctrl+pgdn", "previous / next session tab"),
+    ("Exec", "shift+pgup / shift+pgdn", "scroll back through the output"),
+    ("Exec", "r / w / esc", "once the session has ended: reconnect / close the tab / dashboard"),
     ("Help", "esc / q / ?", "close this help"),
 )
 
