@@ -28,14 +28,13 @@ import base64
 import binascii
 import json
 import shlex
-import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from websockets.asyncio.client import ClientConnection, connect, unix_connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from nomad_tui import __version__
 from nomad_tui.api.errors import clean_message
@@ -178,7 +177,6 @@ class ExecSession:
         self._size: tuple[int, int] | None = None
         self._size_sent: tuple[int, int] | None = None
         self._close_requested = asyncio.Event()
-        self._connection: ClientConnection | None = None
         self.outcome: ExecOutcome | None = None
         self.connected = False
 
@@ -258,13 +256,11 @@ class ExecSession:
             return ClosedByUser()
         try:
             connection = opening.result()
-        except (OSError, ssl.SSLError, TimeoutError, InvalidHandshake) as exc:
+        except Exception as exc:  # OSError, TLS, an HTTP status, a bad URI: all "could not connect"
             return ConnectFailed(self._describe_connect_error(exc))
-        self._connection = connection
         try:
             return await self._session(connection)
         finally:
-            self._connection = None
             # Nomad drops TCP after `exited`; do not wait long for a closing handshake.
             await connection.close()
 
@@ -290,7 +286,7 @@ class ExecSession:
                 if self.settings.tls_server_name:
                     options["server_hostname"] = self.settings.tls_server_name
             connection = await connect(url, **options)
-        # The handshake frame is the first frame, then the size if the terminal already has one.
+        # The handshake is the first frame (the token goes nowhere else).
         await connection.send(json.dumps({"version": 1, "auth_token": self._token}))
         self.connected = True
         # The size before any stdin, so the remote's first screen has the right shape.

@@ -5,7 +5,8 @@ It knows nothing about WebSockets or Nomad.  Whoever owns the connection (the ex
 - sends `TerminalView.Input.data` to the remote's stdin (keys, pastes, and the emulator's answers
   to DSR/DA queries, the latter flagged `reply=True`);
 - sends a tty size on `TerminalView.Resized` (one is posted once the widget has a size);
-- shows `TerminalView.TitleChanged.title` in its own chrome, and handles `DetachRequested`.
+- shows `TerminalView.TitleChanged.title` in its own chrome, and handles `DetachRequested`;
+- sets `accepts_input = False` once the remote is gone, so keys reach the screen's bindings.
 
 Rendering: one cached `Strip` per screen row, dropped when the emulator marks the row dirty; at
 most `max_fps` repaints a second for output in bulk, up to `echo_fps` for a lone small change such
