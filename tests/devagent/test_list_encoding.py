@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from nomad_tui.devagent import wire
-from nomad_tui.devagent.http import compression
+from nomad_tui.devagent.http import compression, list_query
 from nomad_tui.devagent.http.list_query import ListCache, ListQuery, _ordered
 from nomad_tui.devagent.model.churn import Churn
 from nomad_tui.devagent.model.cluster import Cluster
@@ -58,6 +58,14 @@ def check_all(cache: ListCache, cluster: Cluster) -> None:
         assert cache.get(q).joined() == reference(cluster, q), q
 
 
+@pytest.fixture(params=["joined", "streamed"])
+def join_below(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run with small bodies kept joined (the default) and with every body kept as pieces."""
+    if request.param == "streamed":
+        monkeypatch.setattr(list_query, "JOIN_BELOW", 0)
+
+
+@pytest.mark.usefixtures("join_below")
 def test_joined_bodies_match_a_whole_encode_through_churn_gc_and_restore() -> None:
     cluster = make()
     cache = ListCache(cluster)
@@ -110,9 +118,11 @@ def test_empty_and_filtered_lists() -> None:
 
 
 @pytest.mark.parametrize("target", [1, 700, 5000, 10**9])
-def test_sent_batches_and_compression_match_the_whole_body(target: int) -> None:
+def test_sent_batches_and_compression_match_the_whole_body(target: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(list_query, "JOIN_BELOW", 0)
     cluster = make(40)
     entry = ListCache(cluster).get(query())
+    assert len(entry.pieces) == 40
     body = entry.joined()
     assert entry.length == len(body)
     assert b"".join(entry.chunks(target)) == body
