@@ -4,11 +4,12 @@ change re-encodes only what changed."""
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
 from nomad_tui.devagent import wire
-from nomad_tui.devagent.http import compression, list_query
+from nomad_tui.devagent.http import compression, list_query, server
 from nomad_tui.devagent.http.list_query import ListCache, ListQuery, _ordered
 from nomad_tui.devagent.model.churn import Churn
 from nomad_tui.devagent.model.cluster import Cluster
@@ -129,3 +130,22 @@ def test_sent_batches_and_compression_match_the_whole_body(target: int, monkeypa
     for encoding in ("gzip", "deflate"):
         whole = compression.compress(encoding, body)
         assert compression.compress_chunks(encoding, entry.chunks(target), entry.length) == whole
+
+
+def test_identity_does_no_compression_and_gzip_is_shared(fresh_agent: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+    original = server.compress_chunks
+
+    def counting(encoding: str, chunks: Any, length: int) -> bytes:
+        calls.append(encoding)
+        return original(encoding, chunks, length)
+
+    monkeypatch.setattr(server, "compress_chunks", counting)
+    agent = fresh_agent(allocs=30)
+    params = {"namespace": "*"}
+    plain = agent.client.get("/v1/allocations", params=params, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and calls == []
+    for _ in range(2):  # the second watcher at the same index gets the cached compressed body
+        gz = agent.client.get("/v1/allocations", params=params, headers={"Accept-Encoding": "gzip"})
+        assert gz.headers["content-encoding"] == "gzip" and gz.content == plain.content
+    assert calls == ["gzip"]
