@@ -51,7 +51,7 @@ class CountingList(list):  # type: ignore[type-arg]
 
 async def test_a_change_with_event_subscribers_walks_no_list(monkeypatch: Any) -> None:
     cluster = Cluster(lambda: ORIGIN, IdSource(2))
-    populate(cluster, 2000, 2, ORIGIN, real_processes=False)
+    populate(cluster, 500, 2, ORIGIN, real_processes=False)
     broker, hub = EventBroker(), WatchHub()
     cluster.listeners += [hub.on_commit, broker.on_commit]
     subs = [broker.subscribe(cluster.index + 1, None, None) for _ in range(5)]

@@ -162,31 +162,31 @@ def test_update_and_gc(fresh_agent: Any) -> None:
     assert alloc_id not in after.text and int(after.headers["X-Nomad-Index"]) > before
 
 
-@pytest.mark.parametrize(
-    ("kind", "field", "display"),
-    [
-        ("Driver", "DriverMessage", "{m}"),
-        ("Restart Signaled", "RestartReason", "{m}"),
-        ("Killing", "KillReason", "{m}"),
-        ("Terminated", "Message", 'Exit Code: 0, Exit Message: "{m}"'),
-        ("Task hook message", "Message", "{m}"),
-        ("Some Custom Type", "Message", "{m}"),
-    ],
-)
-def test_control_events_get_a_display_message(fresh_agent: Any, kind: str, field: str, display: str) -> None:
+DISPLAY_CASES = [
+    ("Driver", "DriverMessage", "{m}"),
+    ("Restart Signaled", "RestartReason", "{m}"),
+    ("Killing", "KillReason", "{m}"),
+    ("Terminated", "Message", 'Exit Code: 0, Exit Message: "{m}"'),
+    ("Task hook message", "Message", "{m}"),
+    ("Some Custom Type", "Message", "{m}"),
+]
+
+
+def test_control_events_get_a_display_message(fresh_agent: Any) -> None:
     """Nomad's server fills an empty DisplayMessage (facts §3); the text sits where Nomad's setters put it."""
     agent = fresh_agent(allocs=3)
-    alloc_id = agent.create(job="display", event_message="pulling image \x1b[31m")[0]
-    agent.control("POST", f"alloc/{alloc_id}/update", {"event": {"type": kind, "message": "why \u202e"}})
-    events = agent.client.get(f"/v1/allocation/{alloc_id}").json()["TaskStates"]["main"]["Events"]
-    created = next(e for e in events if e["Type"] == "Driver")
-    assert created["DisplayMessage"] == created["DriverMessage"] == "pulling image \x1b[31m"
-    assert created["Details"] == {"driver_message": "pulling image \x1b[31m"} and created["Message"] == ""
-    last = events[-1]
-    assert last["Type"] == kind and last[field] == "why \u202e"
-    assert last["DisplayMessage"] == display.format(m="why \u202e")
-    stub = next(a for a in agent.client.get("/v1/allocations").json() if a["ID"] == alloc_id)
-    assert stub["TaskStates"]["main"]["Events"][-1]["DisplayMessage"] == last["DisplayMessage"]
+    for kind, field, display in DISPLAY_CASES:
+        alloc_id = agent.create(job="display", event_message="pulling image \x1b[31m")[0]
+        agent.control("POST", f"alloc/{alloc_id}/update", {"event": {"type": kind, "message": "why \u202e"}})
+        events = agent.client.get(f"/v1/allocation/{alloc_id}").json()["TaskStates"]["main"]["Events"]
+        created = next(e for e in events if e["Type"] == "Driver")
+        assert created["DisplayMessage"] == created["DriverMessage"] == "pulling image \x1b[31m"
+        assert created["Details"] == {"driver_message": "pulling image \x1b[31m"} and created["Message"] == ""
+        last = events[-1]
+        assert last["Type"] == kind and last[field] == "why \u202e", kind
+        assert last["DisplayMessage"] == display.format(m="why \u202e"), kind
+        stub = next(a for a in agent.client.get("/v1/allocations").json() if a["ID"] == alloc_id)
+        assert stub["TaskStates"]["main"]["Events"][-1]["DisplayMessage"] == last["DisplayMessage"]
 
 
 def test_every_event_has_a_display_message(fresh_agent: Any) -> None:
