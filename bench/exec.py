@@ -2,7 +2,7 @@
 
     python bench/exec.py                 # everything, 1 MB per corpus
     python bench/exec.py --bytes 300000  # quicker
-    python bench/exec.py --only feed     # feed | widget | firehose | latency
+    python bench/exec.py --only feed     # feed | widget | firehose | latency | remote
 
 1. Feed throughput of our emulator (PyteEmulator) against stock pyte (ByteStream + Screen) on
    plain text, colour-heavy synthetic redraws and the recorded corpus (tests/data/vt), fed in
@@ -13,6 +13,8 @@
    faster than they can be parsed (the widget skips ahead).  Goal: <= 50 ms.
 4. Keystroke -> echo latency over the exec WebSocket against the dev agent (goal p95 <= 15 ms),
    through the app's ExecPane and the real ExecSession.
+5. `yes` in the remote shell for 3 s through ExecSession and the terminal: MB/s over the socket,
+   the longest event-loop turn meanwhile (goal <= 50 ms), and how fast ^C brings the prompt back.
 """
 
 from __future__ import annotations
@@ -281,61 +283,73 @@ def bench_firehose() -> None:
 # ---------------------------------------------------------------------- 4. keystroke -> echo latency
 
 
-async def keystroke_latency(agent_url: str, keys: int) -> tuple[list[float], int]:
-    """Type `keys` letters into /bin/sh in a running task; time each from the Key event until the
-    echo is parsed and the terminal has repainted the rows it changed (Textual's compositor writes
-    them out on its next screen update).
-
-    The path is the app's own: `ExecPane` (the `~.` escape detector, the session wiring) and the real
-    `ExecSession` (handshake, tty_size, heartbeat, base64 frames through one writer task).
-    Returns the latencies and the number of heartbeats the session sent meanwhile.
-    """
+async def find_target(agent_url: str):  # type: ignore[no-untyped-def]
+    """An ExecTarget for /bin/sh in the first running task the dev agent has."""
     import httpx
-    from textual import events
-    from textual.app import App, ComposeResult
 
-    from nomad_tui.settings import resolve
     from nomad_tui.ui.sessions import ExecTarget
-    from nomad_tui.ui.widgets.exec_pane import ExecPane
 
     async with httpx.AsyncClient(base_url=agent_url) as client:
-        target = None
         for stub in (await client.get("/v1/allocations", params={"namespace": "*"})).json():
             if stub["ClientStatus"] != "running":
                 continue
             alloc = (await client.get(f"/v1/allocation/{stub['ID']}", params={"namespace": stub["Namespace"]})).json()
             running = [name for name, state in (alloc.get("TaskStates") or {}).items() if state["State"] == "running"]
             if running:
-                target = ExecTarget(stub["ID"], stub["Namespace"], stub["JobID"], running[0], "/bin/sh", ("/bin/sh",))
-                break
-    if target is None:
-        raise RuntimeError("the dev agent has no running task")
+                return ExecTarget(stub["ID"], stub["Namespace"], stub["JobID"], running[0], "/bin/sh", ("/bin/sh",))
+    raise RuntimeError("the dev agent has no running task")
 
-    echoed: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
 
-    class LatencyApp(App[None]):
+def pane_app(agent_url: str, target, observe: Callable[[bytes, int], None] | None = None):  # type: ignore[no-untyped-def]
+    """A bare app holding one ExecPane: the app's own exec path (escape detector, session wiring,
+    the real ExecSession).  `observe(chunk, frames_before)` sees every output chunk the session feeds."""
+    from textual.app import App, ComposeResult
+
+    from nomad_tui.settings import resolve
+    from nomad_tui.ui.widgets.exec_pane import ExecPane
+
+    class PaneApp(App[None]):
         def compose(self) -> ComposeResult:
             pane = ExecPane(resolve({"address": agent_url}, {}, {}), target, heartbeat_interval=1.0)
             terminal = pane.terminal
-            feed = terminal.feed
+            if observe is not None:
+                feed = terminal.feed
 
-            def observed_feed(chunk: bytes) -> None:
-                frames = terminal.frames
-                feed(chunk)
-                echoed.put_nowait((chunk, frames))
+                def observed_feed(chunk: bytes) -> None:
+                    frames = terminal.frames
+                    feed(chunk)
+                    observe(chunk, frames)
 
-            terminal.feed = observed_feed  # type: ignore[method-assign]  # the session feeds through this
+                terminal.feed = observed_feed  # type: ignore[method-assign]  # the session feeds through this
             yield pane
 
+    return PaneApp()
+
+
+async def connected_pane(app, pilot):  # type: ignore[no-untyped-def]
+    from nomad_tui.ui.widgets.exec_pane import ExecPane
+
+    pane = app.query_one(ExecPane)
+    pane.terminal.focus()
+    while pane.session is None or not pane.session.connected:
+        await pilot.pause(0.01)
+    await pilot.pause(0.5)  # the prompt
+    return pane
+
+
+async def keystroke_latency(agent_url: str, keys: int) -> tuple[list[float], int]:
+    """Type `keys` letters into /bin/sh in a running task; time each from the Key event until the
+    echo is parsed and the terminal has repainted the rows it changed (Textual's compositor writes
+    them out on its next screen update).  Returns the latencies and the heartbeats sent meanwhile.
+    """
+    from textual import events
+
+    echoed: asyncio.Queue[tuple[bytes, int]] = asyncio.Queue()
+    app = pane_app(agent_url, await find_target(agent_url), lambda chunk, frames: echoed.put_nowait((chunk, frames)))
     latencies: list[float] = []
-    app = LatencyApp()
     async with app.run_test(size=(80, 24)) as pilot:
-        pane = app.query_one(ExecPane)
-        terminal = pane.terminal
-        terminal.focus()
-        while pane.session is None or not pane.session.connected:
-            await pilot.pause(0.01)
-        await pilot.pause(0.5)  # the prompt
+        pane = await connected_pane(app, pilot)
+        terminal, session = pane.terminal, pane.session
         while not echoed.empty():
             echoed.get_nowait()
         letters = "abcdefghijklmnopqrstuvwxyz"
@@ -351,12 +365,12 @@ async def keystroke_latency(agent_url: str, keys: int) -> tuple[list[float], int
                 await asyncio.sleep(0)
             latencies.append(time.perf_counter() - start)
             if count % 60 == 59:
-                pane.session.write(b"\x15")  # ^U: kill the line  # type: ignore[union-attr]
+                session.write(b"\x15")  # ^U: kill the line
                 await pilot.pause(0.05)
                 while not echoed.empty():
                     echoed.get_nowait()
-        heartbeats = pane.session.heartbeats_sent  # type: ignore[union-attr]
-        pane.session.write(b"\x15exit\r")  # type: ignore[union-attr]
+        heartbeats = session.heartbeats_sent
+        session.write(b"\x15exit\r")
         while pane.outcome is None:
             await pilot.pause(0.01)
     return latencies, heartbeats
@@ -364,11 +378,8 @@ async def keystroke_latency(agent_url: str, keys: int) -> tuple[list[float], int
 
 def bench_keystroke_latency(keys: int = 200) -> None:
     print("\n== 4. keystroke -> echo over the exec WebSocket (dev agent, /bin/sh in a running task)")
-    try:
-        from nomad_tui.devagent.launcher import AgentProcess
-    except ImportError as error:
-        print(f"skipped: {error}")
-        return
+    from nomad_tui.devagent.launcher import AgentProcess
+
     with AgentProcess.start("--allocs", "6", "--churn", "0") as agent:
         latencies, heartbeats = asyncio.run(keystroke_latency(agent.url, keys))
     ordered = sorted(latencies)
@@ -377,10 +388,69 @@ def bench_keystroke_latency(keys: int = 200) -> None:
     print(f"(ExecPane + ExecSession, heartbeat every 1 s: {heartbeats} sent during the run)")
 
 
+# ---------------------------------------------------------------------- 5. a remote firehose
+
+
+async def remote_yes(agent_url: str, seconds: float) -> None:
+    """`yes` in the remote shell for `seconds`, then ^C: bytes over the socket, what the terminal
+    parsed and skipped, the longest event-loop turn, and how long ^C takes to bring the prompt back."""
+    app = pane_app(agent_url, await find_target(agent_url))
+    async with app.run_test(size=(200, 50)) as pilot:
+        pane = await connected_pane(app, pilot)
+        terminal, session = pane.terminal, pane.session
+        loop = asyncio.get_running_loop()
+        turns: list[float] = []
+        running = True
+        last = time.perf_counter()
+
+        def each_turn() -> None:
+            nonlocal last
+            now = time.perf_counter()
+            turns.append(now - last)
+            last = now
+            if running:
+                loop.call_soon(each_turn)
+
+        received_before = session.bytes_in
+        loop.call_soon(each_turn)
+        session.write(b"yes\r")
+        start = time.perf_counter()
+        await asyncio.sleep(seconds)
+        elapsed = time.perf_counter() - start
+        received = session.bytes_in - received_before
+        interrupted = time.perf_counter()
+        session.write(b"\x03")
+        marker = "DONE-" + str(int(time.time()))
+        session.write(f"echo {marker[:5]}''{marker[5:]}\r".encode())
+        # The typed line is echoed as `DONE-''123`; only the command's output reads `DONE-123`.
+        while not any(marker in line for line in terminal.emulator.display()):
+            await asyncio.sleep(0.005)
+        recovered = time.perf_counter() - interrupted
+        running = False
+        print(
+            f"{received / elapsed / 1e6:.1f} MB/s of `yes` over the socket for {elapsed:.1f} s: terminal parsed "
+            f"{terminal.bytes_fed / 1e6:.2f} MB, skipped {terminal.skipped_bytes / 1e6:.1f} MB in {terminal.skips} "
+            f"skips, {terminal.frames} frames"
+        )
+        print(f"event-loop turn meanwhile: {percentiles(turns)} (goal <= 50 ms)")
+        print(f"^C to the prompt's next output on screen: {recovered * 1e3:.0f} ms")
+        session.write(b"exit\r")
+        while pane.outcome is None:
+            await pilot.pause(0.01)
+
+
+def bench_remote_firehose(seconds: float = 3.0) -> None:
+    print("\n== 5. `yes` in the remote shell, through ExecSession and the terminal (dev agent)")
+    from nomad_tui.devagent.launcher import AgentProcess
+
+    with AgentProcess.start("--allocs", "6", "--churn", "0", "--no-processes") as agent:
+        asyncio.run(remote_yes(agent.url, seconds))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bytes", type=int, default=1_000_000, help="bytes per corpus")
-    parser.add_argument("--only", choices=["feed", "widget", "firehose", "latency"])
+    parser.add_argument("--only", choices=["feed", "widget", "firehose", "latency", "remote"])
     args = parser.parse_args()
     print(
         f"python {sys.version.split()[0]}, pyte {getattr(pyte, '__version__', '0.8.2')}, {args.bytes} bytes per corpus"
@@ -394,6 +464,8 @@ def main() -> None:
         bench_firehose()
     if args.only in (None, "latency"):
         bench_keystroke_latency()
+    if args.only in (None, "remote"):
+        bench_remote_firehose()
 
 
 if __name__ == "__main__":
