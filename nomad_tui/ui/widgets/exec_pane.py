@@ -126,7 +126,7 @@ class ExecPane(Vertical):
 
     async def _run(self, session: ExecSession) -> None:
         outcome = await session.run()
-        if session is self.session:
+        if session is self.session and self.is_attached:  # not for a tab being closed
             self._ended(outcome)
 
     def _show_connected(self) -> None:
