@@ -45,7 +45,7 @@ class DashboardCommands(Provider):
             ("Clear filter", "Show every allocation (esc)", partial(screen.run_filter, "")),
             ("Show failed allocations", "Filter status:failed", partial(screen.run_filter, "status:failed")),
         ]
-        if hasattr(screen, "action_exec"):
+        if hasattr(screen, "action_exec") and not screen.read_only:  # exec is refused in read-only mode
             actions.insert(1, ("Open exec", "Shell into the selected allocation (s)", screen.action_exec))
         if not screen.read_only:
             actions += [
