@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -13,6 +14,7 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.exec_session import HEARTBEAT_INTERVAL
 from nomad_tui.settings import Settings
 from nomad_tui.ui.palette import DashboardCommands, SessionCommands
+from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.screens.exec import ExecScreen
 from nomad_tui.ui.sessions import CommandMemory, ExecTarget
@@ -70,6 +72,21 @@ class NomadTuiApp(App[int]):
         await self.client.aclose()
 
     def action_quit(self) -> None:  # type: ignore[override]
+        self.request_quit()
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def request_quit(self) -> None:
+        """Quit; with exec sessions still running, ask first (quitting closes their shells)."""
+        live = [label for _, label, running in self.exec_sessions() if running]
+        if live:
+            count = f"{len(live)} exec session{'s' if len(live) > 1 else ''}"
+            question = ConfirmScreen.question(
+                f"Quit with {count} running?",
+                "Quitting closes them: " + ", ".join(live[:5]) + ("…" if len(live) > 5 else ""),
+                confirm="Quit",
+            )
+            if not await self.push_screen_wait(question):
+                return
         self.exit(0)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

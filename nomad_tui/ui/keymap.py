@@ -12,6 +12,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "restart": "r",
     "signal": "x",
     "exec": "s",
+    "sessions": "e",
     "logs": "l",
     "mark": "space",
 }

@@ -322,3 +322,24 @@ async def test_read_only_blocks_exec_and_a_dead_task_shows_the_1008_reason(exec_
             assert app.exec_commands.get(*job) == "/bin/sh -c 'exit 4'"
     finally:
         await control.aclose()
+
+
+async def test_quitting_with_a_live_session_asks_first(exec_agent: AgentProcess) -> None:
+    from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
+
+    [alloc_id] = await targets(exec_agent.url, 0)
+    app = NomadTuiApp(settings_for(exec_agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_exec(pilot, app, alloc_id, "/bin/sh")
+        await pilot.press("ctrl+right_square_bracket")  # detach: the session keeps running
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
+        assert "1 exec session" in str(app.screen.query_one(".dialog-title").render())
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="back on the dashboard")
+        assert app.is_running and pane.live
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question again")
+        await pilot.press("y")
+        await until(pilot, lambda: not app.is_running, what="the app to quit")

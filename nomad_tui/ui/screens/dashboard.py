@@ -475,7 +475,7 @@ class DashboardScreen(Screen[None]):
 
     # ------------------------------------------------------------------------------ actions
     def action_quit(self) -> None:
-        self.app.exit(0)
+        self.app.request_quit()  # type: ignore[attr-defined]
 
     def action_help(self) -> None:
         from nomad_tui.ui.screens.help import HelpScreen
@@ -609,7 +609,7 @@ class DashboardScreen(Screen[None]):
     def run_command(self, command: commands.Command) -> None:
         name, args = command.name, command.args
         if name == "quit":
-            self.app.exit(0)
+            self.app.request_quit()  # type: ignore[attr-defined]
         elif name == "help":
             self.action_help()
         elif name == "resync":
