@@ -108,15 +108,18 @@ async def p1_p2(allocs: int) -> None:
             first_paint = probe.first_row_painted - start  # type: ignore[operator]
             await wait_until(lambda: len(screen.store) == allocs, pilot)
             await pilot.pause(0.5)
-            print(f"P1  {allocs} allocs: first paint {first_paint:.2f} s (app start included); "
-                  f"download+decode alone {fetch:.2f} s ({size / 1e6:.1f} MB, task_states=false); "
-                  f"ratio {first_paint / fetch:.2f}x; RSS {rss_mb():.0f} MB")
+            print(
+                f"P1  {allocs} allocs: first paint {first_paint:.2f} s (app start included); "
+                f"download+decode alone {fetch:.2f} s ({size / 1e6:.1f} MB, task_states=false); "
+                f"ratio {first_paint / fetch:.2f}x; RSS {rss_mb():.0f} MB"
+            )
             # P2a: 100 upserts (what an incremental source such as the event stream delivers).
             rng = random.Random(1)
             stubs = list(screen.store.stubs.values())
             chosen = rng.sample(stubs, 100)
-            changed = [msgspec.structs.replace(s, modify_index=s.modify_index + 10**9, client_status="failed")
-                       for s in chosen]
+            changed = [
+                msgspec.structs.replace(s, modify_index=s.modify_index + 10**9, client_status="failed") for s in chosen
+            ]
             table = screen.query_one(AllocTable)
             start = time.perf_counter()
             diff = screen.store.upsert(changed)
@@ -137,8 +140,10 @@ async def p1_p2(allocs: int) -> None:
             for y in range(table.size.height):
                 table.render_line(y)
             list_ms = (time.perf_counter() - start) * 1000
-            print(f"P2  100 changed of {allocs}: {upsert_ms:.1f} ms as upserts; {list_ms:.1f} ms from a whole new "
-                  f"list (diff of {len(new_list)} stubs by ModifyIndex)")
+            print(
+                f"P2  100 changed of {allocs}: {upsert_ms:.1f} ms as upserts; {list_ms:.1f} ms from a whole new "
+                f"list (diff of {len(new_list)} stubs by ModifyIndex)"
+            )
     finally:
         agent.stop()
 
@@ -168,8 +173,10 @@ async def p3(allocs: int, changes: int = 50) -> None:
                 latencies.append((probe.seen_at - start) * 1000)  # type: ignore[operator]
             latencies.sort()
             p95 = latencies[int(0.95 * (len(latencies) - 1))]
-            print(f"P3  {allocs} allocs, {changes} changes: change -> visible p50 {statistics.median(latencies):.0f} ms, "
-                  f"p95 {p95:.0f} ms, max {latencies[-1]:.0f} ms")
+            print(
+                f"P3  {allocs} allocs, {changes} changes: change -> visible p50 {statistics.median(latencies):.0f} ms, "
+                f"p95 {p95:.0f} ms, max {latencies[-1]:.0f} ms"
+            )
     finally:
         await control.aclose()
         agent.stop()
@@ -181,8 +188,10 @@ async def p4(allocs: int, idle: float) -> None:
     try:
         for task_states in (True, False):
             _, size = await download_and_decode(agent.url, task_states=task_states, runs=1)
-            print(f"    list response at {allocs} allocs, task_states={str(task_states).lower()}: "
-                  f"{size / 1e6:.2f} MB ({size / allocs:.0f} B per allocation)")
+            print(
+                f"    list response at {allocs} allocs, task_states={str(task_states).lower()}: "
+                f"{size / 1e6:.2f} MB ({size / allocs:.0f} B per allocation)"
+            )
         app = NomadTuiApp(resolve({"address": agent.url}, {}, {}))
         async with app.run_test(size=SIZE) as pilot:
             screen = app.screen
@@ -197,8 +206,10 @@ async def p4(allocs: int, idle: float) -> None:
             cpu = usage.ru_utime + usage.ru_stime - cpu0
             wall = time.perf_counter() - wall0
             requests = (await control.get("/v1/devagent/requests")).json()
-            print(f"P4  {allocs} allocs idle {wall:.0f} s: CPU {100 * cpu / wall:.2f}% of one core; "
-                  f"{len(requests)} requests started (blocking queries in flight: list + detail)")
+            print(
+                f"P4  {allocs} allocs idle {wall:.0f} s: CPU {100 * cpu / wall:.2f}% of one core; "
+                f"{len(requests)} requests started (blocking queries in flight: list + detail)"
+            )
     finally:
         await control.aclose()
         agent.stop()
