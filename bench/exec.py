@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nomad_tui.term.pyte_backend import PyteEmulator  # noqa: E402
+from nomad_tui.ui.app import tune_gc  # noqa: E402
 
 CORPUS_DIR = ROOT / "tests" / "data" / "vt"
 CHUNK = 4096
@@ -398,6 +399,7 @@ async def remote_yes(agent_url: str, seconds: float) -> None:
     async with app.run_test(size=(200, 50)) as pilot:
         pane = await connected_pane(app, pilot)
         terminal, session = pane.terminal, pane.session
+        tune_gc()  # as NomadTuiApp does once mounted
         loop = asyncio.get_running_loop()
         turns: list[float] = []
         running = True
