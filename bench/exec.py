@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nomad_tui.term.pyte_backend import PyteEmulator  # noqa: E402
-from nomad_tui.ui.app import tune_gc  # noqa: E402
+from nomad_tui.ui.app import restore_gc, tune_gc  # noqa: E402
 
 CORPUS_DIR = ROOT / "tests" / "data" / "vt"
 CHUNK = 4096
@@ -220,6 +220,7 @@ async def firehose(total: int) -> None:
         terminal = app.query_one(TerminalView)
         terminal.focus()
         await pilot.pause()
+        previous_gc = tune_gc()  # as NomadTuiApp does once mounted
         loop = asyncio.get_running_loop()
         iterations: list[float] = []  # time between two consecutive turns of the event loop
         timer_gaps: list[float] = []  # what a task sleeping 1 ms sees
@@ -267,6 +268,7 @@ async def firehose(total: int) -> None:
         elapsed = time.perf_counter() - start
         running = False
         await asyncio.gather(*tasks)
+        restore_gc(previous_gc)
         print(
             f"{total / 1e6:.0f} MB of `yes` in {elapsed:.2f} s: parsed {terminal.bytes_fed / 1e6:.2f} MB, "
             f"skipped {terminal.skipped_bytes / 1e6:.2f} MB in {terminal.skips} skips, {terminal.frames} frames"

@@ -1,0 +1,237 @@
+"""What the dashboard does to allocations: stop, signal and restart (one or the marked set, always
+confirmed), logs, exec, marks and the read-only switch.  A base class of DashboardScreen, kept apart
+so that the screen module is about showing the cluster and this one about acting on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.screen import Screen
+
+from nomad_tui.actions import ActionKind, Outcome, Plan, TaskChoice
+from nomad_tui.actions import execute as execute_plan
+from nomad_tui.actions import plan as plan_action
+from nomad_tui.api.client import NomadClient
+from nomad_tui.api.errors import NomadError
+from nomad_tui.sanitize import sanitize_line
+from nomad_tui.settings import Settings
+from nomad_tui.state.rows import AllocRow
+from nomad_tui.state.store import AllocStore
+from nomad_tui.state.view import AllocView
+from nomad_tui.ui.screens.action_dialogs import (
+    ConfirmScreen,
+    ResultsScreen,
+    SignalPickerScreen,
+    TaskPickerScreen,
+)
+from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen, ExecTaskPickerScreen
+from nomad_tui.ui.sessions import ExecTarget
+
+if TYPE_CHECKING:
+    from nomad_tui.ui.widgets.alloc_table import AllocTable
+    from nomad_tui.ui.widgets.detail import DetailPanel
+    from nomad_tui.ui.widgets.status_bar import StatusBar
+
+
+class AllocationActions(Screen[None]):
+    """Needs from the screen: `client`, `settings`, `store`, `view`, `read_only`, `table`, `detail`,
+    `status_bar` (DashboardScreen provides them)."""
+
+    # Hidden and refused in --read-only mode.
+    MUTATING_ACTIONS = frozenset({"stop", "restart", "signal", "exec"})
+
+    client: NomadClient
+    settings: Settings
+    store: AllocStore
+    view: AllocView
+    read_only: bool
+
+    if TYPE_CHECKING:
+
+        @property
+        def table(self) -> AllocTable: ...
+
+        @property
+        def detail(self) -> DetailPanel: ...
+
+        @property
+        def status_bar(self) -> StatusBar: ...
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides the binding from the footer and makes its key do nothing.
+        return not (self.read_only and action in self.MUTATING_ACTIONS)
+
+    def _refuse_if_read_only(self) -> bool:
+        if self.read_only:
+            self.app.notify(
+                "Read-only mode: stop, signal, restart and exec are disabled.", severity="warning", markup=False
+            )
+        return self.read_only
+
+    @work(group="read-only", exclusive=True, exit_on_error=False)
+    async def action_toggle_read_only(self) -> None:
+        if self.read_only and self.settings.read_only:
+            # Started read-only on purpose (flag or config): leaving it takes a second thought.
+            leave = ConfirmScreen.question(
+                "Leave read-only mode?",
+                "Stop, signal, restart and exec become available until nomad-tui exits.",
+                confirm="Leave",
+            )
+            if not await self.app.push_screen_wait(leave):
+                return
+        self.read_only = not self.read_only
+        self.status_bar.read_only = self.read_only
+        self.status_bar.refresh()
+        self.refresh_bindings()
+        self.app.notify("Read-only mode on." if self.read_only else "Read-only mode off.", markup=False)
+
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self.table.action_cursor_down()
+
+    def action_clear_marks(self) -> None:
+        self.table.marks.clear()
+        self.table.refresh()
+
+    def _action_rows(self) -> list[AllocRow]:
+        """The marked allocations (in list order), else the one under the cursor."""
+        table = self.table
+        marked = [self.store.row(a) for a in self.view.ids() if a in table.marks]
+        if marked:
+            return marked
+        row = table.cursor_row
+        return [row] if row is not None else []
+
+    async def _task_names(self, row: AllocRow) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(all tasks, running tasks) of `row`, raw names as the API wants them (sanitise to display):
+        from the list, the detail pane, or one read."""
+        stub = self.store.stubs.get(row.id)
+        states: dict[str, Any] | None = stub.task_states if stub is not None else None
+        if not states:
+            alloc = self.detail.alloc
+            if alloc is None or alloc.id != row.id:
+                try:
+                    alloc = (await self.client.read_allocation(row.id)).value
+                except NomadError as error:
+                    self.app.notify(f"Cannot read {row.short_id}: {error.message}", severity="error", markup=False)
+                    return None
+            states = alloc.task_states or {}
+        names = tuple(sorted(states))
+        return names, tuple(n for n in names if states[n].state == "running")
+
+    async def _running_tasks(self, row: AllocRow) -> tuple[str, ...] | None:
+        found = await self._task_names(row)
+        return None if found is None else found[1]
+
+    @work(group="open-logs", exclusive=True, exit_on_error=False)
+    async def action_logs(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        found = await self._task_names(row)
+        if found is None:
+            return
+        names, running = found
+        if not names:
+            self.app.notify(f"{row.short_id} has no tasks (yet) to show logs of.", markup=False)
+            return
+        from nomad_tui.ui.screens.logs import LogsScreen
+
+        title = f"{row.short_id} · {row.job}/{row.group}"
+        self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=(running or names)[0]))
+
+    @work(group="open-exec", exclusive=True, exit_on_error=False)
+    async def action_exec(self) -> None:
+        """`s`: pick a running task (if more than one), edit the command, open a session tab."""
+        if self._refuse_if_read_only():
+            return
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        if row.is_terminal:
+            self.app.notify(f"{row.short_id} is {sanitize_line(row.status)}: nothing runs there.", markup=False)
+            return
+        running = await self._running_tasks(row)
+        if running is None:
+            return
+        if not running:
+            self.app.notify(f"{row.short_id} has no running task to exec into.", severity="warning", markup=False)
+            return
+        heading = f"{row.short_id} · {row.job}/{row.group}"
+        task: str | None = running[0]
+        if len(running) > 1:
+            task = await self.app.push_screen_wait(ExecTaskPickerScreen(heading, running))
+        if not task:
+            return
+        memory = self.app.exec_commands  # type: ignore[attr-defined]
+        answer = await self.app.push_screen_wait(
+            ExecCommandScreen(f"{heading} · task {task}", memory.get(row.namespace, row.job))
+        )
+        if answer is None:
+            return
+        command, argv = answer
+        memory.remember(row.namespace, row.job, command)
+        target = ExecTarget(row.id, row.namespace, row.job, task, command, argv)
+        await self.app.open_exec(target)  # type: ignore[attr-defined]
+
+    def action_sessions(self) -> None:
+        """`e`: the exec sessions of this run, to re-attach to one."""
+        self.app.show_exec_sessions()  # type: ignore[attr-defined]
+
+    def action_stop(self) -> None:
+        self.run_action(ActionKind.STOP)
+
+    def action_restart(self) -> None:
+        self.run_action(ActionKind.RESTART)
+
+    def action_signal(self) -> None:
+        self.run_action(ActionKind.SIGNAL)
+
+    @work(group="action", exclusive=True, exit_on_error=False)
+    async def run_action(self, kind: ActionKind) -> None:
+        if self._refuse_if_read_only():
+            return
+        rows = self._action_rows()
+        if not rows:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        signal = ""
+        if kind is ActionKind.SIGNAL:
+            signal = await self.app.push_screen_wait(SignalPickerScreen()) or ""
+            if not signal:
+                return
+        tasks = TaskChoice()
+        if kind is not ActionKind.STOP:
+            running: tuple[str, ...] = ()
+            if len(rows) == 1 and not rows[0].is_terminal:
+                found = await self._running_tasks(rows[0])
+                if found is None:
+                    return
+                running = found
+            choice = await self.app.push_screen_wait(TaskPickerScreen(kind, running, bulk=len(rows) > 1))
+            if choice is None:
+                return
+            tasks = choice
+        action_plan = plan_action(kind, rows, tasks=tasks, signal=signal)
+        if not action_plan.runnable:
+            reasons = "; ".join(f"{t.short_id}: {t.refusal}" for t in action_plan.refused)
+            self.app.notify(f"Nothing to {kind.value}: {reasons}", severity="warning", markup=False)
+            return
+        if not await self.app.push_screen_wait(ConfirmScreen(action_plan)):
+            return
+        outcomes = await execute_plan(self.client, action_plan)
+        self._report(action_plan, outcomes)
+
+    def _report(self, action_plan: Plan, outcomes: list[Outcome]) -> None:
+        if len(outcomes) == 1:
+            outcome = outcomes[0]
+            text = f"{outcome.target.short_id} ({outcome.target.job}): {outcome.message}"
+            self.app.notify(text, severity="information" if outcome.ok else "error", markup=False)
+        else:
+            self.app.push_screen(ResultsScreen(action_plan.verb(), outcomes))
+            self.table.marks.clear()
+            self.table.refresh()
