@@ -116,12 +116,38 @@ async def scene_logs(pilot: Any) -> None:
     await pilot.pause(0.5)
 
 
+async def scene_exec(pilot: Any) -> None:
+    from textual import events
+
+    from nomad_tui.ui.screens.exec import ExecScreen
+    from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen
+
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, ExecCommandScreen))
+    app.screen.query_one("#exec-command").value = "/bin/bash --norc"
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen.active_pane is not None
+                and app.screen.active_pane.session is not None and app.screen.active_pane.session.connected)
+    pane = app.screen.active_pane
+    line = ("PS1='\\[\\e[1;32m\\]\\u@web\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]$ '; clear; "
+            "ls --color=always -F /usr/lib/python3* 2>/dev/null | head -12; "
+            "printf '\\e[31mred \\e[32mgreen \\e[33myellow \\e[34mblue \\e[1;35mbold magenta\\e[0m "
+            "\\e[38;5;208m256-colour \\e[38;2;120;200;255mtruecolor\\e[0m\\n'")
+    pane.terminal.post_message(events.Paste(line))
+    await pilot.press("enter")
+    await until(pilot, lambda: "truecolor" in "\n".join(pane.terminal.emulator.display()))
+    await pilot.pause(0.5)
+
+
 SCENES = [
     Scene("dashboard", "The live allocation list with the selected allocation's details", scene_dashboard),
     Scene("detail-events", "Detail panes: recent task events, newest first", scene_detail),
     Scene("stop-confirmation", "Every action asks first; Cancel has the focus", scene_stop),
     Scene("signal-picker", "Signals: the common ones, or type any name", scene_signal),
     Scene("help", "? lists every key by context, and the : commands", scene_help),
+    Scene("exec", "An exec session in a tab: a real shell, colours and all, inside the dashboard", scene_exec),
     Scene("logs", "Logs pane: a task's stdout from the tail, with a search", scene_logs),
 ]
 
