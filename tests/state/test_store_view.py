@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,10 +34,51 @@ def test_apply_list_reports_added_changed_removed() -> None:
     diff = store.apply_list([stub(1), stub(2), stub(3)], index=10)
     assert sorted(diff.added) == [stub(n).id for n in (1, 2, 3)] and not diff.changed and not diff.removed
     assert store.index == 10
-    diff = store.apply_list([stub(1), stub(2, modify=5, status="failed"), stub(4)], index=11)
+    # As in Nomad, what was written since index 10 carries a ModifyIndex above 10.
+    diff = store.apply_list([stub(1), stub(2, modify=11, status="failed"), stub(4, modify=11)], index=11)
     assert diff.added == [stub(4).id] and diff.changed == [stub(2).id] and diff.removed == [stub(3).id]
     assert store.get(stub(2).id).status == "failed"  # type: ignore[union-attr]
-    assert not store.apply_list([stub(1), stub(2, modify=5, status="failed"), stub(4)])
+    assert not store.apply_list([stub(1), stub(2, modify=11, status="failed"), stub(4, modify=11)], index=11)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sets(st.integers(0, 30), max_size=12),  # allocations written in this step
+            st.sets(st.integers(0, 30), max_size=4),  # allocations garbage-collected in this step
+            st.booleans(),  # the agent restarted: the index went backwards
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_diff_by_index_equals_the_full_comparison(steps: list[tuple[set[int], set[int], bool]]) -> None:
+    """Lists shaped like Nomad's (a write gets the new index as its ModifyIndex) give the same diff
+    through the fast path (ModifyIndex above the last index) as through comparing every stub."""
+    fast, full = AllocStore(), AllocStore()
+    cluster: dict[int, AllocStub] = {}
+    index = 5
+    for written, collected, restarted in steps:
+        index = max(1, index - 7) if restarted else index + 1
+        if restarted:  # a restored snapshot holds no index above its own
+            cluster = {
+                n: msgspec.structs.replace(a, modify_index=min(a.modify_index, index)) for n, a in cluster.items()
+            }
+        for n in written:
+            cluster[n] = stub(n, modify=index, status="failed" if index % 2 else "running")
+        for n in collected:
+            cluster.pop(n, None)
+        listing = sorted(cluster.values(), key=lambda s: s.create_index)
+        got = fast.apply_list(listing, index=index)
+        full.index = 0  # force the stub-by-stub comparison
+        expected = full.apply_list(listing, index=index)
+        assert (sorted(got.added), sorted(got.changed), sorted(got.removed)) == (
+            sorted(expected.added),
+            sorted(expected.changed),
+            sorted(expected.removed),
+        )
+        assert fast.stubs == full.stubs
 
 
 def test_row_fields_are_sanitised_and_summarised() -> None:
