@@ -11,16 +11,14 @@ import random
 
 from nomad_tui.devagent.model import alloc_state
 from nomad_tui.devagent.model import task_events as te
-from nomad_tui.devagent.model.cluster import STOP_RESCHEDULED, Cluster
+from nomad_tui.devagent.model.cluster import STOP_RESCHEDULED, Cluster, new_allocation
 from nomad_tui.devagent.model.records import (
     Allocation,
     DeploymentStatus,
-    DesiredTransition,
     RescheduleEvent,
     RescheduleTracker,
     TaskState,
 )
-from nomad_tui.devagent.model.resources import allocated_resources, placement_metrics
 from nomad_tui.devagent.model.specs import GroupSpec, JobSpec, NodeSpec, TaskSpec, job_wire
 from nomad_tui.devagent.model.timefmt import rfc3339nano
 
@@ -174,45 +172,26 @@ class _Builder:
             modify_index = self.index
             self.index += 1
         modified = created + (3 * NS if states else 0)
-        alloc = Allocation(
-            AllocModifyIndex=create_index,
-            AllocStates=None,
-            AllocatedResources=allocated_resources(group),
-            ClientDescription=alloc_state.CLIENT_DESCRIPTIONS.get(status, ""),
-            ClientStatus=status,
-            CreateIndex=create_index,
-            CreateTime=created,
-            DeploymentID=job.deployment_id,
-            DeploymentStatus=DeploymentStatus(Healthy=True, ModifyIndex=modify_index, Timestamp=rfc3339nano(modified))
-            if job.deployment_id and status == "running"
-            else None,
-            DesiredDescription="",
-            DesiredStatus="run",
-            DesiredTransition=DesiredTransition(),
-            EvalID=cluster.ids.uuid(),
-            FollowupEvalID="",
-            ID=cluster.ids.uuid(),
-            Job=job.wire,
-            JobID=job.id,
-            Metrics=placement_metrics(len(cluster.nodes), node.id),
-            ModifyIndex=modify_index,
-            ModifyTime=modified,
-            Name=f"{job.id}.{group.name}[{slot}]",
-            Namespace=job.namespace,
-            NetworkStatus=None,
-            NextAllocation="",
-            NodeID=node.id,
-            NodeName=node.name,
-            PreemptedAllocations=None,
-            PreemptedByAllocation="",
-            PreviousAllocation=previous.ID if previous is not None else "",
-            RescheduleTracker=None,
-            Resources=None,
-            SharedResources=None,
-            SigningKeyID="",
-            TaskGroup=group.name,
-            TaskResources=None,
-            TaskStates=states,
+        deployment = None
+        if job.deployment_id and status == "running":
+            deployment = DeploymentStatus(Healthy=True, ModifyIndex=modify_index, Timestamp=rfc3339nano(modified))
+        eval_id = cluster.ids.uuid()
+        alloc = new_allocation(
+            alloc_id=cluster.ids.uuid(),
+            eval_id=eval_id,
+            job=job,
+            group=group,
+            node=node,
+            slot=slot,
+            nodes_in_cluster=len(cluster.nodes),
+            status=status,
+            create_index=create_index,
+            modify_index=modify_index,
+            created=created,
+            modified=modified,
+            previous=previous,
+            deployment_status=deployment,
+            task_states=states,
         )
         if fate == "lost":
             alloc.DesiredStatus = "stop"
