@@ -18,6 +18,11 @@ from nomad_tui.settings import Settings, resolve
 os.environ["TZ"] = "UTC"
 time.tzset()
 
+# ACL tokens for agents started with ACL_ARGS: a management token and a read-only one.
+MGMT_TOKEN = "11111111-2222-3333-4444-555555555555"
+READ_TOKEN = "99999999-8888-7777-6666-555555555555"
+ACL_ARGS = ("--acl", "--acl-token", MGMT_TOKEN, "--acl-read-token", READ_TOKEN)
+
 # A fixed simulated clock origin (2026-11-22 12:00:00 UTC) for reproducible data and snapshots.
 FIXED_START = 1795348800.0
 
@@ -116,3 +121,9 @@ async def poll(predicate: Callable[[], Awaitable[bool]], *, timeout: float = 15.
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await asyncio.sleep(0.05)
+
+
+def terminal_output(app: Any) -> str:
+    """Exactly what the driver would write to the real terminal for a full repaint of the screen."""
+    update = app.screen._compositor.render_update(full=True)
+    return "".join(update.render_segments(app.console))

@@ -6,13 +6,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from conftest import FIXED_START, Control, poll, settings_for
+from conftest import ACL_ARGS, FIXED_START, MGMT_TOKEN, READ_TOKEN, Control, poll, settings_for
 
 from nomad_tui.api.exec_session import ClosedByServer, ExecSession, Exited
 from nomad_tui.devagent.launcher import AgentProcess
-
-MGMT = "11111111-2222-3333-4444-555555555555"
-READER = "99999999-8888-7777-6666-555555555555"
 
 
 async def one_running_task(control: Control) -> tuple[str, str, str]:
@@ -76,19 +73,19 @@ async def test_with_acls_the_token_travels_in_the_handshake_only(start_agent: Ca
         "--no-processes",
         "--start-time",
         str(FIXED_START),
-        "--acl",
-        "--acl-token",
-        MGMT,
-        "--acl-read-token",
-        READER,
+        *ACL_ARGS,
     )
-    control = Control(agent.url, token=MGMT)
+    control = Control(agent.url, token=MGMT_TOKEN)
     try:
         target = await one_running_task(control)
         await control.clear_requests()
         # Heartbeats every 50 ms while the command runs: the real endpoint takes `{}` and goes on.
         session = make_session(
-            agent.url, target, ["/bin/sh", "-c", "sleep 0.4; exit 5"], settings={"token": MGMT}, heartbeat_interval=0.05
+            agent.url,
+            target,
+            ["/bin/sh", "-c", "sleep 0.4; exit 5"],
+            settings={"token": MGMT_TOKEN},
+            heartbeat_interval=0.05,
         )
         assert await asyncio.wait_for(session.run(), 15) == Exited(5)
         assert session.heartbeats_sent >= 3
@@ -100,10 +97,10 @@ async def test_with_acls_the_token_travels_in_the_handshake_only(start_agent: Ca
         [entry] = [r for r in await control.requests() if "/exec" in r["path"]]
         assert entry["ws"] and entry["handshake_token"] is True
         assert entry["token"] is False  # no X-Nomad-Token or Bearer header
-        assert MGMT not in entry["query"] and "REDACTED" not in entry["query"]
+        assert MGMT_TOKEN not in entry["query"] and "REDACTED" not in entry["query"]
 
         # A token without alloc-exec: Nomad answers with 1011 "Permission denied".
-        denied = make_session(agent.url, target, ["/bin/sh"], settings={"token": READER})
+        denied = make_session(agent.url, target, ["/bin/sh"], settings={"token": READ_TOKEN})
         assert await asyncio.wait_for(denied.run(), 15) == ClosedByServer(1011, "Permission denied")
         # No token at all: the same.
         anonymous = make_session(agent.url, target, ["/bin/sh"])

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FIXED_START, Control, settings_for, until
+from conftest import FIXED_START, Control, settings_for, terminal_output, until
 from textual import events
 from textual.command import CommandPalette
 
@@ -59,12 +59,6 @@ async def targets(url: str, first: int, count: int = 1, *, tasks: int = 1) -> li
 
 def screen_text(pane: ExecPane) -> str:
     return "\n".join(pane.terminal.emulator.display())
-
-
-def terminal_output(app: NomadTuiApp) -> str:
-    """Exactly what the driver would write to the real terminal for a full repaint."""
-    update = app.screen._compositor.render_update(full=True)
-    return "".join(update.render_segments(app.console))
 
 
 async def open_exec(pilot: Any, app: NomadTuiApp, alloc_id: str, command: str | None = None) -> ExecPane:

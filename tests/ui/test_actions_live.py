@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import FIXED_START, Control, poll, settings_for, until
+from conftest import ACL_ARGS, FIXED_START, MGMT_TOKEN, READ_TOKEN, Control, poll, settings_for, until
 from textual.widgets._footer import FooterKey
 
 from nomad_tui.devagent.launcher import AgentProcess
@@ -21,8 +21,6 @@ from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.widgets.alloc_table import AllocTable
 
 SIZE = (140, 40)
-MGMT = "11111111-2222-3333-4444-555555555555"
-READER = "99999999-8888-7777-6666-555555555555"
 
 
 def notices(app: NomadTuiApp) -> list[str]:
@@ -199,16 +197,12 @@ async def test_read_token_gets_a_denial_it_can_act_on(start_agent: Callable[...,
         "--churn",
         "0",
         "--no-processes",
-        "--acl",
-        "--acl-token",
-        MGMT,
-        "--acl-read-token",
-        READER,
+        *ACL_ARGS,
     )
-    control = Control(agent.url, token=MGMT)
+    control = Control(agent.url, token=MGMT_TOKEN)
     try:
         [target] = await running(control)
-        app = NomadTuiApp(settings_for(agent.url, token=READER))
+        app = NomadTuiApp(settings_for(agent.url, token=READ_TOKEN))
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await ready(pilot, app, target["ID"])
             await pilot.press("ctrl+d")
@@ -216,7 +210,7 @@ async def test_read_token_gets_a_denial_it_can_act_on(start_agent: Callable[...,
             await pilot.press("y")
             expected = f"permission denied: the token lacks alloc-lifecycle in namespace {target['Namespace']}"
             await until(pilot, lambda: any(expected in n for n in notices(app)), what="the denial")
-            assert not any(READER in n for n in notices(app))
+            assert not any(READ_TOKEN in n for n in notices(app))
         alloc = await control.alloc(target["ID"])
         assert alloc["DesiredStatus"] == "run" and not (alloc.get("DesiredTransition") or {}).get("Migrate")
     finally:

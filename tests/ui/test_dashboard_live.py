@@ -33,6 +33,15 @@ def line_of(app: NomadTuiApp, alloc_id: str) -> str | None:
     return None
 
 
+async def select_with_detail(pilot: Any, screen: DashboardScreen, alloc_id: str) -> DetailPanel:
+    """Put the cursor on `alloc_id` and wait until the detail panes show it."""
+    table = screen.query_one(AllocTable)
+    await until(pilot, lambda: table.select_id(alloc_id), what="the target row")
+    detail = screen.query_one(DetailPanel)
+    await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == alloc_id, what="its detail")
+    return detail
+
+
 async def first_running(control: Control, **match: str) -> dict[str, Any]:
     for stub in await control.allocs():
         running = stub["ClientStatus"] == "running" and stub["DesiredStatus"] == "run"
@@ -76,13 +85,9 @@ async def test_detail_panes_follow_the_selected_allocation(agent: AgentProcess, 
     app = NomadTuiApp(settings_for(agent.url))
     async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(app)
-        table = screen.query_one(AllocTable)
         await until(pilot, lambda: len(screen.store) > 0, what="the list")
-        # Put the cursor on a running allocation.
         target = await first_running(control)
-        await until(pilot, lambda: table.select_id(target["ID"]), what="the target row")
-        detail = screen.query_one(DetailPanel)
-        await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == target["ID"], what="detail")
+        detail = await select_with_detail(pilot, screen, target["ID"])
         before = detail.alloc.modify_index  # type: ignore[union-attr]
         task = next(iter((await control.alloc(target["ID"]))["TaskStates"]))
         response = await control.http.post(
@@ -110,9 +115,7 @@ async def test_garbage_collected_allocation_shows_gone_and_vanishes(agent: Agent
         table = screen.query_one(AllocTable)
         await until(pilot, lambda: len(screen.store) > 0, what="the list")
         target = await first_running(control)
-        await until(pilot, lambda: table.select_id(target["ID"]), what="the target row")
-        detail = screen.query_one(DetailPanel)
-        await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == target["ID"], what="detail")
+        detail = await select_with_detail(pilot, screen, target["ID"])
         summary_before = str(screen.query_one("#detail-summary").render())
         await control.post(f"alloc/{target['ID']}/gc")
         await until(pilot, lambda: detail.gone, what="the 404 to reach the detail")

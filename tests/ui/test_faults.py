@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import FIXED_START, Control, settings_for, until
+from conftest import ACL_ARGS, FIXED_START, MGMT_TOKEN, READ_TOKEN, Control, settings_for, until
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.devagent.launcher import AgentProcess
@@ -53,6 +53,13 @@ async def loaded_with_cursor(pilot: Any, app: NomadTuiApp) -> tuple[DashboardScr
 
 def is_live(app: NomadTuiApp) -> bool:
     return dashboard(app).list_state.phase is Phase.LIVE and "● live" in status_text(app)
+
+
+async def recovers(pilot: Any, app: NomadTuiApp, chosen: str) -> None:
+    """Back to live by itself (no key pressed), the cursor on the same allocation, no traceback."""
+    await until(pilot, lambda: is_live(app), timeout=60, what="recovery")
+    assert dashboard(app).query_one(AllocTable).cursor_id == chosen
+    no_traceback(app)
 
 
 def free_port() -> int:
@@ -104,24 +111,20 @@ async def test_agent_killed_and_started_again(start_agent: Callable[..., AgentPr
         assert "unreachable" in status_text(app) or "connection" in status_text(app)
         assert "old" in status_text(app)  # the data is marked stale
         start_agent(*AGENT_ARGS, "--port", str(port))  # same seed: same allocations, index from scratch
-        await until(pilot, lambda: is_live(app), timeout=45, what="recovery")
-        assert screen.query_one(AllocTable).cursor_id == chosen
-        no_traceback(app)
+        await recovers(pilot, app, chosen)
 
 
 async def test_burst_of_500s(agent: AgentProcess, control: Control) -> None:
     app = NomadTuiApp(settings_for(agent.url))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen, chosen = await loaded_with_cursor(pilot, app)
+        _screen, chosen = await loaded_with_cursor(pilot, app)
         await control.faults(
             fail_next=4, status=500, message="rpc error: No cluster leader", path_prefix="/v1/allocations"
         )
         await control.post("churn", {"steps": 1})  # wake the blocking list query
         await until(pilot, lambda: "server error" in status_text(app), what="the 5xx to show")
         assert "No cluster leader" in status_text(app)
-        await until(pilot, lambda: is_live(app), timeout=45, what="recovery")
-        assert screen.query_one(AllocTable).cursor_id == chosen
-        no_traceback(app)
+        await recovers(pilot, app, chosen)
 
 
 async def test_malformed_json(agent: AgentProcess, control: Control) -> None:
@@ -133,9 +136,7 @@ async def test_malformed_json(agent: AgentProcess, control: Control) -> None:
         await control.post("churn", {"steps": 1})
         await until(pilot, lambda: "bad response" in status_text(app), what="the bad body to show")
         assert len(screen.store) >= count - 1  # the last good list stays on screen
-        await until(pilot, lambda: is_live(app), timeout=45, what="recovery")
-        assert screen.query_one(AllocTable).cursor_id == chosen
-        no_traceback(app)
+        await recovers(pilot, app, chosen)
 
 
 async def test_answers_slower_than_the_wait(agent: AgentProcess, control: Control) -> None:
@@ -143,12 +144,10 @@ async def test_answers_slower_than_the_wait(agent: AgentProcess, control: Contro
     # wait=1 s: a blocking answer may take up to 1.06 s; we give up 0.4 s later.
     app = NomadTuiApp(settings, client=NomadClient(settings, read_margin=0.4), watch_wait=1.0)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        screen, chosen = await loaded_with_cursor(pilot, app)
+        _screen, chosen = await loaded_with_cursor(pilot, app)
         await control.faults(delay_ms=4000, delay_next=2, path_prefix="/v1/allocations")
         await until(pilot, lambda: "timed out" in status_text(app), what="the timeout to show")
-        await until(pilot, lambda: is_live(app), timeout=45, what="recovery")
-        assert screen.query_one(AllocTable).cursor_id == chosen
-        no_traceback(app)
+        await recovers(pilot, app, chosen)
 
 
 async def test_dropped_connections(agent: AgentProcess, control: Control) -> None:
@@ -158,14 +157,12 @@ async def test_dropped_connections(agent: AgentProcess, control: Control) -> Non
         await control.faults(drop_next=2, path_prefix="/v1/allocations")
         await control.post("churn", {"steps": 1})
         await until(pilot, lambda: screen.list_state.phase is Phase.RETRYING, what="the drop to show")
-        await until(pilot, lambda: is_live(app), timeout=45, what="recovery")
-        assert screen.query_one(AllocTable).cursor_id == chosen
-        no_traceback(app)
+        await recovers(pilot, app, chosen)
 
 
 async def test_token_revoked_then_granted_again(start_agent: Callable[..., AgentProcess]) -> None:
-    management, reader = "11111111-2222-3333-4444-555555555555", "99999999-8888-7777-6666-555555555555"
-    agent = start_agent(*AGENT_ARGS, "--acl", "--acl-token", management, "--acl-read-token", reader)
+    management, reader = MGMT_TOKEN, READ_TOKEN
+    agent = start_agent(*AGENT_ARGS, *ACL_ARGS)
     control = Control(agent.url, token=management)
     try:
         app = NomadTuiApp(settings_for(agent.url, token=reader))
@@ -177,8 +174,6 @@ async def test_token_revoked_then_granted_again(start_agent: Callable[..., Agent
             assert reader not in status_text(app)
             assert len(screen.store) > 0 and screen.query_one(AllocTable).cursor_id == chosen  # data kept
             await control.post("acl/grant", {"token": reader})
-            await until(pilot, lambda: is_live(app), timeout=60, what="recovery once the token works again")
-            assert screen.query_one(AllocTable).cursor_id == chosen
-            no_traceback(app)
+            await recovers(pilot, app, chosen)
     finally:
         await control.aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Control, settings_for, until
+from conftest import Control, settings_for, terminal_output, until
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
@@ -23,12 +23,6 @@ NODE = "node[red]1[/red]\x1b[5m"
 MESSAGE = "msg [@click=app.quit]click[/] \x1b]52;c;aGk=\x1b\\ \x9b31m \u202e tail"
 # Sequences that must never appear in what the app writes to the terminal.
 INJECTED = ("\x1b]52;", "\x1b]0;pwned", "\x9b", "\u202e", "\x1b[2J", "\x1b[5m")
-
-
-def terminal_output(app: NomadTuiApp) -> str:
-    """Exactly what the driver would write to the real terminal for a full repaint."""
-    update = app.screen._compositor.render_update(full=True)
-    return "".join(update.render_segments(app.console))
 
 
 def assert_inert(app: NomadTuiApp, where: str) -> None:
