@@ -63,3 +63,10 @@ def truncate(text: str, limit: int) -> str:
 def is_clean(text: str) -> bool:
     """True when `text` has nothing `sanitize` would replace."""
     return not _UNSAFE.search(text)
+
+
+def describe_exception(error: BaseException | None, limit: int = 200) -> str:
+    """An exception as one safe line for the user: its type and message (which may quote cluster data)."""
+    if error is None:
+        return "unknown error"
+    return truncate(sanitize_line(f"{type(error).__name__}: {error}"), limit)

@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.models import Allocation
-from nomad_tui.sanitize import sanitize_line
+from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
@@ -166,7 +166,7 @@ class DashboardScreen(AllocationActions):
         if event.state is not WorkerState.ERROR:
             return
         group = event.worker.group
-        error = sanitize_line(f"{type(event.worker.error).__name__}: {event.worker.error}")[:200]
+        error = describe_exception(event.worker.error)
         again = "; restarting" if group in ("list", "detail") else ""
         self.app.notify(f"Internal error in {group}: {error}{again}", severity="error", markup=False)
         if group == "list":

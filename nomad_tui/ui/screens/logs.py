@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import BadRequest, NomadError, NotFound, PermissionDenied
 from nomad_tui.api.logs import stream_logs
-from nomad_tui.sanitize import sanitize_line
+from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.logbuffer import LogBuffer
 from nomad_tui.ui.widgets.log_view import LogView
 
@@ -172,7 +172,7 @@ class LogsScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            error = sanitize_line(f"{type(event.worker.error).__name__}: {event.worker.error}")[:200]
+            error = describe_exception(event.worker.error)
             self._set_state(f"internal error: {error}")
 
     # ------------------------------------------------------------------------------ actions
