@@ -176,3 +176,20 @@ def test_small_diff_on_a_big_list_does_not_rebuild() -> None:
     assert len(diff.changed) == 50
     view.apply(diff)
     assert not calls
+
+
+def test_age_order_from_an_oldest_first_list_needs_no_sort_and_stays_correct() -> None:
+    """Nomad lists oldest first: the default view takes that order as it is, and keys come later."""
+    store = AllocStore()
+    store.apply_list([stub(n, modify=n) for n in range(1, 200)], index=300)  # ascending CreateIndex
+    view = AllocView(store)
+    assert view._unkeyed is not None  # no keys built for the first paint
+    assert view.id_at(0) == stub(199).id and view.id_at(198) == stub(1).id
+    # A later list (new allocations, rewritten and vanished ones) still lands in the right places.
+    later = [stub(n, modify=n) for n in range(1, 200) if n % 50] + [stub(n, modify=301) for n in (7, 250, 251)]
+    later.sort(key=lambda s: s.create_index)
+    view.apply(store.apply_list(later, index=301))
+    fresh = AllocView(store, SortSpec("age", True))
+    fresh._ensure_keys()
+    assert view.ids() == fresh.ids()
+    assert all(view.position_of(a) == i for i, a in enumerate(fresh.ids()))

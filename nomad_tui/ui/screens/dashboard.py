@@ -182,15 +182,16 @@ class DashboardScreen(AllocationActions):
         self.last_list_bytes = message.nbytes
         diff = self.store.apply_list(message.stubs, index=message.meta.index)
         table = self.table
+        table.empty_message = "No allocations" + (f" in namespace {self.namespace}" if self.namespace != "*" else "")
+        first = not self.first_list_seen
+        if first:
+            self.first_list_seen = True
+            table.loading = False
         if diff:
             self.view.apply(diff)
             table.prune_marks()
+        if diff or first:
             table.data_changed()
-        if not self.first_list_seen:
-            self.first_list_seen = True
-            table.loading = False
-            table.data_changed()
-        table.empty_message = "No allocations" + (f" in namespace {self.namespace}" if self.namespace != "*" else "")
         self.status_bar.update_counts(len(self.store), len(self.view))
 
     @on(ListConnectionChanged)
