@@ -58,7 +58,7 @@ class DashboardCommands(Provider):
                 ("Signal allocation", "Send a signal to the selected or marked allocations (x)", screen.action_signal),
             ]
         for column in sorted(SORT_KEYS):
-            actions.append((f"Sort by {column}", "Sort the allocation list", partial(screen.sort_by_name, column)))
+            actions.append((f"Sort by {column}", "Sort the allocation list", partial(screen.action_sort_by, column)))
         for namespace in sorted({stub.namespace for stub in screen.store.stubs.values() if stub.namespace}):
             actions.append(
                 (

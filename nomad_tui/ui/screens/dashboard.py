@@ -91,7 +91,6 @@ class DashboardScreen(AllocationActions):
         self.list_state = ConnectionState()
         self.detail_state = ConnectionState()
         self.first_list_seen = False
-        self.last_list_bytes = 0
         self._detail_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self.read_only = self.settings.read_only
@@ -179,7 +178,6 @@ class DashboardScreen(AllocationActions):
     def apply_list(self, message: AllocListFetched) -> None:
         if message.generation != self.generation:
             return  # from a watcher we replaced (namespace switch)
-        self.last_list_bytes = message.nbytes
         diff = self.store.apply_list(message.stubs, index=message.meta.index)
         table = self.table
         table.empty_message = "No allocations" + (f" in namespace {self.namespace}" if self.namespace != "*" else "")
@@ -333,9 +331,6 @@ class DashboardScreen(AllocationActions):
         alloc = self.detail.alloc
         if alloc is not None:
             self._jump_chain(alloc.next_allocation, "next")
-
-    def sort_by_name(self, column: str) -> None:
-        self.action_sort_by(column)
 
     def run_filter(self, text: str) -> None:
         self.run_command(commands.Command("filter", (text,)))
