@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+
+class ConfigError(ValueError):
+    pass
+
+
 DEFAULT_ALLOCS = 36
 DEFAULT_CHURN = 0.5
+# The Nomad release the agent answers as unless `--nomad-version` says otherwise.
+DEFAULT_NOMAD_VERSION = "2.0.6"
+OLDEST_NOMAD_VERSION = (0, 6, 0)
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+
+
+def parse_nomad_version(text: str) -> tuple[int, int, int]:
+    """`X.Y.Z` (a leading `v` allowed) as a tuple; ConfigError for anything else or older than 0.6.0."""
+    match = _VERSION.match(text.strip())
+    if match is None:
+        raise ConfigError(f"--nomad-version must look like 1.4.0, not {text!r}")
+    parts = (int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if parts < OLDEST_NOMAD_VERSION:
+        raise ConfigError("--nomad-version must be 0.6.0 or later")
+    return parts
 
 
 @dataclass(frozen=True)
@@ -26,10 +47,18 @@ class AgentConfig:
     real_processes: bool = True
     region: str = "global"
     datacenter: str = "dc1"
+    nomad_version: str = DEFAULT_NOMAD_VERSION
 
+    @property
+    def version_tuple(self) -> tuple[int, int, int]:
+        return parse_nomad_version(self.nomad_version)
 
-class ConfigError(ValueError):
-    pass
+    def at_least(self, major: int, minor: int, patch: int = 0) -> bool:
+        """Whether the Nomad version the agent answers as is `major.minor.patch` or later.
+
+        Routes ask this for behaviour that arrived in a given release, e.g. `at_least(1, 3)` for pagination.
+        """
+        return self.version_tuple >= (major, minor, patch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="fix the simulated clock's origin (unix seconds); the clock then moves only with churn",
     )
     parser.add_argument("--no-processes", action="store_true", help="simulate every task (no real processes)")
+    parser.add_argument(
+        "--nomad-version",
+        default=DEFAULT_NOMAD_VERSION,
+        help=f"answer as this Nomad release X.Y.Z, with its API differences (default {DEFAULT_NOMAD_VERSION})",
+    )
     return parser
 
 
@@ -75,12 +109,14 @@ def parse_args(argv: Sequence[str]) -> AgentConfig:
         exit_with_parent=args.exit_with_parent,
         start_time=args.start_time,
         real_processes=not args.no_processes,
+        nomad_version=args.nomad_version.strip().removeprefix("v"),
     )
     validate(config)
     return config
 
 
 def validate(config: AgentConfig) -> None:
+    parse_nomad_version(config.nomad_version)
     if config.allocs < 0:
         raise ConfigError("--allocs must be >= 0")
     if config.churn < 0:

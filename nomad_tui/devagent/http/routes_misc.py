@@ -9,6 +9,7 @@ from aiohttp import web
 
 from nomad_tui import __version__
 from nomad_tui.devagent.acl import Capability
+from nomad_tui.devagent.config import AgentConfig
 from nomad_tui.devagent.http.common import (
     HttpError,
     agent_of,
@@ -23,8 +24,8 @@ from nomad_tui.devagent.http.common import (
 from nomad_tui.devagent.http.list_query import uuid_index_error
 from nomad_tui.devagent.model.specs import NodeSpec
 
-NOMAD_VERSION = "2.0.6"
 LEADER = "127.0.0.1:4647"
+REVISION = "devagent"
 
 
 async def agent_self(request: web.Request) -> web.StreamResponse:
@@ -32,6 +33,7 @@ async def agent_self(request: web.Request) -> web.StreamResponse:
     authorize(request, Capability.READ)
     agent = agent_of(request)
     config = agent.config
+    version = config.nomad_version
     return json_response(
         request,
         {
@@ -40,14 +42,14 @@ async def agent_self(request: web.Request) -> web.StreamResponse:
                 "Datacenter": config.datacenter,
                 "NodeName": "nomad-tui-devagent",
                 "Region": config.region,
-                "Version": {"Prerelease": "", "Revision": "devagent", "Version": NOMAD_VERSION},
+                **_version_fields(config),
             },
             "member": {
                 "Addr": "127.0.0.1",
                 "Name": f"nomad-tui-devagent.{config.region}",
                 "Port": 4648,
                 "Status": "alive",
-                "Tags": {"build": NOMAD_VERSION, "dc": config.datacenter, "region": config.region, "role": "nomad"},
+                "Tags": {"build": version, "dc": config.datacenter, "region": config.region, "role": "nomad"},
             },
             "stats": {
                 "nomad": {"known_regions": "1", "leader": "true", "server": "true"},
@@ -55,6 +57,15 @@ async def agent_self(request: web.Request) -> web.StreamResponse:
             },
         },
     )
+
+
+def _version_fields(config: AgentConfig) -> dict[str, Any]:
+    """The agent config's version keys: before 0.7 flat strings, since then a `version.VersionInfo`
+    object (Nomad's command/agent/config.go)."""
+    if not config.at_least(0, 7):
+        return {"Revision": REVISION, "Version": config.nomad_version, "VersionPrerelease": ""}
+    info = {"Revision": REVISION, "Version": config.nomad_version, "VersionMetadata": "", "VersionPrerelease": ""}
+    return {"Version": info}
 
 
 async def status_leader(request: web.Request) -> web.StreamResponse:
@@ -143,7 +154,7 @@ async def jobs(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _node_stub(node: NodeSpec, region: str) -> dict[str, Any]:
+def _node_stub(node: NodeSpec, version: str) -> dict[str, Any]:
     return {
         "Address": node.address,
         "CreateIndex": 1,
@@ -157,7 +168,7 @@ def _node_stub(node: NodeSpec, region: str) -> dict[str, Any]:
         "SchedulingEligibility": "eligible",
         "Status": "ready",
         "StatusDescription": "",
-        "Version": NOMAD_VERSION,
+        "Version": version,
     }
 
 
@@ -167,7 +178,7 @@ async def nodes(request: web.Request) -> web.StreamResponse:
     authorize(request, Capability.READ)
     agent = agent_of(request)
     prefix = request.query.get("prefix", "")
-    body = [_node_stub(n, agent.config.region) for n in agent.cluster.nodes if n.id.startswith(prefix)]
+    body = [_node_stub(n, agent.config.nomad_version) for n in agent.cluster.nodes if n.id.startswith(prefix)]
     response = json_response(request, body)
     set_query_meta(response, agent.cluster.index)
     return response
@@ -185,10 +196,14 @@ async def node(request: web.Request) -> web.StreamResponse:
     spec = agent.cluster.nodes_by_id.get(node_id)
     if spec is None:
         raise HttpError(404, "node not found")
-    body = _node_stub(spec, agent.config.region)
+    body = _node_stub(spec, agent.config.nomad_version)
     body.update(
         {
-            "Attributes": {"kernel.name": "linux", "nomad.version": NOMAD_VERSION, "unique.hostname": spec.name},
+            "Attributes": {
+                "kernel.name": "linux",
+                "nomad.version": agent.config.nomad_version,
+                "unique.hostname": spec.name,
+            },
             "HTTPAddr": agent.http_addr,
             "Meta": None,
             "Resources": None,
