@@ -49,10 +49,13 @@ def dashboard(app: NomadTuiApp) -> DashboardScreen:
 async def settle(pilot: Any) -> None:
     app: NomadTuiApp = pilot.app
     screen = dashboard(app)
-    await until(pilot, lambda: len(screen.store) > 0 and screen.list_watcher is not None
-                and screen.list_watcher.task_states)
-    await until(pilot, lambda: all(screen.store.row(a).tasks for a in screen.store.stubs
-                                   if screen.store.row(a).status == "running"))
+    await until(
+        pilot, lambda: len(screen.store) > 0 and screen.list_watcher is not None and screen.list_watcher.task_states
+    )
+    await until(
+        pilot,
+        lambda: all(screen.store.row(a).tasks for a in screen.store.stubs if screen.store.row(a).status == "running"),
+    )
     screen.status_bar.address = SHOWN_ADDRESS  # the demo's real port differs on every run
     await select(pilot, lambda row: row.job == "web" and row.status == "running")
 
@@ -128,13 +131,22 @@ async def scene_exec(pilot: Any) -> None:
     await until(pilot, lambda: isinstance(app.screen, ExecCommandScreen))
     app.screen.query_one("#exec-command").value = "/bin/bash --norc"
     await pilot.press("enter")
-    await until(pilot, lambda: isinstance(app.screen, ExecScreen) and app.screen.active_pane is not None
-                and app.screen.active_pane.session is not None and app.screen.active_pane.session.connected)
+    await until(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ExecScreen)
+            and app.screen.active_pane is not None
+            and app.screen.active_pane.session is not None
+            and app.screen.active_pane.session.connected
+        ),
+    )
     pane = app.screen.active_pane
-    line = ("PS1='\\[\\e[1;32m\\]\\u@web\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]$ '; clear; "
-            "ls --color=always -F /usr/lib/python3* 2>/dev/null | head -12; "
-            "printf '\\e[31mred \\e[32mgreen \\e[33myellow \\e[34mblue \\e[1;35mbold magenta\\e[0m "
-            "\\e[38;5;208m256-colour \\e[38;2;120;200;255mtruecolor\\e[0m\\n'")
+    line = (
+        "PS1='\\[\\e[1;32m\\]\\u@web\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]$ '; clear; "
+        "ls --color=always -F /usr/lib/python3* 2>/dev/null | head -12; "
+        "printf '\\e[31mred \\e[32mgreen \\e[33myellow \\e[34mblue \\e[1;35mbold magenta\\e[0m "
+        "\\e[38;5;208m256-colour \\e[38;2;120;200;255mtruecolor\\e[0m\\n'"
+    )
     pane.terminal.post_message(events.Paste(line))
     await pilot.press("enter")
     await until(pilot, lambda: "truecolor" in "\n".join(pane.terminal.emulator.display()))

@@ -3,7 +3,7 @@ tokens come from."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 
 
@@ -31,14 +31,41 @@ def token_from_headers(headers: Mapping[str, str]) -> str:
 class AclPolicy:
     """With `enabled` false every token (bogus ones too) may do everything, as in Nomad."""
 
-    def __init__(self, enabled: bool, management_token: str = "", read_token: str = "") -> None:
+    def __init__(
+        self,
+        enabled: bool,
+        management_token: str = "",
+        read_token: str = "",
+        namespace_tokens: Iterable[tuple[str, Iterable[str]]] = (),
+    ) -> None:
         self.enabled = enabled
         self._roles: dict[str, Capability] = {}
         self._revoked: dict[str, Capability] = {}  # kept so a grant can give the token its role back
+        self._namespaces: dict[str, frozenset[str]] = {}  # read tokens limited to these namespaces
         if management_token:
             self._roles[management_token] = Capability.MANAGEMENT
         if read_token:
             self._roles[read_token] = Capability.READ
+        for secret, namespaces in namespace_tokens:
+            self._roles[secret] = Capability.READ
+            self._namespaces[secret] = frozenset(namespaces)
+
+    def readable_namespaces(self, token: str) -> frozenset[str] | None:
+        """The namespaces `token` may read jobs and allocations in; None means every namespace."""
+        if not self.enabled:
+            return None
+        return self._namespaces.get(token)
+
+    def may_read(self, token: str, namespace: str, existing: Iterable[str]) -> bool:
+        """read-job in `namespace`; for `*`, in every namespace that exists (as Nomad's event stream
+        requires, nomad/event_endpoint.go validateACL)."""
+        if not self.allows(token, Capability.READ):
+            return False
+        scope = self.readable_namespaces(token)
+        if scope is None:
+            return True
+        wanted = set(existing) if namespace == "*" else {namespace}
+        return wanted <= scope
 
     def allows(self, token: str, needed: Capability) -> bool:
         if not self.enabled:

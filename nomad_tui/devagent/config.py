@@ -32,6 +32,10 @@ def parse_nomad_version(text: str) -> tuple[int, int, int]:
     return parts
 
 
+DEFAULT_EVENT_BUFFER = 100  # Nomad's event_buffer_size default (command/agent/config.go)
+DEFAULT_EVENT_HEARTBEAT = 30.0  # seconds between `{}` lines on the event stream (nomad/stream/ndjson.go)
+
+
 @dataclass(frozen=True)
 class AgentConfig:
     bind: str = "127.0.0.1"
@@ -48,6 +52,10 @@ class AgentConfig:
     region: str = "global"
     datacenter: str = "dc1"
     nomad_version: str = DEFAULT_NOMAD_VERSION
+    event_buffer: int = DEFAULT_EVENT_BUFFER
+    event_heartbeat: float = DEFAULT_EVENT_HEARTBEAT
+    # Read tokens limited to some namespaces: (secret, namespaces) pairs.
+    acl_namespace_tokens: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:
@@ -92,6 +100,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_NOMAD_VERSION,
         help=f"answer as this Nomad release X.Y.Z, with its API differences (default {DEFAULT_NOMAD_VERSION})",
     )
+    parser.add_argument(
+        "--event-buffer",
+        type=int,
+        default=DEFAULT_EVENT_BUFFER,
+        help=f"raft entries the event stream can replay (default {DEFAULT_EVENT_BUFFER}, as Nomad)",
+    )
+    parser.add_argument(
+        "--event-heartbeat",
+        type=float,
+        default=DEFAULT_EVENT_HEARTBEAT,
+        help=f"seconds between event stream heartbeats (default {DEFAULT_EVENT_HEARTBEAT:g}, as Nomad)",
+    )
+    parser.add_argument(
+        "--acl-namespace-token",
+        action="append",
+        default=[],
+        metavar="SECRET=NS[,NS...]",
+        help="a read token limited to these namespaces (with --acl; repeatable)",
+    )
     return parser
 
 
@@ -110,9 +137,20 @@ def parse_args(argv: Sequence[str]) -> AgentConfig:
         start_time=args.start_time,
         real_processes=not args.no_processes,
         nomad_version=args.nomad_version.strip().removeprefix("v"),
+        event_buffer=args.event_buffer,
+        event_heartbeat=args.event_heartbeat,
+        acl_namespace_tokens=tuple(parse_namespace_token(text) for text in args.acl_namespace_token),
     )
     validate(config)
     return config
+
+
+def parse_namespace_token(text: str) -> tuple[str, tuple[str, ...]]:
+    secret, sep, namespaces = text.partition("=")
+    names = tuple(ns.strip() for ns in namespaces.split(",") if ns.strip())
+    if not sep or not secret.strip() or not names:
+        raise ConfigError(f"--acl-namespace-token must look like SECRET=ns1,ns2, not {text!r}")
+    return secret.strip(), names
 
 
 def validate(config: AgentConfig) -> None:
@@ -123,8 +161,12 @@ def validate(config: AgentConfig) -> None:
         raise ConfigError("--churn must be >= 0")
     if config.acl and not config.acl_token:
         raise ConfigError("--acl needs --acl-token SECRET (the management token)")
-    if not config.acl and (config.acl_token or config.acl_read_token):
-        raise ConfigError("--acl-token and --acl-read-token need --acl")
+    if not config.acl and (config.acl_token or config.acl_read_token or config.acl_namespace_tokens):
+        raise ConfigError("--acl-token, --acl-read-token and --acl-namespace-token need --acl")
+    if config.event_buffer < 1:
+        raise ConfigError("--event-buffer must be >= 1")
+    if config.event_heartbeat <= 0:
+        raise ConfigError("--event-heartbeat must be > 0")
     if not is_loopback(config.bind) and not config.acl:
         raise ConfigError(f"refusing to bind {config.bind} without --acl: exec runs real commands on this machine")
 

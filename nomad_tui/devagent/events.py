@@ -1,4 +1,11 @@
-"""The event stream's broker: Allocation events per raft index, a 100-entry replay buffer, subscribers."""
+"""The event stream's broker: Allocation events per raft index, a replay buffer, subscribers.
+
+As Nomad's (nomad/stream/event_buffer.go, event_broker.go): the buffer keeps the last `size` raft
+entries that produced events (100 by default; a GC produces none); a subscription at index N starts at
+the first buffered entry whose Index is >= N (so the entry at N itself is replayed), silently at the
+oldest one when N has already left the buffer, and at the newest one (whose Index is below N) when
+every buffered entry is older than N; index 0 replays the whole buffer.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +52,8 @@ class Subscription:
 
 
 class EventBroker:
-    def __init__(self) -> None:
-        self.buffer: deque[Entry] = deque(maxlen=BUFFER_ENTRIES)
+    def __init__(self, size: int = BUFFER_ENTRIES) -> None:
+        self.buffer: deque[Entry] = deque(maxlen=max(1, size))
         self.subscribers: list[Subscription] = []
 
     def on_commit(self, commit: Commit) -> None:
@@ -80,11 +87,10 @@ class EventBroker:
     def subscribe(
         self, start_index: int, namespaces: frozenset[str] | None, keys: frozenset[str] | None, token: str = ""
     ) -> Subscription:
-        """Replay buffered entries with Index >= start_index (all of them for 0), then live ones."""
+        """Replay from the closest buffered entry (see the module doc), then live ones."""
         sub = Subscription(namespaces, keys, asyncio.Queue(SUBSCRIBER_QUEUE), token)
-        for entry in self.buffer:
-            if entry.index >= start_index:
-                _offer(sub, entry)
+        for entry in replay(self.buffer, start_index):
+            _offer(sub, entry)
         self.subscribers.append(sub)
         return sub
 
@@ -103,6 +109,17 @@ class EventBroker:
         for sub in subs:
             _offer(sub, None)
         return len(subs)
+
+
+def replay(buffer: deque[Entry], start_index: int) -> list[Entry]:
+    """The entries a subscription at `start_index` gets first (Nomad's StartAtClosest)."""
+    if start_index == 0 or not buffer:
+        return list(buffer)
+    for position, entry in enumerate(buffer):
+        if entry.index >= start_index:
+            return list(buffer)[position:]
+    # Every buffered entry is older than start_index: Nomad starts at the newest one anyway.
+    return [buffer[-1]]
 
 
 def _offer(sub: Subscription, entry: Entry | None) -> None:

@@ -57,9 +57,9 @@ class Agent:
         self.ids = IdSource(config.seed)
         self.cluster = Cluster(self.clock.now, self.ids, config.region, config.datacenter)
         self.watch = WatchHub()
-        self.events = EventBroker()
+        self.events = EventBroker(config.event_buffer)
         self.cluster.listeners += [self.watch.on_commit, self.events.on_commit]
-        self.acl = AclPolicy(config.acl, config.acl_token, config.acl_read_token)
+        self.acl = AclPolicy(config.acl, config.acl_token, config.acl_read_token, config.acl_namespace_tokens)
         self.faults = Faults()
         self.requests = RequestLog()
         self.root = root or Path(tempfile.mkdtemp(prefix="nomad-tui-devagent-"))

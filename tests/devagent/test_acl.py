@@ -122,29 +122,35 @@ async def test_revoke_ends_that_tokens_event_streams(fresh_agent: object) -> Non
     params = {"topic": "Allocation", "namespace": "*", "index": "999999"}
     async with httpx.AsyncClient(base_url=agent.url, timeout=10) as client:
 
-        async def read(secret: str) -> list[bytes]:
+        async def read(secret: str, marker: str = "") -> list[str]:
+            """Lines until one contains `marker` (or the body ends). A stream from beyond the newest
+            buffered entry first replays that entry, as Nomad's StartAtClosest does."""
             lines = []
             async with client.stream("GET", "/v1/event/stream", params=params, headers={"X-Nomad-Token": secret}) as r:
                 async for line in r.aiter_lines():
                     lines.append(line)
-                    if len(lines) == 2:
+                    if marker and marker in line:
                         break
             return lines
 
+        agent.control(
+            "POST", "allocs", {"job": "before-revoke"}, token="m"
+        )  # the newest buffered entry, replayed to every subscriber
         revoked = asyncio.ensure_future(read("r"))
-        kept = asyncio.ensure_future(read("m"))
+        kept = asyncio.ensure_future(read("m", "after-revoke"))
         await asyncio.sleep(0.15)
         await client.post("/v1/devagent/acl/revoke", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
-        assert await asyncio.wait_for(revoked, 5) == ["{}"]  # the body just ends after the heartbeat
+        lines = await asyncio.wait_for(revoked, 5)  # the body just ends after the heartbeat and the replay
+        assert lines[0] == "{}" and all("after-revoke" not in line for line in lines)
         assert not kept.done()
         await client.post("/v1/devagent/allocs", json={"job": "after-revoke"}, headers={"X-Nomad-Token": "m"})
-        first, event = await asyncio.wait_for(kept, 5)
-        assert first == "{}" and "after-revoke" in event
+        lines = await asyncio.wait_for(kept, 5)
+        assert lines[0] == "{}" and "after-revoke" in lines[-1]
         denied = await client.get("/v1/event/stream", params=params, headers={"X-Nomad-Token": "r"})
         assert denied.status_code == 200 and denied.content == b""
         await client.post("/v1/devagent/acl/grant", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
-        again = asyncio.ensure_future(read("r"))
+        again = asyncio.ensure_future(read("r", "after-grant"))
         await asyncio.sleep(0.15)
         await client.post("/v1/devagent/allocs", json={"job": "after-grant"}, headers={"X-Nomad-Token": "m"})
-        first, event = await asyncio.wait_for(again, 5)
-        assert first == "{}" and "after-grant" in event
+        lines = await asyncio.wait_for(again, 5)
+        assert lines[0] == "{}" and "after-grant" in lines[-1]

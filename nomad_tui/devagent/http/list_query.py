@@ -13,9 +13,10 @@ Two caches, because a change on a big cluster used to cost a full re-encode of e
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from aiohttp import payload, web
 from aiohttp.abc import AbstractStreamWriter
 
 from nomad_tui.devagent import bexpr, wire
+from nomad_tui.devagent.http import goparse
 from nomad_tui.devagent.http.common import HttpError
 from nomad_tui.devagent.model.cluster import Cluster, Commit
 from nomad_tui.devagent.model.records import ALLOCATION_FIELDS, Allocation
@@ -45,6 +47,7 @@ class ListQuery:
     next_token: str
     reverse: bool
     pretty: bool
+    allowed: frozenset[str] | None = None  # with "*": the namespaces the token may read (None: all)
 
 
 @dataclass
@@ -216,6 +219,9 @@ class ListCache:
 
 
 def build(cluster: Cluster, query: ListQuery, stubs: StubCache) -> ListBody:
+    """Nomad's paginator (nomad/state/paginator/paginator.go) over the list order: items before the
+    `next_token` are skipped until the first one that is not, then the filter and the namespace apply,
+    and the item after `per_page` kept ones becomes the next token (filtered items do not count)."""
     predicate = None
     if query.filter:
         try:
@@ -224,17 +230,20 @@ def build(cluster: Cluster, query: ListQuery, stubs: StubCache) -> ListBody:
             raise HttpError(400, f"failed to create result paginator: failed to read filter expression: {exc}") from exc
     items: list[Allocation] = []
     next_token = ""
-    limit = query.per_page if query.per_page > 0 else None
-    start = _token_key(query)
+    limit = query.per_page  # 0: everything; Nomad ends a negative page at its first item
+    compare = _tokenizer(query)
+    found = compare is None
     try:
         for alloc in _ordered(cluster, query):
-            if start is not None:
-                key = _sort_key(alloc, query)
-                if (key < start) if not query.reverse else (key > start):
-                    continue
+            if not found:
+                assert compare is not None
+                relation = compare(alloc)
+                if relation == (1 if query.reverse else -1):
+                    continue  # still before the token
             if predicate is not None and not predicate(alloc):
                 continue
-            if limit is not None and len(items) >= limit:
+            found = True
+            if limit != 0 and len(items) + 1 > limit:
                 next_token = _token(alloc, query)
                 break
             items.append(alloc)
@@ -263,42 +272,81 @@ def bracket(pieces: list[bytes]) -> None:
 
 
 def _ordered(cluster: Cluster, query: ListQuery) -> Iterator[Allocation]:
+    """The allocations in list order (namespace and token scope applied). Where the token is an
+    ordinary one, iteration starts at it by bisection: the same items Nomad's skipping reaches."""
     allocs = cluster.allocs
     wanted = query.namespace
+    allowed = query.allowed
+    start = _bisect_key(query)
     if query.prefix:
         sanitized = query.prefix.replace("-", "").lower()
         ids = cluster.sorted_ids
-        seq = reversed(ids) if query.reverse else iter(ids)
+        seq = _walk(ids, start if isinstance(start, str) else None, query.reverse)
         for alloc_id in seq:
             if alloc_id.replace("-", "").startswith(sanitized):
                 alloc = allocs[alloc_id]
-                if wanted == "*" or alloc.Namespace == wanted:
+                if (wanted == "*" or alloc.Namespace == wanted) and (allowed is None or alloc.Namespace in allowed):
                     yield alloc
         return
     order = cluster.order
-    seq2 = reversed(order) if query.reverse else iter(order)
+    seq2 = _walk(order, start if isinstance(start, tuple) else None, query.reverse)
     for _, alloc_id in seq2:
         alloc = allocs[alloc_id]
-        if wanted == "*" or alloc.Namespace == wanted:
+        if (wanted == "*" or alloc.Namespace == wanted) and (allowed is None or alloc.Namespace in allowed):
             yield alloc
 
 
-def _sort_key(alloc: Allocation, query: ListQuery) -> tuple[int, str]:
-    return (0, alloc.ID) if query.prefix else (alloc.CreateIndex, alloc.ID)
+def _walk(items: list[Any], key: object, reverse: bool) -> Iterator[Any]:
+    """`items` (sorted ascending) from the first one not before `key`, in list direction."""
+    if key is None:
+        return reversed(items) if reverse else iter(items)
+    if reverse:
+        end = bisect.bisect_right(items, key)
+        return (items[i] for i in range(end - 1, -1, -1))
+    begin = bisect.bisect_left(items, key)  # type: ignore[type-var]
+    return (items[i] for i in range(begin, len(items)))
 
 
 def _token(alloc: Allocation, query: ListQuery) -> str:
     return alloc.ID if query.prefix else f"{alloc.CreateIndex}.{alloc.ID}"
 
 
-def _token_key(query: ListQuery) -> tuple[int, str] | None:
-    """The token names the first item of the next page; compare on CreateIndex (numerically), then ID."""
-    if not query.next_token:
+def _go_atoi(text: str) -> int | None:
+    try:
+        value = goparse.parse_int(text, 64)
+    except goparse.GoParseError:
+        return None
+    return value % 2**64  # Nomad compares it as a uint64
+
+
+def _cmp(a: object, b: object) -> int:
+    return (a > b) - (a < b)  # type: ignore[operator]
+
+
+def _tokenizer(query: ListQuery) -> Callable[[Allocation], int] | None:
+    """How an item compares with `next_token` (-1 before, 0 at, 1 after), as Nomad's tokenizers do:
+    the ID with a prefix (IDTokenizer); otherwise CreateIndex numerically then ID, falling back to
+    comparing the whole `<CreateIndex>.<ID>` text when the token has no dot or no number before it
+    (CreateIndexAndIDTokenizer)."""
+    target = query.next_token
+    if not target:
         return None
     if query.prefix:
-        return (0, query.next_token)
-    index, _, alloc_id = query.next_token.partition(".")
-    try:
-        return (int(index), alloc_id)
-    except ValueError:
-        return (0, query.next_token)
+        return lambda alloc: _cmp(alloc.ID, target)
+    index_text, dot, target_id = target.partition(".")
+    target_index = _go_atoi(index_text) if dot else None
+    if target_index is None:
+        return lambda alloc: _cmp(f"{alloc.CreateIndex}.{alloc.ID}", target)
+    return lambda alloc: _cmp((alloc.CreateIndex, alloc.ID), (target_index, target_id))
+
+
+def _bisect_key(query: ListQuery) -> tuple[int, str] | str | None:
+    """Where an ordinary token lets iteration start (its comparison is the list order's own)."""
+    target = query.next_token
+    if not target:
+        return None
+    if query.prefix:
+        return target
+    index_text, dot, target_id = target.partition(".")
+    target_index = _go_atoi(index_text) if dot else None
+    return None if target_index is None else (target_index, target_id)

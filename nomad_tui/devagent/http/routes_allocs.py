@@ -35,8 +35,10 @@ async def list_allocations(request: web.Request) -> web.StreamResponse:
     require_method(request, "GET")
     blocking = parse_query_options(request)
     q = request.query
+    # Pagination came with 1.3: an older server reads none of per_page, next_token and reverse.
+    paginates = agent_of(request).config.at_least(1, 3)
     per_page = 0
-    if "per_page" in q:
+    if paginates and "per_page" in q:
         try:
             per_page = goparse.parse_int(q["per_page"], 32)
         except goparse.GoParseError as exc:
@@ -46,6 +48,11 @@ async def list_allocations(request: web.Request) -> web.StreamResponse:
     agent = agent_of(request)
     ns = namespace(request)
     authorize(request, Capability.READ)
+    # A token limited to some namespaces: `*` lists just those (403 if none), another namespace is 403
+    # (nomad/alloc_endpoint.go List, AllowNsOp then the namespace selector).
+    scope = agent.acl.readable_namespaces(token(request))
+    if scope is not None and (not scope if ns == "*" else ns not in scope):
+        raise HttpError(403, PERMISSION_DENIED)
     prefix = q.get("prefix", "")
     if prefix:
         problem = uuid_index_error(prefix, exact=False)
@@ -53,13 +60,14 @@ async def list_allocations(request: web.Request) -> web.StreamResponse:
             raise HttpError(500, f"alloc lookup failed: index error: {problem}")
     query = ListQuery(
         namespace=ns,
+        allowed=scope if ns == "*" else None,
         prefix=prefix,
         filter=q.get("filter", ""),
         task_states=task_states,
         resources=resources,
         per_page=per_page,
-        next_token=q.get("next_token", ""),
-        reverse=q.get("reverse") == "true",
+        next_token=q.get("next_token", "") if paginates else "",
+        reverse=paginates and q.get("reverse") == "true",
         pretty=pretty(request),
     )
     await _block(request, blocking, lambda: agent.cluster.alloc_index, None)
