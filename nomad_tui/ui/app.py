@@ -85,6 +85,8 @@ class NomadTuiApp(App[int]):
         self.exec_commands = CommandMemory(settings.exec_command)
         self._exec_screen: ExecScreen | None = None
         self._gc_thresholds: tuple[int, int, int] | None = None
+        # Where saved logs and exports are suggested (None: the working directory); tests point it elsewhere.
+        self.save_dir: Path | None = None
 
     def on_mount(self) -> None:
         if self.settings.keymap:

@@ -39,11 +39,15 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Detail panes", "tab / shift+tab", "move between the tabs and their content"),
     ("Detail panes", "esc", "back to the list"),
     ("Dialogs", "y / n / esc", "confirm / cancel (Cancel has the focus)"),
-    ("Logs", "o / e", "stdout / stderr"),
-    ("Logs", "t", "next task"),
+    ("Logs", "o / e / a", "stdout / stderr / both interleaved (stderr lines marked err)"),
+    ("Logs", "T", "next task"),
+    ("Logs", "b", "start from: the last 16 KiB … 1 MiB, or the start of the log"),
     ("Logs", "s / G", "follow the tail on and off / jump to the end and follow"),
     ("Logs", "/ , n / N", "search (case-insensitive), next / previous match"),
-    ("Logs", "c", "ANSI colours on and off"),
+    ("Logs", "t / w", "receive timestamps on and off / wrap long lines on and off"),
+    ("Logs", "ctrl+s", "save what is buffered (as shown) to a file; the path is asked, nothing overwritten silently"),
+    ("Logs", "c / C", "copy the lines on screen to the clipboard / ANSI colours on and off"),
+    ("Logs", "?", "these keys"),
     ("Logs", "esc / q", "back to the list"),
     ("Exec", "ctrl+]", "back to the dashboard; the session keeps running (e brings it back)"),
     ("Exec", "~.", "at the start of a line: close the session (~~ sends one ~)"),
@@ -55,6 +59,8 @@ KEYS: tuple[tuple[str, str, str], ...] = (
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key; with `only`, the keys of one context (`?` inside the logs shows the log keys)."""
+
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss_help", "Close", show=True),
     ]
@@ -65,17 +71,25 @@ class HelpScreen(ModalScreen[None]):
                                   background: $surface; padding: 0 1; }
     """
 
+    def __init__(self, only: str | None = None) -> None:
+        super().__init__()
+        self.only = only
+
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(self._keys_table())
-            yield Static(self._commands_table())
+            if self.only is None:
+                yield Static(self._commands_table())
 
     def _keys_table(self) -> Table:
-        table = Table(title="Keys", expand=True, box=box.SIMPLE_HEAD, title_style="bold")
+        title = "Keys" if self.only is None else f"Keys: {self.only}"
+        table = Table(title=title, expand=True, box=box.SIMPLE_HEAD, title_style="bold")
         table.add_column("Where", style="dim", no_wrap=True)
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("Does")
         for context, key, what in KEYS:
+            if self.only is not None and context != self.only:
+                continue
             table.add_row(Text(context), Text(key), Text(what))
         return table
 
