@@ -59,14 +59,14 @@ async def test_timestamps_wrap_both_save_copy(agent: AgentProcess, control: Cont
         await until(pilot, lambda: all(STAMP.match(line) for line in view_text(app) if line), what="timestamps")
 
         # Wrap: the long line folds over two rows, nothing is cut, no horizontal scrolling.
-        rows_before = view.virtual_size.height
+        # (Followed simulated logs grow a line every 2 s, so rows are compared with the lines there are.)
         await pilot.press("w")
-        await until(pilot, lambda: view.virtual_size.height == rows_before + 1, what="one more row")
+        await until(pilot, lambda: view.virtual_size.height == len(logs.buffer) + 1, what="one more row")
         shown = view_text(app)
         assert any(line.endswith("END") for line in shown)
         assert max(len(line) for line in shown) <= view.size.width
         await pilot.press("w", "t")
-        await until(pilot, lambda: view.virtual_size.height == rows_before, what="unwrapped")
+        await until(pilot, lambda: view.virtual_size.height == len(logs.buffer), what="unwrapped")
 
         # Save: the suggested path is under the save directory; saving again asks before replacing.
         await pilot.press("ctrl+s")
