@@ -2,7 +2,7 @@
 
     python bench/exec.py                 # everything, 1 MB per corpus
     python bench/exec.py --bytes 300000  # quicker
-    python bench/exec.py --only feed     # feed | widget | firehose | latency | remote
+    python bench/exec.py --only feed     # feed | widget | firehose | latency | remote | flood
 
 1. Feed throughput of our emulator (PyteEmulator) against stock pyte (ByteStream + Screen) on
    plain text, colour-heavy synthetic redraws and the recorded corpus (tests/data/vt), fed in
@@ -15,6 +15,8 @@
    through the app's ExecPane and the real ExecSession.
 5. `yes` in the remote shell for 3 s through ExecSession and the terminal: MB/s over the socket,
    the longest event-loop turn meanwhile (goal <= 50 ms), and how fast ^C brings the prompt back.
+6. `cat` of a 50 MB file in a loop for 15 s, then ^C: time to the prompt (goal <= 1 s) and the dev
+   agent's RSS before, during and after (goal: flat).
 """
 
 from __future__ import annotations
@@ -323,7 +325,17 @@ def pane_app(agent_url: str, target, observe: Callable[[bytes, int], None] | Non
                     feed(chunk)
                     observe(chunk, frames)
 
-                terminal.feed = observed_feed  # type: ignore[method-assign]  # the session feeds through this
+                feed_base64 = terminal.feed_base64
+
+                def observed_feed_base64(encoded: bytes) -> None:
+                    import base64
+
+                    frames = terminal.frames
+                    feed_base64(encoded)
+                    observe(base64.b64decode(encoded), frames)
+
+                terminal.feed = observed_feed  # type: ignore[method-assign]  # the session feeds through these
+                terminal.feed_base64 = observed_feed_base64  # type: ignore[method-assign]
             yield pane
 
     return PaneApp()
@@ -451,10 +463,76 @@ def bench_remote_firehose(seconds: float = 3.0) -> None:
         asyncio.run(remote_yes(agent.url, seconds))
 
 
+# ---------------------------------------------------------------------- 6. ctrl+c after a long flood
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def remote_flood(agent_url: str, agent_pid: int, seconds: float, big_file: Path) -> None:
+    """`while :; do cat big; done` for `seconds`, then ^C: time until the prompt's next output is on
+    screen, and the dev agent's RSS before, at the end of the flood and after it."""
+    app = pane_app(agent_url, await find_target(agent_url))
+    async with app.run_test(size=(100, 36)) as pilot:
+        pane = await connected_pane(app, pilot)
+        terminal, session = pane.terminal, pane.session
+        tune_gc()
+        rss_before = rss_mb(agent_pid)
+        received_before = session.bytes_in
+        session.write(f"while :; do cat {big_file}; done\r".encode())
+        start = time.perf_counter()
+        peak = rss_before
+        while time.perf_counter() - start < seconds:
+            await asyncio.sleep(0.5)
+            peak = max(peak, rss_mb(agent_pid))
+        elapsed = time.perf_counter() - start
+        received = session.bytes_in - received_before
+        interrupted = time.perf_counter()
+        session.write(b"\x03")
+        marker = "DONE-" + str(int(time.time()))
+        session.write(f"echo {marker[:5]}''{marker[5:]}\r".encode())
+        while not any(marker in line for line in terminal.emulator.display()):
+            await asyncio.sleep(0.005)
+        recovered = time.perf_counter() - interrupted
+        await asyncio.sleep(1.0)
+        rss_after = rss_mb(agent_pid)
+        print(
+            f"{received / elapsed / 1e6:.1f} MB/s over the socket for {elapsed:.1f} s "
+            f"(terminal parsed {terminal.bytes_fed / 1e6:.1f} MB, skipped {terminal.skipped_bytes / 1e6:.1f} MB, "
+            f"skips {terminal.skips})"
+        )
+        print(f"^C to the prompt's next output on screen: {recovered * 1e3:.0f} ms (goal <= 1000 ms)")
+        print(
+            f"dev agent RSS: {rss_before:.0f} MB before, peak {peak:.0f} MB during, {rss_after:.0f} MB after "
+            "(goal: flat)"
+        )
+        session.write(b"exit\r")
+        while pane.outcome is None:
+            await pilot.pause(0.01)
+
+
+def bench_remote_flood(seconds: float = 15.0) -> None:
+    print(f"\n== 6. `cat` of a 50 MB file in a loop for {seconds:.0f} s, then ^C (dev agent)")
+    import tempfile
+
+    from nomad_tui.devagent.launcher import AgentProcess
+
+    with tempfile.TemporaryDirectory() as scratch:
+        big = Path(scratch) / "big.txt"
+        big.write_bytes(plain_corpus(50_000_000))
+        with AgentProcess.start("--allocs", "6", "--churn", "0", "--no-processes") as agent:
+            asyncio.run(remote_flood(agent.url, agent.popen.pid, seconds, big))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bytes", type=int, default=1_000_000, help="bytes per corpus")
-    parser.add_argument("--only", choices=["feed", "widget", "firehose", "latency", "remote"])
+    parser.add_argument("--only", choices=["feed", "widget", "firehose", "latency", "remote", "flood"])
+    parser.add_argument("--flood-seconds", type=float, default=15.0)
     args = parser.parse_args()
     print(
         f"python {sys.version.split()[0]}, pyte {getattr(pyte, '__version__', '0.8.2')}, {args.bytes} bytes per corpus"
@@ -470,6 +548,8 @@ def main() -> None:
         bench_keystroke_latency()
     if args.only in (None, "remote"):
         bench_remote_firehose()
+    if args.only in (None, "flood"):
+        bench_remote_flood(args.flood_seconds)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,11 @@ OPEN_TIMEOUT = 10.0
 # Nomad sends at most a few KiB per frame; a generous cap still stops a runaway peer.
 MAX_FRAME = 4 * 1024 * 1024
 DEFAULT_SIZE = (80, 24)
+# How Nomad (and the dev agent) spell an output frame: `{"stdout":{"data":"<base64>"}}`.  A frame
+# spelt exactly so is handed over without JSON or base64 decoding when the consumer takes encoded
+# output (it decodes only what it will show); anything else goes through the full decoder.
+_DATA_FRAME_PREFIXES = (b'{"stdout":{"data":"', b'{"stderr":{"data":"')
+_DATA_FRAME_SUFFIX = b'"}}'
 
 
 class CommandError(ValueError):
@@ -156,6 +161,7 @@ class ExecSession:
         namespace: str | None = None,
         on_output: Callable[[bytes], None],
         on_open: Callable[[], None] | None = None,
+        on_encoded_output: Callable[[bytes], None] | None = None,
         heartbeat_interval: float = HEARTBEAT_INTERVAL,
         open_timeout: float = OPEN_TIMEOUT,
     ) -> None:
@@ -168,6 +174,8 @@ class ExecSession:
         self.namespace = namespace
         self.on_output = on_output
         self.on_open = on_open
+        # Optional: takes output still base64-encoded (see `_DATA_FRAME_PREFIXES`).
+        self.on_encoded_output = on_encoded_output
         self.heartbeat_interval = heartbeat_interval
         self.open_timeout = open_timeout
         self._token = settings.token.reveal() if settings.token else ""
@@ -327,9 +335,11 @@ class ExecSession:
     async def _read(self, connection: ClientConnection) -> ExecOutcome:
         while True:
             try:
-                message = await connection.recv()
+                message = await connection.recv(decode=False)
             except ConnectionClosed as exc:
                 return self._closed(exc)
+            if self.on_encoded_output is not None and self._hand_over_encoded(message):
+                continue
             try:
                 frame = json.loads(message)
             except ValueError:
@@ -350,6 +360,20 @@ class ExecSession:
                     self.bytes_in += len(data)
                     self.on_output(data)
             # Anything else (stream close frames, `{}`) needs no action.
+
+    def _hand_over_encoded(self, message: bytes) -> bool:
+        """Pass an output frame's base64 payload on undecoded; False if the frame is not spelt
+        the usual way (the full decoder then handles it)."""
+        if not message.endswith(_DATA_FRAME_SUFFIX) or not message.startswith(_DATA_FRAME_PREFIXES):
+            return False
+        payload = message[len(_DATA_FRAME_PREFIXES[0]) : -len(_DATA_FRAME_SUFFIX)]
+        if b'"' in payload or b"\\" in payload:
+            return False
+        assert self.on_encoded_output is not None
+        if payload:
+            self.bytes_in += len(payload) * 3 // 4 - payload[-2:].count(b"=")
+            self.on_encoded_output(payload)
+        return True
 
     async def _write(self, connection: ClientConnection) -> None:
         while True:

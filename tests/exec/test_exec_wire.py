@@ -5,6 +5,7 @@ can end.  TLS and unix sockets too."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
 import json
 import ssl
@@ -125,6 +126,27 @@ async def test_handshake_first_then_size_then_stdin_and_heartbeats() -> None:
     assert rec.headers is not None
     assert "X-Nomad-Token" not in rec.headers and "Authorization" not in rec.headers
     assert rec.headers.get("Origin") is None  # a foreign Origin makes Nomad refuse the upgrade
+
+
+async def test_output_frames_are_handed_over_still_encoded() -> None:
+    compact = '{"stdout":{"data":"' + base64.b64encode(b"one ").decode() + '"}}'  # as Nomad spells it
+
+    async def behaviour(ws: ServerConnection, rec: Recorder) -> None:
+        await rec.receive(ws)  # the handshake
+        await ws.send(compact)
+        await ws.send(stdout(b"spaced "))  # `{"stdout": {"data": …}}`: another spelling
+        await ws.send('{"stderr":{"data":"dHdv"}}')  # "two"
+        await ws.send('{"stdout":{"data":""}}')
+        await exit_cleanly(ws)
+
+    async with fake_nomad(behaviour) as (url, _rec):
+        output = bytearray()
+        encoded: list[bytes] = []
+        exec_session = session(settings_for(url), output, on_encoded_output=encoded.append)
+        await asyncio.wait_for(exec_session.run(), 10)
+    assert encoded == [base64.b64encode(b"one "), b"dHdv"]
+    assert bytes(output) == b"spaced "  # spelt otherwise: decoded in full
+    assert exec_session.bytes_in == len(b"one spaced two")
 
 
 async def test_size_sent_on_every_change_and_before_the_first_stdin_by_default() -> None:

@@ -14,14 +14,18 @@ from nomad_tui.devagent.driver.spawn import controlling_tty, die_with_parent, ki
 
 READ_CHUNK = 4096
 EOF_CHAR = b"\x04"
+# Output chunks held for the WebSocket at most (256 KiB).  A full queue stops the readers, so the
+# PTY's buffer fills and the remote's writes block, as they would on a real terminal; an unbounded
+# queue let a `cat` loop grow the agent by ~40 MB/s and kept stale output flowing long after ^C.
+OUTPUT_QUEUE_CHUNKS = 64
 
 
 class ExecProcess:
     """Output arrives on `output` as (stream name, bytes); (stream, b"") marks that stream's end."""
 
-    def __init__(self, tty: bool) -> None:
+    def __init__(self, tty: bool, queue_chunks: int = OUTPUT_QUEUE_CHUNKS) -> None:
         self.tty = tty
-        self.output: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+        self.output: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue(maxsize=queue_chunks)
         self.process: asyncio.subprocess.Process | None = None
         self._master: int | None = None
         self._readers: list[asyncio.Task[None]] = []
@@ -84,14 +88,14 @@ class ExecProcess:
                 await self.output.put(("stdout", data))
         finally:
             loop.remove_reader(master)
-            await self.output.put(("stdout", b""))
+        # Not in `finally`: a reader cancelled by close() must not wait on a full queue nobody reads.
+        await self.output.put(("stdout", b""))
 
     async def _read_pipe(self, name: str, stream: asyncio.StreamReader) -> None:
-        try:
+        with contextlib.suppress(OSError):
             while data := await stream.read(READ_CHUNK):
                 await self.output.put((name, data))
-        finally:
-            await self.output.put((name, b""))
+        await self.output.put((name, b""))
 
     @property
     def streams(self) -> int:

@@ -109,6 +109,7 @@ class ExecPane(Vertical):
             target.argv,
             namespace=target.namespace,
             on_output=self.terminal.feed,
+            on_encoded_output=self.terminal.feed_base64,
             on_open=self._show_connected,
             heartbeat_interval=self.heartbeat_interval,
         )

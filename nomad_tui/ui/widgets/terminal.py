@@ -24,7 +24,9 @@ sequence, and each run of text is checked printable again here before it becomes
 from __future__ import annotations
 
 import asyncio
+import binascii
 import time
+from base64 import b64decode
 from collections import deque
 
 from rich.segment import Segment
@@ -41,6 +43,18 @@ from nomad_tui.term.pyte_backend import PyteEmulator
 
 DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
 SCROLLBACK_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
+
+
+def _base64_size(encoded: bytes) -> int:
+    """How many bytes `encoded` decodes to (no decoding needed)."""
+    return len(encoded) * 3 // 4 - encoded[-2:].count(b"=")
+
+
+def _decode_base64(encoded: bytes) -> bytes:
+    try:
+        return b64decode(encoded)
+    except (binascii.Error, ValueError):
+        return b""  # malformed: nothing the screen can use
 
 
 def _printable(text: str) -> str:
@@ -115,7 +129,9 @@ class TerminalView(Widget, can_focus=True):
         # would mean seconds of lag for one and needless skips for the other.
         self._parse_rate = 1_000_000.0
 
-        self._backlog: deque[bytes] = deque()
+        # Output waiting to be parsed: bytes, or base64 text not decoded yet (decoded only when
+        # its turn comes, so output that a skip-ahead drops is never decoded at all).
+        self._backlog: deque[bytes | bytearray] = deque()
         self._head_offset = 0  # bytes of the first backlog chunk already parsed
         self._backlog_bytes = 0
         self._wake = asyncio.Event()
@@ -171,6 +187,20 @@ class TerminalView(Widget, can_focus=True):
         self._idle.clear()
         self._wake.set()
 
+    def feed_base64(self, encoded: bytes) -> None:
+        """Queue output that arrived base64-encoded (an exec frame's payload); it is decoded only
+        if it is going to be parsed."""
+        if not encoded:
+            return
+        size = _base64_size(encoded)
+        self._backlog.append(bytearray(encoded))  # a bytearray marks "still encoded"
+        self._backlog_bytes += size
+        self.bytes_received += size
+        if self._backlog_bytes > self.skip_threshold:
+            self._skip_ahead()
+        self._idle.clear()
+        self._wake.set()
+
     @property
     def skip_threshold(self) -> int:
         """Backlog size past which output is skipped: `max_lag` seconds of parsing at the measured
@@ -193,13 +223,20 @@ class TerminalView(Widget, can_focus=True):
         if self._head_offset:
             self._backlog[0] = self._backlog[0][self._head_offset :]
             self._head_offset = 0
-        data = b"".join(self._backlog)
-        tail = data[-self.keep_tail :]
+        # Decode only the chunks that make up the tail; the rest are dropped as they came.
+        parts: list[bytes] = []
+        kept = 0
+        while self._backlog and kept < self.keep_tail:
+            chunk = self._backlog.pop()
+            data = _decode_base64(chunk) if isinstance(chunk, bytearray) else chunk
+            parts.append(data)
+            kept += len(data)
+        tail = b"".join(reversed(parts))[-self.keep_tail :]
         # Start at a line boundary when there is one, so the tail does not begin mid-sequence.
         newline = tail.find(b"\n", 0, len(tail) // 2)
         if newline != -1:
             tail = tail[newline + 1 :]
-        self.skipped_bytes += len(data) - len(tail)
+        self.skipped_bytes += self._backlog_bytes - len(tail)
         self.skips += 1
         self._backlog.clear()
         self._backlog.append(tail)
@@ -208,6 +245,13 @@ class TerminalView(Widget, can_focus=True):
 
     def _take_slice(self) -> bytes:
         head = self._backlog[0]
+        if isinstance(head, bytearray):  # still base64: decode it now that it is to be parsed
+            data = _decode_base64(head)
+            self._backlog_bytes += len(data) - _base64_size(head)
+            head = self._backlog[0] = data
+            if not data:
+                self._backlog.popleft()
+                return b""
         start = self._head_offset
         chunk = head[start : start + self.slice_bytes]  # copies one slice, not the rest of the chunk
         if start + len(chunk) >= len(head):
@@ -216,7 +260,7 @@ class TerminalView(Widget, can_focus=True):
         else:
             self._head_offset = start + len(chunk)
         self._backlog_bytes -= len(chunk)
-        return chunk
+        return bytes(chunk)
 
     async def _pump(self) -> None:
         """Parse the backlog a few milliseconds at a time, yielding to the event loop between."""
