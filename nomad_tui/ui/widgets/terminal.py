@@ -45,12 +45,12 @@ DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
 SCROLLBACK_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
 
 
-def _base64_size(encoded: bytes) -> int:
+def _base64_size(encoded: bytes | bytearray) -> int:
     """How many bytes `encoded` decodes to (no decoding needed)."""
     return len(encoded) * 3 // 4 - encoded[-2:].count(b"=")
 
 
-def _decode_base64(encoded: bytes) -> bytes:
+def _decode_base64(encoded: bytes | bytearray) -> bytes:
     try:
         return b64decode(encoded)
     except (binascii.Error, ValueError):
