@@ -8,7 +8,7 @@ concurrency and turns every error into words a user can act on.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -135,14 +135,24 @@ async def _run_one(client: NomadClient, plan_: Plan, target: Target) -> Outcome:
         return Outcome(target, False, explain(error, target))
 
 
-async def execute(client: NomadClient, plan_: Plan, *, concurrency: int = MAX_CONCURRENCY) -> list[Outcome]:
-    """Carry out the plan; refused targets get their refusal as outcome, without a request."""
+async def execute(
+    client: NomadClient,
+    plan_: Plan,
+    *,
+    concurrency: int = MAX_CONCURRENCY,
+    on_sent: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Carry out the plan; refused targets get their refusal as outcome, without a request.
+    `on_sent` hears each request's outcome as soon as it is known (the audit log)."""
     gate = asyncio.Semaphore(concurrency)
 
     async def bounded(target: Target) -> Outcome:
         if target.refusal:
             return Outcome(target, False, f"not sent: {target.refusal}")
         async with gate:
-            return await _run_one(client, plan_, target)
+            outcome = await _run_one(client, plan_, target)
+        if on_sent is not None:
+            on_sent(outcome)
+        return outcome
 
     return list(await asyncio.gather(*(bounded(t) for t in plan_.targets)))

@@ -8,7 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from nomad_tui import __version__
-from nomad_tui.settings import SettingsError, resolve
+from nomad_tui.contexts import catalog_from
+from nomad_tui.settings import SettingsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         default=None,
         help="hide and block stop, signal, restart and exec",
+    )
+    parser.add_argument(
+        "--context", help="named context from the config file ([contexts.NAME]); 'env' for the NOMAD_* environment"
     )
     parser.add_argument("--config", help="config file (default ~/.config/nomad-tui/config.toml)")
     parser.add_argument("--demo", action="store_true", help="start the embedded dev agent and show it")
@@ -82,14 +86,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         flags = {name: getattr(args, name) for name in SETTING_FLAGS}
         env = dict(os.environ)
         if args.demo:
-            # The demo talks to its own agent only: ignore a NOMAD_* environment meant for a real cluster.
+            # The demo talks to its own agent only: ignore a NOMAD_* environment meant for a real cluster,
+            # and the config file's contexts.
             env = {}
             file_values = {k: v for k, v in file_values.items() if k in ("keymap", "exec_command", "read_only")}
-        settings = resolve(flags, env, file_values)
+        catalog = catalog_from(file_values, env, flags)
+        settings = catalog.settings_for(catalog.initial(args.context), at_start=True)
     except SettingsError as exc:
         print(f"nomad-tui: {exc}", file=sys.stderr)
         return 2
 
     from nomad_tui.ui.run import run_app
 
-    return run_app(settings, demo=args.demo)
+    return run_app(settings, demo=args.demo, catalog=catalog)

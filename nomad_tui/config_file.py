@@ -8,10 +8,16 @@ Example:
     read_only = true
     exec_command = "/bin/bash"
     ca_cert = "/etc/nomad/ca.pem"
+    context = "prod"           # the default context (a top-level key: before the first table)
 
     [keys]
     stop = "ctrl+x"
     quit = "Q"
+
+    [contexts.prod]            # named clusters: see contexts.py
+    address = "https://nomad.prod.example:4646"
+    token_command = "vault read -field=secret_id nomad/creds/ops"
+    danger = "type-name"
 
 A bad file stops start-up with a message naming the file and the line, never a traceback.
 """
@@ -25,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from nomad_tui.contexts import ContextSpec, parse_context_table
 from nomad_tui.settings import SettingsError
 
 # Keys the file may set, with the type each must have.  The token is deliberately absent: a secret
@@ -93,11 +100,41 @@ def load(path: Path, *, action_names: set[str] | None = None) -> dict[str, Any]:
                 keymap[action] = keys.strip()
             values["keymap"] = keymap
             continue
+        if key == "contexts":
+            values["contexts"] = _contexts(path, text, value)
+            continue
+        if key == "context":
+            if not isinstance(value, str) or not value:
+                raise ConfigFileError(f"{_where(path, text, key)}: context must be the name of a [contexts.NAME] table")
+            values["context"] = value
+            continue
         expected = FILE_KEYS.get(key)
         if expected is None:
             known = ", ".join(sorted(FILE_KEYS))
-            raise ConfigFileError(f"{_where(path, text, key)}: unknown setting {key!r} (known: {known}, [keys])")
+            raise ConfigFileError(
+                f"{_where(path, text, key)}: unknown setting {key!r} (known: {known}, context, [keys], [contexts.NAME])"
+            )
         if not isinstance(value, expected):
             raise ConfigFileError(f"{_where(path, text, key)}: {key} must be a {expected.__name__}")
         values[key] = value
     return values
+
+
+def _contexts(path: Path, text: str, tables: object) -> dict[str, ContextSpec]:
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise ConfigFileError(f"{_where(path, text, 'contexts')}: contexts must be tables: [contexts.NAME]")
+    specs: dict[str, ContextSpec] = {}
+    for name, table in tables.items():
+        line = _table_line(text, name)
+        where = f"{path}, line {line}" if line else str(path)
+        try:
+            specs[name] = parse_context_table(name, table, where)
+        except SettingsError as exc:
+            raise ConfigFileError(str(exc)) from None
+    return specs
+
+
+def _table_line(text: str, name: str) -> int | None:
+    pattern = re.compile(rf"^\s*\[\s*contexts\s*\.\s*(\"{re.escape(name)}\"|{re.escape(name)})\s*\]", re.MULTILINE)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -19,6 +19,8 @@ DEFAULT_ADDRESS = "http://127.0.0.1:4646"
 DEFAULT_NAMESPACE = "*"
 # Finds a shell inside the task: bash where there is one, else sh (k9s#1428, #3363 ask for exactly this).
 DEFAULT_EXEC_COMMAND = "/bin/sh -c 'command -v bash >/dev/null 2>&1 && exec bash || exec sh'"
+# The context made of the NOMAD_* environment and the config file's top level (see contexts.py).
+IMPLICIT_CONTEXT = "env"
 
 
 class SettingsError(ValueError):
@@ -79,6 +81,10 @@ class Settings:
     read_only: bool = False
     exec_command: str = DEFAULT_EXEC_COMMAND
     keymap: Mapping[str, str] = field(default_factory=dict)
+    # Which context these settings came from, how careful actions must be there, and its colour.
+    context: str = IMPLICIT_CONTEXT
+    danger: str = "confirm"  # "confirm" | "type-name" | "read-only"
+    context_color: str | None = None
 
     # ----------------------------------------------------------------- derived views
     @property
@@ -136,6 +142,9 @@ class Settings:
 
     def with_namespace(self, namespace: str) -> Settings:
         return replace(self, namespace=namespace)
+
+    def with_region(self, region: str | None) -> Settings:
+        return replace(self, region=region or None)
 
 
 # Environment variable -> Settings field, exactly the nomad CLI's set.

@@ -263,6 +263,18 @@ class NomadClient:
         params.pop("namespace", None)
         return (await self.query("/v1/namespaces", list[Namespace], params=params)).value
 
+    async def list_regions(self) -> list[str]:
+        """`/v1/regions`: every region the servers federate with (no region parameter: it is global)."""
+        names: list[Any] = (await self.query("/v1/regions", list[Any])).value
+        return sorted(str(name) for name in names if isinstance(name, str))
+
+    async def agent_region(self) -> str:
+        """The region of the agent we talk to: what an empty `region` parameter means."""
+        body: dict[str, Any] = (await self.query("/v1/agent/self", dict[str, Any])).value
+        config = body.get("config")
+        region = config.get("Region") if isinstance(config, dict) else None
+        return region if isinstance(region, str) else ""
+
     async def leader(self) -> str:
         response = await self.send("GET", "/v1/status/leader", params=self.common_params())
         try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from textual import work
@@ -12,9 +14,13 @@ from textual.app import App
 from textual.binding import Binding
 
 from nomad_tui.api.client import NomadClient
+from nomad_tui.api.errors import NomadError
 from nomad_tui.api.exec_session import HEARTBEAT_INTERVAL
-from nomad_tui.settings import Settings
-from nomad_tui.ui.palette import DashboardCommands, SessionCommands
+from nomad_tui.audit import AuditLog
+from nomad_tui.contexts import ContextCatalog
+from nomad_tui.sanitize import sanitize_line
+from nomad_tui.settings import Settings, SettingsError
+from nomad_tui.ui.palette import ContextCommands, DashboardCommands, SessionCommands
 from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.screens.exec import ExecScreen
@@ -60,7 +66,7 @@ def stylesheet_path() -> Path:
 class NomadTuiApp(App[int]):
     TITLE = "nomad-tui"
     CSS_PATH = stylesheet_path()
-    COMMANDS = App.COMMANDS | {DashboardCommands, SessionCommands}
+    COMMANDS = App.COMMANDS | {DashboardCommands, SessionCommands, ContextCommands}
     # ctrl+c quits like in k9s; the exec terminal captures it first when it has focus.
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False)]
 
@@ -73,10 +79,16 @@ class NomadTuiApp(App[int]):
         monotonic: Callable[[], float] = time.monotonic,
         watch_wait: float = 300.0,
         exec_heartbeat: float = HEARTBEAT_INTERVAL,
+        catalog: ContextCatalog | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.client = client or NomadClient(settings)
+        # The contexts `:ctx` can switch to (none but the current one without a config file), and
+        # where every action sent is recorded.
+        self.catalog = catalog or ContextCatalog()
+        self.audit = audit
         # Injectable clocks: snapshot tests freeze wall time so ages render the same on every run.
         self.clock_ns = clock_ns
         self.monotonic = monotonic
@@ -99,6 +111,8 @@ class NomadTuiApp(App[int]):
         if self._gc_thresholds is not None:
             restore_gc(self._gc_thresholds)
         await self.client.aclose()
+        if self.audit is not None:
+            self.audit.flush(timeout=2.0)
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.request_quit()
@@ -164,10 +178,85 @@ class NomadTuiApp(App[int]):
 
     async def open_exec(self, target: ExecTarget) -> None:
         """Start a session on `target` in a new tab and show it."""
+        if len(self.catalog.names) > 1:  # with several contexts, every tab says which one it is in
+            target = replace(target, context=self.settings.context)
         screen = self.exec_screen
         if self.screen is not screen:
             await self.push_screen(screen)
-        await screen.open_session(target)
+        await screen.open_session(target, self.settings)
+
+    # ------------------------------------------------------------------------------ contexts and regions
+    async def switch_context(self, name: str) -> None:
+        """`:ctx NAME`: re-target everything at another cluster.  Its token command runs in a thread;
+        if it fails, nothing changes and the reason is shown."""
+        try:
+            self.catalog.initial(name)  # an unknown name is refused before anything runs
+            settings = await asyncio.to_thread(self.catalog.settings_for, name)
+        except SettingsError as exc:
+            self.notify(str(exc), severity="error", markup=False, timeout=8)
+            return
+        await self.retarget(settings, f"Context {sanitize_line(name)}")
+
+    async def switch_region(self, region: str) -> None:
+        """`:region NAME`: the same cluster's servers forward to another region's."""
+        try:
+            known = await self.client.list_regions()
+        except NomadError as exc:
+            self.notify(f"Cannot list regions: {exc.message}", severity="error", markup=False)
+            return
+        if region not in known:
+            choices = ", ".join(sanitize_line(r) for r in known) or "none"
+            self.notify(f"No region {sanitize_line(region)!r} (known: {choices}).", severity="error", markup=False)
+            return
+        await self.retarget(self.settings.with_region(region), f"Region {sanitize_line(region)}")
+
+    async def retarget(self, settings: Settings, what: str) -> None:
+        """Swap the client and the dashboard (its watchers, detail pane and streams go with it).
+
+        Exec sessions keep running in their tabs, labelled with their context; log panes and dialogs
+        of the old target close.  The old client closes once its screen is gone."""
+        from nomad_tui.ui.screens.logs import LogsScreen
+
+        old_client = self.client
+        closed_logs = False
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, DashboardScreen):
+            closed_logs = closed_logs or isinstance(self.screen, LogsScreen)
+            await self.pop_screen()
+        self.settings = settings
+        self.client = NomadClient(settings)
+        if isinstance(self.screen, DashboardScreen):
+            await self.switch_screen(DashboardScreen(self.client))
+        else:
+            await self.push_screen(DashboardScreen(self.client))
+        await old_client.aclose()
+        extra = " Log panes of the previous target were closed." if closed_logs else ""
+        live = sum(1 for _, _, running in self.exec_sessions() if running)
+        if live:
+            extra += f" {live} exec session{'s' if live > 1 else ''} keep running in their tabs."
+        self.notify(f"{what}: {sanitize_line(settings.display_address)}.{extra}", markup=False)
+
+    async def show_contexts(self) -> None:
+        names = self.catalog.names
+        current = self.settings.context
+        shown = ", ".join(f"[{n}]" if n == current else n for n in names)
+        self.notify(f"Contexts: {shown} (:ctx NAME switches)", markup=False, timeout=8)
+
+    async def show_regions(self) -> None:
+        try:
+            known = await self.client.list_regions()
+        except NomadError as exc:
+            self.notify(f"Cannot list regions: {exc.message}", severity="error", markup=False)
+            return
+        shown = ", ".join(sanitize_line(r) for r in known) or "none"
+        self.notify(f"Regions: {shown} (:region NAME switches)", markup=False, timeout=8)
+
+    def show_audit(self) -> None:
+        from nomad_tui.ui.screens.audit import AuditScreen
+
+        if self.audit is None:
+            self.notify("No audit log in this run.", markup=False)
+            return
+        self.push_screen(AuditScreen(self.audit))
 
     async def attach_exec(self, pane_id: str) -> None:
         """Show the exec screen with session `pane_id` in front."""

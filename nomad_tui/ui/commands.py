@@ -12,6 +12,9 @@ HELP = (
     ("sort COLUMN [asc|desc]", "sort by a column: " + ", ".join(sorted(SORT_KEYS))),
     ("alloc PREFIX", "jump to the allocation whose ID starts with PREFIX"),
     ("filter TEXT", "same as / TEXT"),
+    ("ctx [NAME]", "switch to context NAME from the config file (without NAME: list them)"),
+    ("region [NAME]", "switch to region NAME (without NAME: list the cluster's regions)"),
+    ("audit", "the audit log of actions sent (stop, signal, restart, exec)"),
     ("resync", "fetch everything again now (also ctrl+r)"),
     ("help", "the key and command reference (also ?)"),
     ("q, quit", "leave nomad-tui"),
@@ -36,6 +39,10 @@ ALIASES = {
     "a": "alloc",
     "filter": "filter",
     "f": "filter",
+    "ctx": "context",
+    "context": "context",
+    "region": "region",
+    "audit": "audit",
     "resync": "resync",
     "help": "help",
     "h": "help",
@@ -62,6 +69,8 @@ def parse(line: str) -> Command:
     bad_sort = not args or args[0].lower() not in SORT_KEYS or (len(args) > 1 and args[1] not in ("asc", "desc"))
     if name == "sort" and bad_sort:
         raise CommandError("usage: sort COLUMN [asc|desc]; columns: " + ", ".join(sorted(SORT_KEYS)))
+    if name in ("context", "region") and len(args) > 1:
+        raise CommandError(f"usage: {words[0].lower()} [NAME]")
     if name == "alloc" and (len(args) != 1 or not args[0]):
         raise CommandError("usage: alloc ID-PREFIX")
     if name == "filter":

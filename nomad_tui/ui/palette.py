@@ -137,3 +137,35 @@ class SessionCommands(Provider):
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, Content(name), callback, text=name, help=help_text)
+
+
+class ContextCommands(Provider):
+    """The contexts of the config file and the audit log: switch to a context by name."""
+
+    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        catalog = getattr(app, "catalog", None)
+        names: list[str] = catalog.names if catalog is not None else []
+        current = getattr(getattr(app, "settings", None), "context", "")
+        entries: list[tuple[str, str, Callable[[], object]]] = [
+            ("Audit log", "Every action sent: stop, signal, restart, exec (:audit)", app.show_audit),  # type: ignore[attr-defined]
+        ]
+        for name in names if len(names) > 1 else []:
+            if name != current:
+                label = f"Switch context: {sanitize_line(name)}"
+                entries.append((label, "Watch another cluster (:ctx NAME)", partial(self._switch, name)))
+        return entries
+
+    def _switch(self, name: str) -> None:
+        self.app.run_worker(self.app.switch_context(name), group="switch", exclusive=True, exit_on_error=False)  # type: ignore[attr-defined]
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._entries():
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._entries():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, Content(name), callback, text=name, help=help_text)

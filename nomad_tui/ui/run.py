@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from nomad_tui.contexts import ContextCatalog
 from nomad_tui.settings import Settings
 
 
-def run_app(settings: Settings, *, demo: bool = False) -> int:
+def run_app(settings: Settings, *, demo: bool = False, catalog: ContextCatalog | None = None) -> int:
     agent = None
     if demo:
         from nomad_tui.devagent.launcher import AgentProcess
 
         agent = AgentProcess.start("--allocs", "60", "--churn", "0.5")
         settings = replace(settings, address=agent.url)
+        if catalog is not None:  # switching back to the implicit context finds the demo agent
+            catalog = replace(catalog, file_values={**catalog.file_values, "address": agent.url})
     try:
+        from nomad_tui.audit import AuditLog, default_path
         from nomad_tui.ui.app import NomadTuiApp
 
-        app = NomadTuiApp(settings)
+        app = NomadTuiApp(settings, catalog=catalog, audit=AuditLog(default_path()))
         app.run()
         return app.return_code or 0
     finally:

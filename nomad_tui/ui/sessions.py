@@ -21,6 +21,9 @@ class ExecTarget:
     task: str
     command: str
     argv: tuple[str, ...]
+    # The context the session belongs to, shown in its label when the app knows several contexts;
+    # "" when it knows only one (the label stays short).
+    context: str = ""
 
     @property
     def short_id(self) -> str:
@@ -28,7 +31,8 @@ class ExecTarget:
 
     @property
     def label(self) -> str:
-        return f"{self.short_id}/{truncate(sanitize_line(self.task), 24)}"
+        where = f"{sanitize_line(self.context)}:" if self.context else ""
+        return f"{where}{self.short_id}/{truncate(sanitize_line(self.task), 24)}"
 
     def label_with(self, title: str) -> str:
         """The tab label: alloc/task and, when the remote set one, its window title (sanitised)."""

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.color import Color, ColorParseError
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, OptionList, Static
@@ -63,13 +64,28 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "cancel", "No", show=False),
     ]
 
-    def __init__(self, plan: Plan | None, *, title: str = "", body: Text | None = None, confirm: str = "") -> None:
+    def __init__(
+        self,
+        plan: Plan | None,
+        *,
+        title: str = "",
+        body: Text | None = None,
+        confirm: str = "",
+        require_typed: str = "",
+        context_line: Text | None = None,
+        color: str | None = None,
+    ) -> None:
+        """`require_typed`: the text (a job or context name) the user must type before it confirms;
+        `context_line` and `color`: which cluster this is, so prod never looks like staging."""
         super().__init__()
         self.plan = plan
         self.title_text = plan.headline() if plan is not None else title
         self.body = target_lines(plan) if plan is not None else (body or Text())
         self.confirm_label = confirm or (plan.verb().split()[0] if plan is not None else "Yes")
         self.danger = plan is not None and plan.kind is ActionKind.STOP
+        self.require_typed = require_typed
+        self.context_line = context_line
+        self.color = color
 
     @classmethod
     def question(cls, title: str, body: str, *, confirm: str = "Yes") -> ConfirmScreen:
@@ -77,20 +93,55 @@ class ConfirmScreen(ModalScreen[bool]):
         return cls(None, title=title, body=Text(body), confirm=confirm)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="confirm-dialog"):
+            if self.context_line is not None:
+                yield Static(self.context_line, id="confirm-context")
             yield Static(Text(self.title_text), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.body, id="confirm-targets")
-            yield Static(Text("y: confirm · n / esc: cancel"), classes="dialog-hint")
+            if self.require_typed:
+                yield Static(Text(f"Type {self.require_typed} to confirm:"), id="typed-name-label")
+                yield Input(placeholder=self.require_typed, id="typed-name")
+                yield Static(Text("enter: confirm once the name matches · esc: cancel"), classes="dialog-hint")
+            else:
+                yield Static(Text("y: confirm · n / esc: cancel"), classes="dialog-hint")
             with Horizontal():
                 yield Button("Cancel", id="cancel", variant="primary")
-                yield Button(self.confirm_label, id="confirm", variant="error" if self.danger else "warning")
+                yield Button(
+                    self.confirm_label,
+                    id="confirm",
+                    variant="error" if self.danger else "warning",
+                    disabled=bool(self.require_typed),
+                )
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        if self.color:
+            try:
+                self.query_one("#confirm-dialog").styles.border = ("thick", Color.parse(self.color))
+            except ColorParseError:
+                pass  # a colour name Textual does not know: the theme's border stays
+        if self.require_typed:
+            self.query_one("#typed-name", Input).focus()
+        else:
+            self.query_one("#cancel", Button).focus()
+
+    @property
+    def name_matches(self) -> bool:
+        return not self.require_typed or self.query_one("#typed-name", Input).value == self.require_typed
+
+    @on(Input.Changed, "#typed-name")
+    def typed_name_changed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = not self.name_matches
+
+    @on(Input.Submitted, "#typed-name")
+    def typed_name_submitted(self, event: Input.Submitted) -> None:
+        self.action_confirm()
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
+        if not self.name_matches:
+            self.notify(f"Type {self.require_typed} exactly to confirm.", severity="warning", markup=False)
+            return
         self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")

@@ -7,6 +7,7 @@ one step on the event loop, then tells the widgets to repaint.  No widget makes 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
@@ -18,12 +19,14 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from nomad_tui.api.client import NomadClient
+from nomad_tui.api.errors import NomadError
 from nomad_tui.api.models import Allocation
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
+from nomad_tui.ui.context_badge import status_badge
 from nomad_tui.ui.messages import (
     AllocDetailFetched,
     AllocDetailGone,
@@ -36,6 +39,9 @@ from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
 from nomad_tui.ui.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from nomad_tui.ui.app import NomadTuiApp
 
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
 FILTER_DEBOUNCE = 0.15
@@ -104,6 +110,7 @@ class DashboardScreen(AllocationActions):
             self.namespace,
             read_only=self.read_only,
             clock=app.monotonic,  # type: ignore[attr-defined]
+            context=status_badge(self.settings),
             id="status-bar",
         )
         with Vertical(id="list-pane"):
@@ -131,6 +138,17 @@ class DashboardScreen(AllocationActions):
         self.table.focus()
         self.table.loading = True
         self.start_list_watcher()
+        if not self.settings.region:
+            self.run_worker(self._read_agent_region(), group="agent-region", exit_on_error=False)
+
+    async def _read_agent_region(self) -> None:
+        """With no region asked for, the agent's own region is the one shown (not "the agent's")."""
+        try:
+            region = await self.client.agent_region()
+        except NomadError:
+            return  # an old or locked-down agent: the status bar keeps saying "region (agent's)"
+        self.status_bar.agent_region = region
+        self.status_bar.refresh()
 
     # ------------------------------------------------------------------------------ watchers
     def start_list_watcher(self) -> None:
@@ -426,12 +444,26 @@ class DashboardScreen(AllocationActions):
             self._set_sort(SortSpec(column, descending))
         elif name == "alloc":
             self.jump_to_prefix(args[0])
+        elif name in ("context", "region", "audit"):
+            self._context_command(name, args)
         elif name == "filter":
             prompt = self.query_one("#filter", Input)
             prompt.value = args[0]
             self._apply_filter(args[0])
             if args[0]:
                 prompt.add_class("-visible")
+
+    def _context_command(self, name: str, args: tuple[str, ...]) -> None:
+        """`:ctx`, `:region`, `:audit`: the app swaps clients and screens, so it carries them out."""
+        app = cast("NomadTuiApp", self.app)
+        if name == "audit":
+            app.show_audit()
+            return
+        if name == "context":
+            work = app.switch_context(args[0]) if args else app.show_contexts()
+        else:
+            work = app.switch_region(args[0]) if args else app.show_regions()
+        app.run_worker(work, group="switch", exclusive=True, exit_on_error=False)
 
     def jump_to_prefix(self, prefix: str) -> None:
         prefix = prefix.lower()

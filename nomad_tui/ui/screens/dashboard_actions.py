@@ -20,6 +20,8 @@ from nomad_tui.settings import Settings
 from nomad_tui.state.rows import AllocRow
 from nomad_tui.state.store import AllocStore
 from nomad_tui.state.view import AllocView
+from nomad_tui.ui.audit_hooks import audit_outcome
+from nomad_tui.ui.context_badge import context_line, typed_confirmation
 from nomad_tui.ui.screens.action_dialogs import (
     ConfirmScreen,
     ResultsScreen,
@@ -221,9 +223,18 @@ class AllocationActions(Screen[None]):
             reasons = "; ".join(f"{t.short_id}: {t.refusal}" for t in action_plan.refused)
             self.app.notify(f"Nothing to {kind.value}: {reasons}", severity="warning", markup=False)
             return
-        if not await self.app.push_screen_wait(ConfirmScreen(action_plan)):
+        settings = self.settings
+        confirm = ConfirmScreen(
+            action_plan,
+            require_typed=typed_confirmation(action_plan, settings),
+            context_line=context_line(settings),
+            color=settings.context_color,
+        )
+        if not await self.app.push_screen_wait(confirm):
             return
-        outcomes = await execute_plan(self.client, action_plan)
+        outcomes = await execute_plan(
+            self.client, action_plan, on_sent=lambda outcome: audit_outcome(self.app, settings, action_plan, outcome)
+        )
         self._report(action_plan, outcomes)
 
     def _report(self, action_plan: Plan, outcomes: list[Outcome]) -> None:

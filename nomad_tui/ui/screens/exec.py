@@ -22,6 +22,7 @@ from textual.widgets import Footer, TabbedContent, TabPane
 
 from nomad_tui.api.exec_session import HEARTBEAT_INTERVAL
 from nomad_tui.settings import Settings
+from nomad_tui.ui.audit_hooks import audit_exec
 from nomad_tui.ui.sessions import ExecTarget
 from nomad_tui.ui.widgets.exec_pane import ExecPane
 from nomad_tui.ui.widgets.terminal import TerminalView
@@ -80,10 +81,13 @@ class ExecScreen(Screen[None]):
 
     # ------------------------------------------------------------------ sessions
 
-    async def open_session(self, target: ExecTarget) -> ExecPane:
-        """A new tab running `target`; it becomes the active one."""
+    async def open_session(self, target: ExecTarget, settings: Settings | None = None) -> ExecPane:
+        """A new tab running `target` (on `settings`' cluster: the app's context when it was opened);
+        it becomes the active one."""
         number = next(self._ids)
-        pane = ExecPane(self.settings, target, heartbeat_interval=self.heartbeat_interval, id=f"exec-{number}")
+        pane = ExecPane(
+            settings or self.settings, target, heartbeat_interval=self.heartbeat_interval, id=f"exec-{number}"
+        )
         tab = TabPane(Content(target.label), pane, id=f"tab-exec-{number}")
         await self.tabs.add_pane(tab)
         self.show(pane)
@@ -110,8 +114,14 @@ class ExecScreen(Screen[None]):
             self.tabs.get_tab(tab.id).label = Content(message.pane.label)
         self.refresh_bindings()
 
+    @on(ExecPane.Started)
+    def session_started(self, message: ExecPane.Started) -> None:
+        audit_exec(self.app, message.pane, "exec-open", result="connecting")
+
     @on(ExecPane.Ended)
     def session_ended(self, message: ExecPane.Ended) -> None:
+        outcome = message.outcome
+        audit_exec(self.app, message.pane, "exec-close", result=outcome.describe())
         if self.app.screen is not self:
             label = message.pane.target.label
             self.app.notify(f"Exec {label}: {message.outcome.describe()}", timeout=4, markup=False)

@@ -39,6 +39,7 @@ KEYS: tuple[tuple[str, str, str], ...] = (
     ("Detail panes", "tab / shift+tab", "move between the tabs and their content"),
     ("Detail panes", "esc", "back to the list"),
     ("Dialogs", "y / n / esc", "confirm / cancel (Cancel has the focus)"),
+    ("Dialogs", "type the name, enter", "danger = type-name contexts: type the job (or context) name to confirm"),
     ("Logs", "o / e / a", "stdout / stderr / both interleaved (stderr lines marked err)"),
     ("Logs", "T", "next task"),
     ("Logs", "b", "start from: the last 16 KiB … 1 MiB, or the start of the log"),

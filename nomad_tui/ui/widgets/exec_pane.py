@@ -47,6 +47,13 @@ class ExecPane(Vertical):
             super().__init__()
             self.pane = pane
 
+    class Started(Message):
+        """A session (first or reconnected) is being opened: the moment an exec is sent."""
+
+        def __init__(self, pane: ExecPane) -> None:
+            super().__init__()
+            self.pane = pane
+
     class Ended(Message):
         def __init__(self, pane: ExecPane, outcome: ExecOutcome) -> None:
             super().__init__()
@@ -123,6 +130,7 @@ class ExecPane(Vertical):
         self.terminal.accepts_input = True
         self._set_status(f"{self.target.label} · connecting… · ctrl+] dashboard")
         self.post_message(self.LabelChanged(self))
+        self.post_message(self.Started(self))
         self.run_worker(self._run(self.session), group="exec-session", exclusive=True, exit_on_error=False)
 
     async def _run(self, session: ExecSession) -> None:

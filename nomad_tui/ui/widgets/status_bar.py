@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
@@ -28,11 +29,14 @@ class StatusBar(Widget):
         *,
         read_only: bool = False,
         clock: Callable[[], float] = time.monotonic,
+        context: tuple[str, Style] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.address = sanitize_line(address)
+        self.context = context  # (name, badge style) of a named context; None for the implicit one
         self.nomad_region = region
+        self.agent_region = ""  # what the agent says its region is, when no region was asked for
         self.namespace = namespace
         self.read_only = read_only
         self.clock = clock
@@ -57,9 +61,14 @@ class StatusBar(Widget):
         dim = self.get_component_rich_style("status-bar--dim")
         sep = (" │ ", dim)
         text = Text(no_wrap=True, overflow="ellipsis")
+        if self.context is not None:
+            name, badge = self.context
+            text.append(f" {sanitize_line(name)} ", badge)
+            text.append(" ")
         text.append(self.address)
         text.append(*sep)
-        text.append(f"region {sanitize_line(self.nomad_region)}" if self.nomad_region else "region (agent's)")
+        region = self.nomad_region or self.agent_region
+        text.append(f"region {sanitize_line(region)}" if region else "region (agent's)")
         text.append(*sep)
         text.append(f"ns {sanitize_line(self.namespace)}")
         text.append(*sep)
