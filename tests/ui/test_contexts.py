@@ -149,7 +149,8 @@ async def test_type_name_refuses_a_wrong_name_and_accepts_the_job_name(
 def test_a_failing_token_command_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(
         tmp_path,
-        '[contexts.prod]\naddress = "http://127.0.0.1:1"\ntoken_command = "echo vault: permission denied >&2; exit 3"\n',
+        '[contexts.prod]\naddress = "http://127.0.0.1:1"\n'
+        'token_command = "echo vault: permission denied >&2; exit 3"\n',
     )
     assert cli.main(["--config", str(config), "--context", "prod"]) == 2
     err = capsys.readouterr().err.strip()
