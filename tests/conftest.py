@@ -127,3 +127,13 @@ def terminal_output(app: Any) -> str:
     """Exactly what the driver would write to the real terminal for a full repaint of the screen."""
     update = app.screen._compositor.render_update(full=True)
     return "".join(update.render_segments(app.console))
+
+
+async def drag(pilot: Any, widget: Any, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """Press the left button at `start` in `widget`, move with it held to `end`, release: a text selection."""
+    from textual.events import MouseMove
+
+    await pilot.mouse_down(widget, offset=start)
+    await pilot._post_mouse_events([MouseMove], widget, offset=end, button=1)  # hover() moves with no button
+    await pilot.mouse_up(widget, offset=end)
+    await pilot.pause()

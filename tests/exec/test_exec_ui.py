@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FIXED_START, Control, settings_for, terminal_output, until
+from conftest import FIXED_START, Control, drag, settings_for, terminal_output, until
 from textual import events
 from textual.command import CommandPalette
 
@@ -104,6 +104,10 @@ async def test_shell_round_trip_size_colours_alternate_screen_title_and_exit(exe
         terminal = pane.terminal
         # Echo round trip; quoting is the remote shell's business.
         await run_line(pilot, pane, "echo hel''lo", "\nhello")
+        # A mouse drag selects text (it once crashed the app: Textual's selection read our int `scroll_offset`).
+        row = terminal.emulator.display().index("hello")
+        await drag(pilot, terminal, (0, row), (4, row))
+        assert app.is_running and app.screen.get_selected_text() == "hello"
 
         # The remote's tty has the widget's size, before and after the app is resized.
         cols, rows = terminal.size.width, terminal.size.height

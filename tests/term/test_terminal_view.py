@@ -187,7 +187,7 @@ async def test_scrollback_with_shift_page_keys() -> None:
         assert lines(terminal)[-1] == "line 99"
         await pilot.press("shift+pageup")
         await pilot.pause()
-        assert terminal.scroll_offset == ROWS - 1
+        assert terminal.history_offset == ROWS - 1
         assert lines(terminal)[-1] == "line 90"
         assert "[9/90]" in lines(terminal)[0]  # where we are in the scrollback
         # Output arriving meanwhile does not move the view.
@@ -196,12 +196,12 @@ async def test_scrollback_with_shift_page_keys() -> None:
         assert lines(terminal)[-1] == "line 90"
         await pilot.press("shift+pagedown", "shift+pagedown")
         await pilot.pause()
-        assert terminal.scroll_offset == 0
+        assert terminal.history_offset == 0
         assert lines(terminal)[-1] == "line 100"
         # Typing jumps back to the live screen.
         await pilot.press("shift+pageup", "x")
         await pilot.pause()
-        assert terminal.scroll_offset == 0
+        assert terminal.history_offset == 0
         assert app.inputs() == [b"x"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from conftest import FIXED_START, Control, poll, settings_for, until
+from conftest import FIXED_START, Control, drag, poll, settings_for, until
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
@@ -70,6 +70,11 @@ async def test_logs_tail_toggle_and_search(start_agent: Callable[..., AgentProce
             assert "tick 2:" in (logs.buffer.line(view.current_match) or "")  # type: ignore[arg-type]
             assert not view.follow  # jumping to a match stops following
             assert any("tick 2:" in line for line in view_text(app))  # and it is on screen
+            # Select with the mouse and copy with ctrl+c (it once crashed the app: our `_render` shadowed Widget's).
+            await drag(pilot, view, (0, 0), (3, 0))
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+            assert app.is_running and app.clipboard == view_text(app)[0][:4]
             await pilot.press("escape")
             await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="back to the list")
     finally:

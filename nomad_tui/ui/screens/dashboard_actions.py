@@ -185,16 +185,16 @@ class AllocationActions(Screen[None]):
         self.app.show_exec_sessions()  # type: ignore[attr-defined]
 
     def action_stop(self) -> None:
-        self.run_action(ActionKind.STOP)
+        self.run_allocation_action(ActionKind.STOP)
 
     def action_restart(self) -> None:
-        self.run_action(ActionKind.RESTART)
+        self.run_allocation_action(ActionKind.RESTART)
 
     def action_signal(self) -> None:
-        self.run_action(ActionKind.SIGNAL)
+        self.run_allocation_action(ActionKind.SIGNAL)
 
     @work(group="action", exclusive=True, exit_on_error=False)
-    async def run_action(self, kind: ActionKind) -> None:
+    async def run_allocation_action(self, kind: ActionKind) -> None:
         if self._refuse_if_read_only():
             return
         rows = self._action_rows()

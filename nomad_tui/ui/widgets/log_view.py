@@ -21,10 +21,12 @@ from textual.cache import LRUCache
 from textual.events import Resize
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from nomad_tui.state.logbuffer import LogBuffer
 from nomad_tui.ui.log_text import log_line_text
+from nomad_tui.ui.widgets.selection import paint_selection
 
 MATCH_STYLE = Style(reverse=True, bold=True)
 CURRENT_STYLE = Style(bgcolor="yellow", color="black", bold=True)
@@ -298,10 +300,13 @@ class LogView(ScrollView, can_focus=True):
         strips = self._cache.get(key)
         if strips is None:
             strips = self._cache[key] = self._render_strips(number, is_current)
+        # Offsets let a mouse drag select text (Textual reads them from the segments' meta).
         if self.wrap:
-            return strips[sub_row] if sub_row < len(strips) else Strip.blank(width, self.rich_style)
+            if sub_row >= len(strips):
+                return Strip.blank(width, self.rich_style)
+            return paint_selection(self, strips[sub_row], row).apply_offsets(0, row)
         scroll_x = int(self.scroll_x)
-        return strips[0].crop(scroll_x, scroll_x + width)
+        return paint_selection(self, strips[0], row).crop(scroll_x, scroll_x + width).apply_offsets(scroll_x, row)
 
     def _render_strips(self, number: int, is_current: bool) -> list[Strip]:
         text = self.line_text(number) or Text()
@@ -312,6 +317,27 @@ class LogView(ScrollView, can_focus=True):
         return [
             Strip(list(piece.render(console, end="")), piece.cell_len).apply_style(self.rich_style) for piece in pieces
         ]
+
+    # ------------------------------------------------------------------------------ text selection
+    def _row_plain(self, row: int) -> str:
+        """The plain text of virtual row `row` (a whole line, or one folded piece of it when wrapping)."""
+        if not self.wrap:
+            return self.plain_line(self.buffer.first_number + row)
+        number, sub_row = self._index.locate(row)
+        plain = self.plain_line(number)
+        cuts = [0, *fold_offsets(plain, self._content_width()), len(plain)]
+        return plain[cuts[sub_row] : cuts[sub_row + 1]] if sub_row + 1 < len(cuts) else ""
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text as shown (sanitised, no colour codes), for the screen's copy (ctrl+c)."""
+        rows = self.virtual_size.height
+        first = 0 if selection.start is None else selection.start.y
+        last = rows - 1 if selection.end is None else min(selection.end.y, rows - 1)
+        lines = ["" if row < first else self._row_plain(row) for row in range(last + 1)]
+        return selection.extract("\n".join(lines)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     # ------------------------------------------------------------------------------ scrolling
     def on_resize(self, event: Resize) -> None:

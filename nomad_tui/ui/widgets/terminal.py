@@ -34,12 +34,14 @@ from rich.style import Style
 from textual import events
 from textual.geometry import Region
 from textual.message import Message
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
 from nomad_tui.term.emulator import CellStyle, Emulator, Run
 from nomad_tui.term.keys import encode_key, encode_paste
 from nomad_tui.term.pyte_backend import PyteEmulator
+from nomad_tui.ui.widgets.selection import paint_selection
 
 DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
 SCROLLBACK_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
@@ -146,7 +148,7 @@ class TerminalView(Widget, can_focus=True):
         self._painted_cursor: tuple[int, int] = (-1, -1)
         self._reported_size: tuple[int, int] | None = None
         self._title = ""
-        self._scroll_offset = 0
+        self._history_offset = 0
         self._pushed_seen = self._emulator.scrollback_pushed
 
         # False once the remote is gone: keys (but the detach and scrollback keys) are no longer
@@ -171,9 +173,10 @@ class TerminalView(Widget, can_focus=True):
         return self._backlog_bytes
 
     @property
-    def scroll_offset(self) -> int:
-        """Lines scrolled back into the scrollback (0: showing the live screen)."""
-        return self._scroll_offset
+    def history_offset(self) -> int:
+        """Lines scrolled back into the scrollback (0: showing the live screen).  Not called
+        `scroll_offset`: that is Widget's own (an Offset) and text selection reads it."""
+        return self._history_offset
 
     def feed(self, data: bytes) -> None:
         """Queue output bytes from the remote; returns at once, parsing happens in slices."""
@@ -214,7 +217,7 @@ class TerminalView(Widget, can_focus=True):
     def scroll_history(self, pages: float) -> None:
         """Move the view through the scrollback by `pages` screens (negative: back in time)."""
         lines = int(pages * max(1, self._emulator.rows - 1)) or (1 if pages > 0 else -1)
-        self._set_scroll_offset(self._scroll_offset - lines)
+        self._set_history_offset(self._history_offset - lines)
 
     # ------------------------------------------------------------------ feeding
 
@@ -323,14 +326,14 @@ class TerminalView(Widget, can_focus=True):
             self._strips.pop(y, None)
 
         pushed = emulator.scrollback_pushed
-        if self._scroll_offset:
+        if self._history_offset:
             # Stay on the same lines while new output scrolls in underneath.
-            self._scroll_offset = min(self._scroll_offset + pushed - self._pushed_seen, emulator.scrollback_len)
+            self._history_offset = min(self._history_offset + pushed - self._pushed_seen, emulator.scrollback_len)
         self._pushed_seen = pushed
 
         cursor = emulator.cursor
         cursor_row = (cursor.x, cursor.y)
-        if self._scroll_offset:
+        if self._history_offset:
             self.refresh()
         else:
             rows = set(dirty)
@@ -396,20 +399,21 @@ class TerminalView(Widget, can_focus=True):
     def _screen_strip(self, y: int) -> Strip:
         strip = self._strips.get(y)
         if strip is None:
-            strip = self._strips[y] = self._strip(self._emulator.row_runs(y))
+            # Offsets let a mouse drag select text (Textual reads them from the segments' meta).
+            strip = self._strips[y] = self._strip(self._emulator.row_runs(y)).apply_offsets(0, y)
         return strip
 
     def render_line(self, y: int) -> Strip:
         emulator = self._emulator
         width = self.size.width
-        offset = self._scroll_offset
+        offset = self._history_offset
         if offset:
             history = emulator.scrollback_len
             index = history - offset + y
             if index < history:
-                strip = self._strip(emulator.scrollback_runs(index))
+                strip = self._strip(emulator.scrollback_runs(index)).apply_offsets(0, y)
             elif index - history < emulator.rows:
-                strip = self._screen_strip(index - history)
+                strip = self._screen_strip(index - history).apply_offsets(0, y)
             else:
                 strip = Strip.blank(width, self._base_style)
             if y == 0:
@@ -421,7 +425,30 @@ class TerminalView(Widget, can_focus=True):
                 strip = self._with_cursor(strip, cursor.x)
         else:
             strip = Strip.blank(width, self._base_style)
-        return strip.adjust_cell_length(width, self._base_style)
+        strip = strip.adjust_cell_length(width, self._base_style)
+        return paint_selection(self, strip, y)
+
+    # ------------------------------------------------------------------ text selection
+
+    def _row_text(self, y: int) -> str:
+        """The text on row `y` of the widget as shown (scrolled back or live), printable only."""
+        emulator = self._emulator
+        history = emulator.scrollback_len
+        index = history - self._history_offset + y
+        if index < history:
+            runs = emulator.scrollback_runs(index)
+        elif index - history < emulator.rows:
+            runs = emulator.row_runs(index - history)
+        else:
+            return ""
+        return _printable("".join(text for text, _ in runs)).rstrip()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text, for the screen's copy (ctrl+c when the remote is gone)."""
+        return selection.extract("\n".join(self._row_text(y) for y in range(self.size.height))), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
 
     @staticmethod
     def _with_cursor(strip: Strip, x: int) -> Strip:
@@ -456,7 +483,7 @@ class TerminalView(Widget, can_focus=True):
         if (cols, rows) != (emulator.cols, emulator.rows):
             emulator.resize(cols, rows)
             self._strips.clear()
-            self._scroll_offset = min(self._scroll_offset, emulator.scrollback_len)
+            self._history_offset = min(self._history_offset, emulator.scrollback_len)
         if (cols, rows) != self._reported_size:
             self._reported_size = (cols, rows)
             self.post_message(self.Resized(cols, rows))
@@ -481,7 +508,7 @@ class TerminalView(Widget, can_focus=True):
             return  # not a key a terminal sends: let the app have it
         event.stop()
         event.prevent_default()
-        self._set_scroll_offset(0)
+        self._set_history_offset(0)
         self.post_message(self.Input(data))
 
     def on_paste(self, event: events.Paste) -> None:
@@ -491,18 +518,18 @@ class TerminalView(Widget, can_focus=True):
         event.prevent_default()
         data = encode_paste(event.text, self._emulator.modes.bracketed_paste)
         if data:
-            self._set_scroll_offset(0)
+            self._set_history_offset(0)
             self.post_message(self.Input(data))
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         if not self._emulator.modes.alternate_screen:
             event.stop()
-            self._set_scroll_offset(self._scroll_offset + 3)
+            self._set_history_offset(self._history_offset + 3)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         if not self._emulator.modes.alternate_screen:
             event.stop()
-            self._set_scroll_offset(self._scroll_offset - 3)
+            self._set_history_offset(self._history_offset - 3)
 
     def on_focus(self, event: events.Focus) -> None:
         self._refresh_rows({self._emulator.cursor.y})
@@ -510,9 +537,9 @@ class TerminalView(Widget, can_focus=True):
     def on_blur(self, event: events.Blur) -> None:
         self._refresh_rows({self._emulator.cursor.y})
 
-    def _set_scroll_offset(self, offset: int) -> None:
+    def _set_history_offset(self, offset: int) -> None:
         offset = max(0, min(offset, self._emulator.scrollback_len))
-        if offset != self._scroll_offset:
-            self._scroll_offset = offset
+        if offset != self._history_offset:
+            self._history_offset = offset
             self._pushed_seen = self._emulator.scrollback_pushed
             self.refresh()
