@@ -62,3 +62,15 @@ async def test_drag_and_copy_in_the_terminal() -> None:
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.clipboard == "line\nsecond line"
+
+
+async def test_drag_and_copy_across_a_wrapped_line() -> None:
+    buffer = LogBuffer()
+    buffer.append(b"short\n" + b"".join(b"%d" % (i % 10) for i in range(60)) + b"\n")
+    view = LogView(buffer)
+    app = OneWidget(view)
+    async with app.run_test(size=(40, 10)) as pilot:
+        view.set_wrap(True)
+        await until(pilot, lambda: view.virtual_size.height == 3, what="the long line folded")
+        await drag(pilot, view, (36, 1), (1, 2))  # the end of the first piece into the second
+        assert app.screen.get_selected_text() == "6789\n01"
