@@ -45,57 +45,77 @@ STUB_KEYS = {
 
 
 async def _timed_get(url: str, params: dict[str, Any]) -> tuple[float, httpx.Response]:
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=60) as client:
         start = time.monotonic()
         response = await client.get(url, params=params)
         return time.monotonic() - start, response
 
 
-async def _blocking_change(agent: AgentThread, alloc_id: str, params: dict[str, Any], after: float) -> Any:
+async def _in_flight(client: httpx.AsyncClient, path: str, index: int, *, unanswered: bool = True) -> None:
+    """Wait until the agent has received the request on `path` with `index=<index>` and (`unanswered`) has
+    not answered it yet (its request log gives an entry status 0 until then): a change made after this is
+    one the request must see, whether or not its handler has started waiting."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        entries = (await client.get("/v1/devagent/requests")).json()
+        if any(
+            e["path"] == path and f"index={index}" in e["query"] and (e["status"] == 0 or not unanswered)
+            for e in entries
+        ):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the blocking request on {path} never arrived")
+
+
+async def _blocking_change(agent: AgentThread, alloc_id: str, params: dict[str, Any]) -> Any:
+    """A blocking list query with a long wait, then a change: it must return with a newer index."""
     index = int(agent.client.get("/v1/allocations").headers["X-Nomad-Index"])
     request = asyncio.ensure_future(_timed_get(f"{agent.url}/v1/allocations", {"index": index, **params}))
-    await asyncio.sleep(after)
     async with httpx.AsyncClient(base_url=agent.url) as client:
+        await _in_flight(client, "/v1/allocations", index)
         await client.post(f"/v1/devagent/alloc/{alloc_id}/update", json={"event": {"type": "Driver", "message": "x"}})
-    elapsed, response = await request
-    return index, elapsed, response
+    _, response = await request
+    return index, response
 
 
 async def _alloc_wait(agent: AgentThread, watched: str, other: str) -> Any:
     modify = get_alloc(agent, watched)["ModifyIndex"]
     request = asyncio.ensure_future(_timed_get(f"{agent.url}/v1/allocation/{watched}", {"index": modify, "wait": "1s"}))
-    await asyncio.sleep(0.2)
     async with httpx.AsyncClient(base_url=agent.url) as client:
+        await _in_flight(client, f"/v1/allocation/{watched}", modify)
         await client.post(f"/v1/devagent/alloc/{other}/update", json={"event": {"type": "Driver", "message": "y"}})
     elapsed, response = await request
     return modify, elapsed, response
 
 
 async def _heartbeats(agent: AgentThread, alloc_id: str) -> list[dict[str, Any]]:
-    frames: list[dict[str, Any]] = []
+    """Follow a quiet log until two `{}` heartbeat frames have come (or fail after 30 s)."""
     buffer = b""
-    async with httpx.AsyncClient(base_url=agent.url, timeout=10) as client:
+    frames: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(base_url=agent.url, timeout=30) as client:
         params = {"task": "logger", "type": "stderr", "follow": "true", "origin": "end", "offset": "0"}
-        try:
-            async with asyncio.timeout(2.6), client.stream("GET", f"/v1/client/fs/logs/{alloc_id}", params=params) as r:
-                async for chunk in r.aiter_bytes():
-                    buffer += chunk
-        except TimeoutError:
-            pass
-    frames = parse_frames(buffer)
+        async with asyncio.timeout(30), client.stream("GET", f"/v1/client/fs/logs/{alloc_id}", params=params) as r:
+            async for chunk in r.aiter_bytes():
+                buffer += chunk
+                try:
+                    frames = parse_frames(buffer)
+                except json.JSONDecodeError:
+                    continue  # a frame split across chunks
+                if sum(1 for f in frames if f == {}) >= 2:
+                    break
     return frames
 
 
-async def _first_event_line(agent: AgentThread) -> tuple[float, list[str], str]:
-    async with httpx.AsyncClient(base_url=agent.url, timeout=10) as client:
-        start = time.monotonic()
-        async with (
-            asyncio.timeout(5),
-            client.stream("GET", "/v1/event/stream", params={"topic": "Allocation", "namespace": "*"}) as r,
-        ):
-            content_type = r.headers["content-type"]
-            async for line in r.aiter_lines():
-                return time.monotonic() - start, [line], content_type
+async def _first_event_line(agent: AgentThread) -> tuple[list[str], str]:
+    """The first line of the event stream; it must come long before the 30 s heartbeat period."""
+    async with (
+        httpx.AsyncClient(base_url=agent.url, timeout=10) as client,
+        asyncio.timeout(10),
+        client.stream("GET", "/v1/event/stream", params={"topic": "Allocation", "namespace": "*"}) as r,
+    ):
+        content_type = r.headers["content-type"]
+        async for line in r.aiter_lines():
+            return [line], content_type
     raise AssertionError("no line")
 
 
@@ -126,8 +146,8 @@ def slow(agent: AgentThread, quiet_agent: AgentThread) -> Iterator[dict[str, Fut
     quiet = background.start(_quiet_checks(quiet_agent, watched, other))
     futures = {
         "4+27": quiet,
-        "5": background.start(_blocking_change(agent, changed[0], {"wait": "1s"}, 0.3)),
-        "11": background.start(_blocking_change(agent, changed[1], {"wait": "20m"}, 0.2)),
+        "5": background.start(_blocking_change(agent, changed[0], {"wait": "5m"})),
+        "11": background.start(_blocking_change(agent, changed[1], {"wait": "20m"})),
         "41": background.start(_heartbeats(agent, worker)),
         "43": background.start(_first_event_line(agent)),
     }
@@ -159,28 +179,25 @@ def test_03_known_leader_and_last_contact(agent: AgentThread) -> None:
 
 
 def test_04_blocking_times_out_with_same_index(slow: dict[str, Future[Any]]) -> None:
-    index, elapsed, response = slow["4+27"].result(10)["4"]
-    # Blocked for the wait (1 s, plus up to 1/16 jitter) and not longer; the headroom is for loaded CI machines.
-    assert 1.0 <= elapsed < 1.7, elapsed
+    index, elapsed, response = slow["4+27"].result(60)["4"]
+    # Nothing changed: it waited the whole 1 s (Nomad adds up to 1/16 jitter) and answers with the same index.
+    assert elapsed >= 1.0, elapsed
     assert response.headers["X-Nomad-Index"] == str(index)
 
 
 def test_05_blocking_wakes_on_change(slow: dict[str, Future[Any]]) -> None:
-    index, elapsed, response = slow["5"].result(10)
-    assert elapsed < 0.9, elapsed
+    # A 5 minute wait that returns with a newer index was woken by the change (the client gives up at 60 s).
+    index, response = slow["5"].result(90)
     assert int(response.headers["X-Nomad-Index"]) > index
 
 
 def test_06_index_zero_returns_at_once(agent: AgentThread) -> None:
-    start = time.monotonic()
-    assert agent.client.get("/v1/allocations", params={"index": 0, "wait": "30s"}).status_code == 200
-    assert time.monotonic() - start < 1.5  # "at once": far below the 30 s wait, even on a loaded machine
+    # "At once": it does not block for the 5 minutes asked (this client gives up after 60 s).
+    assert agent.client.get("/v1/allocations", params={"index": 0, "wait": "5m"}, timeout=60).status_code == 200
 
 
 def test_07_no_index_returns_at_once(agent: AgentThread) -> None:
-    start = time.monotonic()
-    assert agent.client.get("/v1/allocations", params={"wait": "30s"}).status_code == 200
-    assert time.monotonic() - start < 1.5  # "at once": far below the 30 s wait, even on a loaded machine
+    assert agent.client.get("/v1/allocations", params={"wait": "5m"}, timeout=60).status_code == 200
 
 
 def test_08_bad_wait(agent: AgentThread) -> None:
@@ -201,8 +218,8 @@ def test_10_stale(agent: AgentThread) -> None:
 
 
 def test_11_long_wait_is_accepted(slow: dict[str, Future[Any]]) -> None:
-    index, elapsed, response = slow["11"].result(10)
-    assert response.status_code == 200 and int(response.headers["X-Nomad-Index"]) > index and elapsed < 1
+    index, response = slow["11"].result(90)
+    assert response.status_code == 200 and int(response.headers["X-Nomad-Index"]) > index
 
 
 def test_12_namespaces(agent: AgentThread) -> None:
@@ -310,9 +327,9 @@ def test_26_short_id(agent: AgentThread) -> None:
 
 
 def test_27_alloc_wait_ignores_other_allocs(slow: dict[str, Future[Any]]) -> None:
-    modify, elapsed, response = slow["4+27"].result(10)["27"]
-    # Blocked for the wait (1 s, plus up to 1/16 jitter) and not longer; the headroom is for loaded CI machines.
-    assert 1.0 <= elapsed < 1.7, elapsed
+    modify, elapsed, response = slow["4+27"].result(60)["27"]
+    # The other allocation changed while it waited; it still waited the whole 1 s and kept its index.
+    assert elapsed >= 1.0, elapsed
     assert response.headers["X-Nomad-Index"] == str(modify)
 
 
@@ -436,7 +453,7 @@ def test_40_plain_logs(agent: AgentThread) -> None:
 
 
 def test_41_follow_heartbeats(slow: dict[str, Future[Any]]) -> None:
-    frames = slow["41"].result(10)
+    frames = slow["41"].result(60)
     assert sum(1 for f in frames if f == {}) >= 2
 
 
@@ -452,8 +469,8 @@ def test_42_stats(agent: AgentThread) -> None:
 
 
 def test_43_stream_starts_with_heartbeat(slow: dict[str, Future[Any]]) -> None:
-    elapsed, lines, content_type = slow["43"].result(10)
-    assert content_type == "application/json" and lines[0] == "{}" and elapsed < 1.0
+    lines, content_type = slow["43"].result(60)
+    assert content_type == "application/json" and lines[0] == "{}"
 
 
 async def _events_after_change(agent: AgentThread, params: dict[str, Any], changes: list[str], count: int) -> list[str]:
@@ -462,7 +479,8 @@ async def _events_after_change(agent: AgentThread, params: dict[str, Any], chang
         task = asyncio.ensure_future(
             read_lines(client, "/v1/event/stream", {"namespace": "*", "index": index + 1, **params}, count, 5)
         )
-        await asyncio.sleep(0.2)
+        # The stream replays from `index`, so changes made once it has arrived are all seen.
+        await _in_flight(client, "/v1/event/stream", index + 1, unanswered=False)
         for alloc_id in changes:
             await client.post(
                 f"/v1/devagent/alloc/{alloc_id}/update", json={"event": {"type": "Driver", "message": "e"}}
