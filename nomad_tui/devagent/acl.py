@@ -9,6 +9,7 @@ from enum import Enum
 
 class Capability(Enum):
     READ = "read"  # list/read allocs, stats, logs, events, namespaces, jobs, nodes
+    READ_FS = "read-fs"  # fs ls/stat/cat/readat/stream: not in a read token, as not in Nomad's `read` policy
     LIFECYCLE = "lifecycle"  # stop, signal, restart, exec
     MANAGEMENT = "management"  # the control endpoint and the all-topics event stream
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from nomad_tui.devagent.acl import AclPolicy
 from nomad_tui.devagent.config import AgentConfig
-from nomad_tui.devagent.driver import synthetic_logs
+from nomad_tui.devagent.driver import allocfs, synthetic_logs
 from nomad_tui.devagent.driver.tasks import TaskDriver
 from nomad_tui.devagent.events import EventBroker
 from nomad_tui.devagent.faults import Faults
@@ -67,6 +67,7 @@ class Agent:
         self.churn = Churn(self.cluster, config.seed, config.allocs)
         self._tasks: set[asyncio.Task[None]] = set()
         self._followed: dict[Path, int] = {}
+        self._materialized: set[str] = set()  # allocations whose directory has been laid out
         self.started_at = time.monotonic()
         self.http_addr = "127.0.0.1:4646"  # set once the listener is bound
         self.inflight: dict[asyncio.BaseTransport, str] = {}  # connection → path of its request in flight
@@ -282,6 +283,32 @@ class Agent:
         if not self.is_real(alloc):
             synthetic_logs.ensure_log(path, alloc.ID, task, kind)
         return path
+
+    def alloc_dir(self, alloc: Allocation) -> Path:
+        """The allocation's directory, laid out as a Nomad client's (with sample files) on first use."""
+        path = self.driver.alloc_dir(alloc.ID)
+        if alloc.ID not in self._materialized:
+            tasks = [t.name for t in self.cluster.group_of(alloc).tasks]
+            allocfs.materialize(path, alloc.ID, tasks)
+            for task, state in (alloc.TaskStates or {}).items():
+                if state.StartedAt is not None and task in tasks:
+                    for kind in ("stdout", "stderr"):
+                        self.log_file(alloc, task, kind)
+            self._materialized.add(alloc.ID)
+        return path
+
+    def write_file(self, alloc_id: str, path: str, data: bytes, append: bool) -> int:
+        """Write (or append) bytes to a file in an allocation's directory (the control endpoint's file
+        injection: hostile, binary or growing files for tests); returns the file's size after."""
+        alloc = self.cluster.require(alloc_id, "alloc not found")
+        try:
+            target = allocfs.resolve(self.alloc_dir(alloc), path)
+        except allocfs.PathEscapes as exc:
+            raise ModelError(400, str(exc)) from exc
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "ab" if append else "wb") as fh:
+            fh.write(data)
+            return fh.tell()
 
     def append_log(self, alloc_id: str, task: str, kind: str, data: bytes) -> int:
         """Append raw bytes to a task's log file (the control endpoint's log injection); returns the

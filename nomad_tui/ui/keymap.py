@@ -14,6 +14,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "exec": "s",
     "sessions": "e",
     "logs": "l",
+    "files": "f",
     "mark": "space",
 }
 

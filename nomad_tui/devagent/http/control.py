@@ -162,6 +162,12 @@ async def alloc_action(request: web.Request) -> web.StreamResponse:
             body = await _body(request)
             task, kind, data = _log_injection(body)
             return _json({"size": agent.append_log(alloc_id, task, kind, data)})
+        if action == "file":
+            body = await _body(request)
+            path = body.get("path")
+            if not isinstance(path, str) or not path:
+                raise HttpError(400, "must provide path")
+            return _json({"size": agent.write_file(alloc_id, path, _payload(body), bool(body.get("append")))})
     except ModelError as exc:
         raise HttpError(exc.status, exc.message) from exc
     raise HttpError(404, "unknown control action")
@@ -174,6 +180,11 @@ def _log_injection(body: dict[str, Any]) -> tuple[str, str, bytes]:
     kind = body.get("type")
     if kind not in ("stdout", "stderr"):
         raise HttpError(400, "type must be stdout or stderr")
+    return task, kind, _payload(body)
+
+
+def _payload(body: dict[str, Any]) -> bytes:
+    """Exactly one of `data` (text, sent as UTF-8) and `data_b64` (raw bytes)."""
     if ("data" in body) == ("data_b64" in body):
         raise HttpError(400, "give exactly one of data (text) or data_b64 (raw bytes)")
     if "data" in body:
@@ -182,14 +193,14 @@ def _log_injection(body: dict[str, Any]) -> tuple[str, str, bytes]:
             raise HttpError(400, "data must be a string")
         # JSON can carry lone surrogates; raw bytes that are not UTF-8 go through data_b64 instead.
         try:
-            return task, kind, text.encode("utf-8")
+            return text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise HttpError(400, f"data is not encodable as UTF-8 ({exc}); use data_b64") from exc
     raw = body["data_b64"]
     if not isinstance(raw, str):
         raise HttpError(400, "data_b64 must be a string")
     try:
-        return task, kind, base64.b64decode(raw, validate=True)
+        return base64.b64decode(raw, validate=True)
     except binascii.Error as exc:
         raise HttpError(400, f"data_b64 is not valid base64: {exc}") from exc
 

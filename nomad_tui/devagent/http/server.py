@@ -17,6 +17,7 @@ from nomad_tui.devagent.http import (
     routes_allocs,
     routes_client,
     routes_events,
+    routes_fs,
     routes_logs,
     routes_misc,
 )
@@ -154,6 +155,7 @@ def build_app(agent: Agent) -> web.Application:
     add("*", "/v1/allocation/{tail:.*}", routes_allocs.allocation_routes)
     add("*", "/v1/client/allocation/{tail:.*}", routes_client.client_allocation_routes)
     add("*", "/v1/client/fs/logs/{tail:.*}", routes_logs.logs)
+    add("*", "/v1/client/fs/{tail:.*}", routes_fs.fs_routes)
     add("*", "/v1/event/stream", routes_events.event_stream)
     routes_misc.register(app)
     control.register(app)

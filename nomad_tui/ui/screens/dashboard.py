@@ -68,6 +68,7 @@ class DashboardScreen(AllocationActions):
         Binding("x", "signal", "Signal", id="signal"),
         Binding("space", "mark", "Mark", id="mark"),
         Binding("l", "logs", "Logs", id="logs"),
+        Binding("f", "files", "Files", show=False, id="files"),
         Binding("s", "exec", "Exec", id="exec"),
         Binding("e", "sessions", "Sessions", show=False, id="sessions"),
         Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),

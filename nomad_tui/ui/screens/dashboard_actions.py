@@ -145,6 +145,16 @@ class AllocationActions(Screen[None]):
         title = f"{row.short_id} · {row.job}/{row.group}"
         self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=(running or names)[0]))
 
+    def action_files(self) -> None:
+        """`f`: browse the allocation's directory."""
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        from nomad_tui.ui.screens.files import FileBrowserScreen
+
+        self.app.push_screen(FileBrowserScreen(self.client, row.id, f"{row.short_id} · {row.job}/{row.group}"))
+
     @work(group="open-exec", exclusive=True, exit_on_error=False)
     async def action_exec(self) -> None:
         """`s`: pick a running task (if more than one), edit the command, open a session tab."""

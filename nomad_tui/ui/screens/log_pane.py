@@ -85,6 +85,10 @@ class LogPaneScreen(Screen[None]):
         """The first line: what is shown."""
         return Text("Logs", style="bold")
 
+    def tail_text(self) -> str:
+        """Whether the view keeps to the newest line."""
+        return " · " + ("following" if self.view.follow else "paused (s or G to follow)")
+
     def state_suffix(self, state: Text) -> None:
         """Add to the state line (after the counts)."""
 
@@ -109,7 +113,7 @@ class LogPaneScreen(Screen[None]):
         header = self.header_text()
         header.no_wrap = True
         header.overflow = "ellipsis"
-        header.append(" · " + ("following" if self.view.follow else "paused (s or G to follow)"))
+        header.append(self.tail_text())
         self.query_one("#logs-header", Static).update(header)
         buffer = self.buffer
         state = Text(no_wrap=True, overflow="ellipsis")

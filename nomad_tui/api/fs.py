@@ -1,0 +1,86 @@
+"""An allocation's files: GET /v1/client/fs/{ls,stat,cat,readat,stream}/:alloc_id (docs/nomad-wire.md;
+command/agent/fs_endpoint.go, client/fs_endpoint.go).
+
+All need the `read-fs` capability.  `cat` and `readat` answer raw bytes; `stream` answers the same
+back-to-back JSON frames as the logs endpoint (so `LogFrameDecoder` reads it), following by default.
+File content is untrusted: callers sanitise before showing it, exactly as for logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import quote
+
+import httpx
+
+from nomad_tui.api.client import NomadClient
+from nomad_tui.api.decode import decode
+from nomad_tui.api.errors import NomadTimeout, Unreachable, error_for_status
+from nomad_tui.api.logs import LOG_READ_TIMEOUT, LogFrame, LogFrameDecoder
+from nomad_tui.api.models import NomadStruct
+
+PAGE_BYTES = 256 * 1024  # one readat page; files up to this size are read whole with cat
+
+
+class AllocFileInfo(NomadStruct):
+    name: str = ""
+    is_dir: bool = False
+    size: int = 0
+    file_mode: str = ""
+    mod_time: str = ""
+    content_type: str = ""  # stat only, Nomad 0.9+
+
+
+def _path(kind: str, alloc_id: str) -> str:
+    return f"/v1/client/fs/{kind}/{quote(alloc_id, safe='')}"
+
+
+def _params(client: NomadClient, **extra: str) -> dict[str, str]:
+    params = client.common_params()
+    params.pop("namespace", None)  # the allocation says which namespace it is in
+    params.update(extra)
+    return params
+
+
+async def list_dir(client: NomadClient, alloc_id: str, path: str) -> list[AllocFileInfo]:
+    response = await client.send("GET", _path("ls", alloc_id), params=_params(client, path=path or "/"))
+    return decode(response.content, list[AllocFileInfo], path=_path("ls", alloc_id))
+
+
+async def stat_file(client: NomadClient, alloc_id: str, path: str) -> AllocFileInfo:
+    response = await client.send("GET", _path("stat", alloc_id), params=_params(client, path=path))
+    return decode(response.content, AllocFileInfo, path=_path("stat", alloc_id))
+
+
+async def cat_file(client: NomadClient, alloc_id: str, path: str) -> bytes:
+    """The whole file: only for small files (see PAGE_BYTES); big ones are read in pages."""
+    response = await client.send("GET", _path("cat", alloc_id), params=_params(client, path=path))
+    return response.content
+
+
+async def read_at(client: NomadClient, alloc_id: str, path: str, offset: int, limit: int = PAGE_BYTES) -> bytes:
+    params = _params(client, path=path, offset=str(max(0, offset)), limit=str(max(1, limit)))
+    response = await client.send("GET", _path("readat", alloc_id), params=params)
+    return response.content[:limit]
+
+
+async def stream_file(
+    client: NomadClient, alloc_id: str, path: str, *, origin: str = "end", offset: int = 0, follow: bool = True
+) -> AsyncIterator[LogFrame]:
+    """Frames of a file from `offset` (from the end with origin=end), following it as it grows."""
+    params = _params(client, path=path, origin=origin, offset=str(max(0, offset)), follow="true" if follow else "false")
+    url = _path("stream", alloc_id)
+    decoder = LogFrameDecoder()
+    timeout = httpx.Timeout(LOG_READ_TIMEOUT, connect=5.0)
+    try:
+        async with client.http.stream("GET", url, params=params, timeout=timeout) as response:
+            if response.status_code >= 300:
+                body = (await response.aread()).decode("utf-8", "replace")
+                raise error_for_status(response.status_code, body, path=url, secrets=client.secrets)
+            async for chunk in response.aiter_bytes():
+                for frame in decoder.feed(chunk):
+                    yield frame
+    except httpx.TimeoutException:
+        raise NomadTimeout("file stream went silent (no heartbeat)", path=url) from None
+    except httpx.TransportError as exc:
+        raise Unreachable(f"file stream lost: {type(exc).__name__}", path=url) from None

@@ -1,0 +1,135 @@
+"""The file browser (`f`) against the dev agent: directories, sizes, a text file, a big file in pages,
+a binary file as a hex dump, a hostile file made inert, a growing file followed, and 403 explained."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from typing import Any
+
+from conftest import ACL_ARGS, FIXED_START, READ_TOKEN, Control, settings_for, terminal_output, until
+from test_hostile import INJECTED, OSC52, TITLE
+
+from nomad_tui.api.fs import PAGE_BYTES
+from nomad_tui.devagent.launcher import AgentProcess
+from nomad_tui.ui.app import NomadTuiApp
+from nomad_tui.ui.screens.dashboard import DashboardScreen
+from nomad_tui.ui.screens.files import FileBrowserScreen, FileViewScreen
+from nomad_tui.ui.widgets.alloc_table import AllocTable
+
+HOSTILE = (
+    f"\x1b[31mRED\x1b[0m [b]markup[/b] [@click=app.quit]x[/] {OSC52}{TITLE} \x9b31m \u202eRTL \x1b[2J\x1b[5m end\n"
+).encode() + b"\xff bad utf8\n"
+
+
+async def open_browser(pilot: Any, app: NomadTuiApp, alloc_id: str) -> FileBrowserScreen:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen)
+    await until(pilot, lambda: alloc_id in screen.store, what="the list")
+    assert screen.query_one(AllocTable).select_id(alloc_id)
+    await pilot.press("f")
+    await until(pilot, lambda: isinstance(app.screen, FileBrowserScreen), what="the file browser")
+    browser = app.screen
+    assert isinstance(browser, FileBrowserScreen)
+    await until(pilot, lambda: bool(browser.entries), what="the allocation directory")
+    return browser
+
+
+async def enter(pilot: Any, browser: FileBrowserScreen, name: str) -> None:
+    names = [e.name for e in browser.entries]
+    browser.table.move_cursor(row=names.index(name))
+    await pilot.press("enter")
+
+
+def names(browser: FileBrowserScreen) -> set[str]:
+    return {e.name for e in browser.entries}
+
+
+async def test_browse_view_page_hexdump_hostile_and_follow(agent: AgentProcess, control: Control) -> None:
+    alloc_id = next(a["ID"] for a in await control.allocs() if a["JobID"] == "api" and a["ClientStatus"] == "running")
+    await control.post(
+        f"alloc/{alloc_id}/file", {"path": "alloc/data/evil.txt", "data_b64": base64.b64encode(HOSTILE).decode()}
+    )
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(120, 30)) as pilot:
+        browser = await open_browser(pilot, app, alloc_id)
+        assert {"alloc", "app", "envoy"} <= names(browser)
+        await enter(pilot, browser, "alloc")
+        await until(pilot, lambda: browser.path == "/alloc" and "logs" in names(browser), what="/alloc")
+        await enter(pilot, browser, "data")
+        await until(pilot, lambda: "history.log" in names(browser), what="/alloc/data")
+        history = next(e for e in browser.entries if e.name == "history.log")
+        assert history.size > PAGE_BYTES and not history.is_dir
+
+        # A big file: the first readat page, then the next.
+        await enter(pilot, browser, "history.log")
+        await until(pilot, lambda: isinstance(app.screen, FileViewScreen), what="the file view")
+        view = app.screen
+        assert isinstance(view, FileViewScreen)
+        await until(pilot, lambda: "of " in view.state_text and len(view.buffer) > 100, what="the first page")
+        assert view.buffer.line(0) == "000000 event=" + view.buffer.line(0).split("event=")[1]  # type: ignore[union-attr]
+        assert f"bytes 0–{PAGE_BYTES:,} of {history.size:,}" in view.state_text
+        await pilot.press("right_square_bracket")
+        await until(pilot, lambda: f"bytes {PAGE_BYTES:,}–" in view.state_text, what="the second page")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is browser, what="back to the browser")
+
+        # A binary file: a hex dump, never the raw bytes.
+        await enter(pilot, browser, "cache.bin")
+        await until(pilot, lambda: isinstance(app.screen, FileViewScreen) and app.screen.binary, what="binary")
+        binary = app.screen
+        assert isinstance(binary, FileViewScreen)
+        await until(pilot, lambda: len(binary.buffer) == 4096 // 16, what="the hex dump")
+        assert (binary.buffer.line(0) or "").startswith("00000000  ")
+        await pilot.press("escape")
+
+        # A hostile text file: shown, inert.
+        await until(pilot, lambda: app.screen is browser, what="back to the browser")
+        await enter(pilot, browser, "evil.txt")
+        await until(pilot, lambda: isinstance(app.screen, FileViewScreen), what="the hostile file")
+        evil = app.screen
+        assert isinstance(evil, FileViewScreen)
+        await until(pilot, lambda: evil.buffer.find("markup", -1) is not None, what="its text")
+        await pilot.pause(0.1)
+        output = terminal_output(app)
+        assert "[b]markup[/b]" in output, re.sub(r"\x1b\[[0-9;]*[mH]", "", output)
+        assert not [seq for seq in INJECTED if seq in output]
+        await pilot.press("escape")
+
+        # A growing file, followed from the browser with F.
+        await control.post(f"alloc/{alloc_id}/file", {"path": "alloc/data/grow.txt", "data": "first\n"})
+        await until(pilot, lambda: app.screen is browser, what="back to the browser")
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "grow.txt" in names(browser), what="the new file")
+        browser.table.move_cursor(row=[e.name for e in browser.entries].index("grow.txt"))
+        await pilot.press("F")
+        await until(pilot, lambda: isinstance(app.screen, FileViewScreen), what="the followed file")
+        grow = app.screen
+        assert isinstance(grow, FileViewScreen) and grow.following
+        await until(pilot, lambda: grow.buffer.line(0) == "first", what="the first line")
+        await control.post(
+            f"alloc/{alloc_id}/file", {"path": "alloc/data/grow.txt", "data": "second\n", "append": True}
+        )
+        await until(pilot, lambda: grow.buffer.line(1) == "second", what="the appended line")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is browser, what="back to the browser")
+        await pilot.press("backspace")
+        await until(pilot, lambda: browser.path == "/alloc", what="up a directory")
+
+
+async def test_a_token_without_read_fs_is_told_so(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent(
+        "--allocs", "6", "--seed", "3", "--churn", "0", "--no-processes", "--start-time", str(FIXED_START), *ACL_ARGS
+    )
+    app = NomadTuiApp(settings_for(agent.url, token=READ_TOKEN))
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, FileBrowserScreen), what="the file browser")
+        browser = app.screen
+        assert isinstance(browser, FileBrowserScreen)
+        await until(pilot, lambda: "read-fs" in browser.state_text, what="the explanation")
+        assert browser.state_text.startswith("Permission denied") and READ_TOKEN not in terminal_output(app)
