@@ -15,6 +15,10 @@ DEFAULT_KEYS: dict[str, str] = {
     "sessions": "e",
     "logs": "l",
     "files": "f",
+    "tail": "L",
+    "copy": "c",
+    "open": "o",
+    "export": "ctrl+s",
     "mark": "space",
 }
 

@@ -6,6 +6,7 @@ one step on the event loop, then tells the widgets to repaint.  No widget makes 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
@@ -23,7 +24,7 @@ from nomad_tui.api.errors import NomadError
 from nomad_tui.api.models import Allocation
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
-from nomad_tui.state.store import AllocStore
+from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
 from nomad_tui.ui.context_badge import status_badge
@@ -69,6 +70,10 @@ class DashboardScreen(AllocationActions):
         Binding("space", "mark", "Mark", id="mark"),
         Binding("l", "logs", "Logs", id="logs"),
         Binding("f", "files", "Files", show=False, id="files"),
+        Binding("L", "tail_job", "Tail job", show=False, key_display="L", id="tail"),
+        Binding("c", "copy_id", "Copy ID", show=False, id="copy"),
+        Binding("o", "open_web", "Open in web UI", show=False, id="open"),
+        Binding("ctrl+s", "export", "Export CSV", show=False, id="export"),
         Binding("s", "exec", "Exec", id="exec"),
         Binding("e", "sessions", "Sessions", show=False, id="sessions"),
         Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),
@@ -101,6 +106,8 @@ class DashboardScreen(AllocationActions):
         self._detail_timer: Timer | None = None
         self._filter_timer: Timer | None = None
         self.read_only = self.settings.read_only
+        # Screens that follow the store's changes (the job-wide tail): called with each applied diff.
+        self.store_listeners: list[Callable[[Diff | None], None]] = []
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -207,6 +214,8 @@ class DashboardScreen(AllocationActions):
         if diff:
             self.view.apply(diff)
             table.prune_marks()
+            for listener in list(self.store_listeners):
+                listener(diff)
         if diff or first:
             table.data_changed()
         self.status_bar.update_counts(len(self.store), len(self.view))
@@ -492,6 +501,8 @@ class DashboardScreen(AllocationActions):
         self.status_bar.namespace = namespace
         self.store.clear()
         self.view.rebuild()
+        for listener in list(self.store_listeners):
+            listener(None)
         self.first_list_seen = False
         table = self.table
         table.marks.clear()

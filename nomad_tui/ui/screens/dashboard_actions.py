@@ -5,6 +5,8 @@ so that the screen module is about showing the cluster and this one about acting
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -17,8 +19,9 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.settings import Settings
+from nomad_tui.state import export
 from nomad_tui.state.rows import AllocRow
-from nomad_tui.state.store import AllocStore
+from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.state.view import AllocView
 from nomad_tui.ui.audit_hooks import audit_outcome
 from nomad_tui.ui.context_badge import context_line, typed_confirmation
@@ -29,7 +32,9 @@ from nomad_tui.ui.screens.action_dialogs import (
     TaskPickerScreen,
 )
 from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen, ExecTaskPickerScreen
+from nomad_tui.ui.screens.save_dialogs import ChoiceScreen, ask_path, file_name, save_dir, write_text
 from nomad_tui.ui.sessions import ExecTarget
+from nomad_tui.ui.weblink import allocation_url, graphical_browser
 
 if TYPE_CHECKING:
     from nomad_tui.ui.widgets.alloc_table import AllocTable
@@ -49,6 +54,8 @@ class AllocationActions(Screen[None]):
     store: AllocStore
     view: AllocView
     read_only: bool
+    namespace: str
+    store_listeners: list[Callable[[Diff | None], None]]
 
     if TYPE_CHECKING:
 
@@ -144,6 +151,72 @@ class AllocationActions(Screen[None]):
 
         title = f"{row.short_id} · {row.job}/{row.group}"
         self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=(running or names)[0]))
+
+    def action_copy_id(self) -> None:
+        """`c`: the selected allocation's full ID to the clipboard (the terminal's OSC 52 sequence)."""
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        alloc_id = sanitize_line(row.id)
+        self.app.copy_to_clipboard(alloc_id)
+        self.app.notify(f"Copied {alloc_id} (if the terminal allows clipboard writes).", timeout=3, markup=False)
+
+    @work(group="open-web", exclusive=True, exit_on_error=False)
+    async def action_open_web(self) -> None:
+        """`o`: the allocation in Nomad's web UI, in a graphical browser; else the URL is shown and copied."""
+        row = self.table.cursor_row
+        if row is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        url = allocation_url(self.settings, row.id)
+        if url is None:
+            self.app.notify("The agent is on a unix socket: its web UI has no address to open.", markup=False)
+            return
+        browser = graphical_browser()
+        if browser is not None and await asyncio.to_thread(browser.open, url):
+            self.app.notify(f"Opened {url}", timeout=4, markup=False)
+            return
+        self.app.copy_to_clipboard(url)
+        self.app.notify(f"No graphical browser here; the URL (copied): {url}", timeout=10, markup=False)
+
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def action_export(self) -> None:
+        """`ctrl+s`: the current view (filter and sort), every column and full IDs, as CSV."""
+        rows = list(export.view_rows(self.store, self.view))
+        if not rows:
+            self.app.notify("No allocations in this view to export.", markup=False)
+            return
+        suggested = save_dir(self.app) / file_name("allocations", self.namespace.replace("*", "all"), suffix=".csv")
+        path = await ask_path(self.app, f"Export {len(rows)} allocations (this view, as CSV) to", suggested)
+        if path is not None:
+            await write_text(self.app, path, export.to_csv(rows), f"{len(rows)} allocations")
+
+    @work(group="open-tail", exclusive=True, exit_on_error=False)
+    async def action_tail_job(self) -> None:
+        """`L`: every running allocation of the selected allocation's job (or of its task group) in one pane."""
+        stub = self.store.stubs.get(self.table.cursor_id or "")
+        if stub is None:
+            self.app.notify("No allocation selected.", markup=False)
+            return
+        from nomad_tui.ui.screens.job_tail import JobTailScreen, TailScope
+
+        namespace = stub.namespace or "default"
+        scope = TailScope(namespace, stub.job_id)
+        groups = {s.task_group for s in self.store if scope.matches(s)}
+        if len(groups) > 1:
+            job, group = sanitize_line(stub.job_id), sanitize_line(stub.task_group)
+            choice = await self.app.push_screen_wait(
+                ChoiceScreen(
+                    f"Tail job {job}…",
+                    (("job", f"every running allocation of job {job}"), ("group", f"only task group {group}")),
+                )
+            )
+            if choice is None:
+                return
+            if choice == "group":
+                scope = TailScope(namespace, stub.job_id, stub.task_group)
+        self.app.push_screen(JobTailScreen(self.client, self.store, scope, self.store_listeners))
 
     def action_files(self) -> None:
         """`f`: browse the allocation's directory."""

@@ -7,16 +7,13 @@ resumes by itself.
 
 from __future__ import annotations
 
-import asyncio
-import random
-
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
 
 from nomad_tui.api.client import NomadClient
-from nomad_tui.api.errors import BadRequest, NomadError, NotFound, PermissionDenied
-from nomad_tui.api.logs import stream_logs
+from nomad_tui.api.log_follow import follow_task_log
+from nomad_tui.api.logs import LogFrame
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.ui.screens.log_pane import LogPaneScreen, human_bytes
 from nomad_tui.ui.screens.save_dialogs import ChoiceScreen
@@ -89,44 +86,25 @@ class LogsScreen(LogPaneScreen):
             self.run_worker(self._pump(kind, STREAM_KINDS.index(kind)), group="logs", exit_on_error=False)
 
     async def _pump(self, kind: str, source: int) -> None:
-        attempt = 0
-        last_offset: int | None = None
         label = f"{kind}: " if self.kind == "both" else ""
-        while True:
-            resuming = last_offset is not None
-            if resuming:
-                origin, offset = "start", last_offset or 0
-            elif self.start_back is None:
-                origin, offset = "start", 0
-            else:
-                origin, offset = "end", self.start_back
-            try:
-                self._set_state(label + ("connecting…" if not resuming else "reconnecting…"))
-                stream = stream_logs(
-                    self.client, self.alloc_id, self.task_name, kind=kind, origin=origin, offset=offset
-                )
-                self._set_state(label + "following")
-                async for frame in stream:
-                    attempt = 0
-                    if frame.file_event:
-                        self.buffer.add_marker(f"--- {frame.file_event}: {frame.file} ---", source=source)
-                    if frame.data:
-                        self.buffer.append(frame.data, source=source)
-                        last_offset = frame.offset
-                    self._dirty = True
-                self._set_state(label + "stream ended by the agent; reconnecting…")
-            except (NotFound, BadRequest, PermissionDenied) as error:
-                # Task not started yet, unknown task, log collection off, or no read-logs: say it, retry slowly.
-                self._set_state(f"{label}{error.kind}: {error.message}")
-                await asyncio.sleep(5.0)
-                continue
-            except NomadError as error:
-                attempt += 1
-                delay = random.random() * min(30.0, 0.5 * 2**attempt)
-                self._set_state(f"{label}{error.kind}: {error.message} · retrying in {delay:.0f}s")
-                await asyncio.sleep(delay)
-                continue
-            await asyncio.sleep(0.5)
+        start = ("start", 0) if self.start_back is None else ("end", self.start_back)
+
+        def on_frame(frame: LogFrame) -> None:
+            if frame.file_event:
+                self.buffer.add_marker(f"--- {frame.file_event}: {frame.file} ---", source=source)
+            if frame.data:
+                self.buffer.append(frame.data, source=source)
+            self._dirty = True
+
+        await follow_task_log(
+            self.client,
+            self.alloc_id,
+            self.task_name,
+            kind,
+            start=start,
+            on_frame=on_frame,
+            on_state=lambda text: self._set_state(label + text),
+        )
 
     # ------------------------------------------------------------------------------ text
     def header_text(self) -> Text:

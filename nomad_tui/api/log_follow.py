@@ -1,0 +1,57 @@
+"""Follow one task's log for as long as the caller wants: stream, and when the stream breaks, say so and
+resume where it stopped (a slow retry for answers that will not change soon — task not started, no
+permission — and full-jitter backoff for the rest).  Used by the logs pane and the job-wide tail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+
+from nomad_tui.api.client import NomadClient
+from nomad_tui.api.errors import BadRequest, NomadError, NotFound, PermissionDenied
+from nomad_tui.api.logs import LogFrame, stream_logs
+
+SLOW_RETRY = 5.0
+MAX_BACKOFF = 30.0
+
+
+async def follow_task_log(
+    client: NomadClient,
+    alloc_id: str,
+    task: str,
+    kind: str,
+    *,
+    start: tuple[str, int],
+    on_frame: Callable[[LogFrame], None],
+    on_state: Callable[[str], None],
+) -> None:
+    """Never returns by itself; cancel it.  `start` is (origin, offset) of the first request."""
+    attempt = 0
+    last_offset: int | None = None
+    while True:
+        resuming = last_offset is not None
+        origin, offset = ("start", last_offset or 0) if resuming else start
+        try:
+            on_state("reconnecting…" if resuming else "connecting…")
+            stream = stream_logs(client, alloc_id, task, kind=kind, origin=origin, offset=offset)
+            on_state("following")
+            async for frame in stream:
+                attempt = 0
+                on_frame(frame)
+                if frame.data:
+                    last_offset = frame.offset
+            on_state("stream ended by the agent; reconnecting…")
+        except (NotFound, BadRequest, PermissionDenied) as error:
+            # Task not started yet, unknown task, log collection off, or no read-logs: say it, retry slowly.
+            on_state(f"{error.kind}: {error.message}")
+            await asyncio.sleep(SLOW_RETRY)
+            continue
+        except NomadError as error:
+            attempt += 1
+            delay = random.random() * min(MAX_BACKOFF, 0.5 * 2**attempt)
+            on_state(f"{error.kind}: {error.message} · retrying in {delay:.0f}s")
+            await asyncio.sleep(delay)
+            continue
+        await asyncio.sleep(0.5)
