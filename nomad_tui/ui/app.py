@@ -20,6 +20,7 @@ from nomad_tui.audit import AuditLog
 from nomad_tui.contexts import ContextCatalog
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.settings import Settings, SettingsError
+from nomad_tui.ui import raw_input
 from nomad_tui.ui.palette import ContextCommands, DashboardCommands, SessionCommands
 from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
@@ -82,6 +83,7 @@ class NomadTuiApp(App[int]):
         catalog: ContextCatalog | None = None,
         audit: AuditLog | None = None,
     ) -> None:
+        raw_input.install()  # before the driver starts reading keys
         super().__init__()
         self.settings = settings
         self.client = client or NomadClient(settings)
@@ -113,6 +115,10 @@ class NomadTuiApp(App[int]):
         await self.client.aclose()
         if self.audit is not None:
             self.audit.flush(timeout=2.0)
+
+    def on_raw_keys(self, message: raw_input.RawKeys) -> None:
+        """Typed bytes for the exec terminal that holds the raw-input gate."""
+        raw_input.deliver(self, message)
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.request_quit()

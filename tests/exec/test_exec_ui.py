@@ -16,6 +16,7 @@ from textual.command import CommandPalette
 
 from nomad_tui.api.exec_session import ClosedByServer, ClosedByUser, ConnectionLost, Exited
 from nomad_tui.devagent.launcher import AgentProcess
+from nomad_tui.ui import raw_input
 from nomad_tui.ui.app import NomadTuiApp
 from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.screens.exec import ExecScreen
@@ -170,6 +171,9 @@ async def test_priority_keys_reach_the_remote(exec_agent: AgentProcess) -> None:
     app = NomadTuiApp(settings_for(exec_agent.url))
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_exec(pilot, app, alloc_id, "/bin/sh")
+        # Raw input: the exec screen's priority keys (session switching) and detach stay ours.
+        await until(pilot, lambda: raw_input.GATE.holder is pane.terminal, what="raw input")
+        assert {b"\x1b[5;5~", b"\x1b[6;5~", b"\x1d"} <= set(raw_input.GATE.local_keys)
         await run_line(pilot, pane, "stty -echo -ixon; od -An -tx1", "stty -echo -ixon; od -An -tx1")
         # ctrl+p (the palette's key, bash's history key) and ctrl+q (the app's quit key) go to the remote.
         await pilot.press("ctrl+p", "ctrl+q", "enter", "ctrl+d")

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from nomad_tui.term.emulator import Emulator
 from nomad_tui.term.pyte_backend import PyteEmulator
+from nomad_tui.ui import raw_input
 from nomad_tui.ui.widgets.terminal import TerminalView
 
 COLS, ROWS = 40, 10
@@ -38,6 +39,9 @@ class TerminalApp(App[None]):
 
     def on_terminal_view_detach_requested(self, message: TerminalView.DetachRequested) -> None:
         self.received.append(message)
+
+    def on_raw_keys(self, message: raw_input.RawKeys) -> None:
+        raw_input.deliver(self, message)
 
     def inputs(self, *, replies: bool = False) -> list[bytes]:
         return [m.data for m in self.received if isinstance(m, TerminalView.Input) and m.reply == replies]
@@ -324,3 +328,33 @@ async def test_repaints_are_at_most_max_fps() -> None:
         assert len(terminal.painted_at) >= 2
         assert min(gaps) >= 1 / 30 - 0.005  # output in bulk: never faster than max_fps (with timer slack)
         assert lines(terminal)[-2] == "tick 199"
+
+
+async def test_raw_keys_reach_the_remote_as_the_terminal_sent_them_while_focused() -> None:
+    """The driver's input thread feeds `RawRoutingParser`; its messages go to the app, as here."""
+    view = TerminalView(raw_keys=True)
+    app = TerminalApp(view)
+    parser = raw_input.RawRoutingParser()
+
+    def typed(text: str) -> None:
+        for event in parser.feed(text):
+            app.post_message(event)
+
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        view.focus()
+        await pilot.pause()
+        assert raw_input.GATE.holder is view
+        typed("\x1b:wq\r")  # Esc and `:wq` in one read: vim must see the Esc
+        typed("\x1bb\x1b.\x1b1\x08\x7f\x1b\x7f\x1b\r")
+        typed("\x1b[200~pasted\x1b[201~")
+        typed("\x1d")  # the detach key stays ours
+        await pilot.pause()
+        sent = b"".join(m.data for m in app.received if isinstance(m, TerminalView.Input))
+        assert sent == b"\x1b:wq\r\x1bb\x1b.\x1b1\x08\x7f\x1b\x7f\x1b\rpasted"
+        assert any(isinstance(m, TerminalView.DetachRequested) for m in app.received)
+
+        view.accepts_input = False  # the remote is gone: keys are keys again
+        assert raw_input.GATE.holder is None
+        events = list(parser.feed("r"))
+        assert [type(e).__name__ for e in events] == ["Key"]
+    assert raw_input.GATE.holder is None

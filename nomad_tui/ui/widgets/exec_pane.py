@@ -72,7 +72,7 @@ class ExecPane(Vertical):
         self.settings = settings
         self.target = target
         self.heartbeat_interval = heartbeat_interval
-        self.terminal = TerminalView()
+        self.terminal = TerminalView(raw_keys=True)
         self.session: ExecSession | None = None
         self.escapes = EscapeDetector()
         self.remote_title = ""

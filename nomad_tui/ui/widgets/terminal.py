@@ -41,6 +41,7 @@ from textual.widget import Widget
 from nomad_tui.term.emulator import CellStyle, Emulator, Run
 from nomad_tui.term.keys import encode_key, encode_paste
 from nomad_tui.term.pyte_backend import PyteEmulator
+from nomad_tui.ui import raw_input
 from nomad_tui.ui.widgets.selection import paint_selection
 
 DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
@@ -112,6 +113,7 @@ class TerminalView(Widget, can_focus=True):
         max_lag: float = 0.5,
         backlog_limit: int = 512 * 1024,
         keep_tail: int = 16 * 1024,
+        raw_keys: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -151,9 +153,10 @@ class TerminalView(Widget, can_focus=True):
         self._history_offset = 0
         self._pushed_seen = self._emulator.scrollback_pushed
 
-        # False once the remote is gone: keys (but the detach and scrollback keys) are no longer
-        # encoded and bubble to the screen's bindings instead, e.g. "r" to reconnect.
-        self.accepts_input = True
+        # True: while focused (and taking input), the user's keys arrive as the bytes their
+        # terminal sent (`take_raw_keys`), not through Textual's key parser (`ui.raw_input`).
+        self.raw_keys = raw_keys
+        self._accepts_input = True
 
         # Counters, for the exec session's status line, the benchmark and tests.
         self.bytes_received = 0
@@ -167,6 +170,46 @@ class TerminalView(Widget, can_focus=True):
     @property
     def emulator(self) -> Emulator:
         return self._emulator
+
+    @property
+    def accepts_input(self) -> bool:
+        """False once the remote is gone: keys (but the detach and scrollback keys) are no longer
+        encoded and bubble to the screen's bindings instead, e.g. "r" to reconnect."""
+        return self._accepts_input
+
+    @accepts_input.setter
+    def accepts_input(self, value: bool) -> None:
+        self._accepts_input = value
+        self._update_raw_gate()
+
+    def take_raw_keys(self, data: bytes) -> None:
+        """Bytes the user's terminal sent while this terminal held the raw-input gate."""
+        if data and self._accepts_input:
+            self._set_history_offset(0)
+            self.post_message(self.Input(data))
+
+    def _local_keys(self) -> list[bytes]:
+        """The keys that stay ours while input is raw: detach, scrollback, and the screen's
+        priority bindings (switching between sessions), which take keys before any widget."""
+        names = [self.detach_key, *SCROLLBACK_KEYS]
+        for key, bindings in self.screen._bindings.key_to_bindings.items():
+            if any(binding.priority for binding in bindings):
+                names.append(key)
+        return [data for data in (encode_key(name, None) for name in names) if data]
+
+    def _update_raw_gate(self) -> None:
+        want = self.raw_keys and self._accepts_input and self.is_mounted and self.has_focus
+        if want:
+            if raw_input.GATE.hold(self, self._local_keys()):
+                self._tell_user_terminal(raw_input.kitty_keyboard_off())
+        elif raw_input.GATE.release(self):
+            self._tell_user_terminal(raw_input.kitty_keyboard_on())
+
+    def _tell_user_terminal(self, sequence: str) -> None:
+        """Our own control sequence for the user's real terminal (never the remote's bytes)."""
+        driver = getattr(self.app, "_driver", None)
+        if sequence and driver is not None and not driver.is_headless:
+            driver.write(sequence)
 
     @property
     def backlog_bytes(self) -> int:
@@ -532,10 +575,16 @@ class TerminalView(Widget, can_focus=True):
             self._set_history_offset(self._history_offset - 3)
 
     def on_focus(self, event: events.Focus) -> None:
+        self._update_raw_gate()
         self._refresh_rows({self._emulator.cursor.y})
 
     def on_blur(self, event: events.Blur) -> None:
+        self._update_raw_gate()
         self._refresh_rows({self._emulator.cursor.y})
+
+    def on_unmount(self) -> None:
+        if raw_input.GATE.release(self):
+            self._tell_user_terminal(raw_input.kitty_keyboard_on())
 
     def _set_history_offset(self, offset: int) -> None:
         offset = max(0, min(offset, self._emulator.scrollback_len))
