@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from nomad_tui import __version__
+from nomad_tui.api.cluster_models import AllocResourceUsage, Evaluation, JobStub, NodeStub
 from nomad_tui.api.decode import decode
 from nomad_tui.api.errors import (
     BadResponse,
@@ -256,6 +257,31 @@ class NomadClient:
         if all_tasks:
             body["AllTasks"] = True
         await self.send("PUT", path, params=self.common_params(), body=body)
+
+    async def allocation_stats(self, alloc_id: str) -> AllocResourceUsage:
+        """Current resource usage (not blocking: Nomad samples it on the client; facts §7)."""
+        path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/stats"
+        return (await self.query(path, AllocResourceUsage, params=self.common_params())).value
+
+    async def read_json(self, path: str, *, namespace: str | None = None) -> Response[object]:
+        """Any read, untyped: the raw view shows the whole document, including keys we do not model."""
+        return await self.query(path, object, params=self.common_params(namespace))
+
+    # ------------------------------------------------------------------------------ jobs and nodes
+    async def list_jobs(
+        self, *, namespace: str | None = None, index: int | None = None, wait: float | None = None
+    ) -> Response[list[JobStub]]:
+        return await self.query("/v1/jobs", list[JobStub], params=self.common_params(namespace), index=index, wait=wait)
+
+    async def job_evaluations(self, job_id: str, namespace: str) -> list[Evaluation]:
+        path = f"/v1/job/{quote(job_id, safe='')}/evaluations"
+        return (await self.query(path, list[Evaluation], params=self.common_params(namespace))).value
+
+    async def list_nodes(self, *, index: int | None = None, wait: float | None = None) -> Response[list[NodeStub]]:
+        params = self.common_params()
+        params.pop("namespace", None)
+        params["resources"] = "true"
+        return await self.query("/v1/nodes", list[NodeStub], params=params, index=index, wait=wait)
 
     # ------------------------------------------------------------------------------ cluster
     async def list_namespaces(self) -> list[Namespace]:

@@ -26,6 +26,8 @@ _ACRONYMS = {
     "mbits": "MBits",
     "dns": "DNS",
     "ipv6": "IPv6",
+    "rss": "RSS",
+    "tg": "TG",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import msgspec
@@ -19,8 +18,9 @@ from nomad_tui.devagent.http.common import (
     json_response,
     require_method,
 )
+from nomad_tui.devagent.model import usage
 from nomad_tui.devagent.model.cluster import ModelError
-from nomad_tui.devagent.model.records import Allocation
+from nomad_tui.devagent.model.records import Allocation, TaskState
 
 # CORS on /v1/client/allocation/ (rs/cors, permissive): any origin, GET and HEAD, credentials.
 CORS_METHODS = "GET, HEAD"
@@ -104,58 +104,36 @@ async def allocation_stats(request: web.Request, alloc_id: str) -> web.StreamRes
     agent = agent_of(request)
     only = request.query.get("task", "")
     now = agent.clock.now()
+    group = agent.cluster.group_of(alloc)
     tasks: dict[str, Any] = {}
-    total_rss = 0
-    total_cpu = 0.0
+    total: dict[str, Any] | None = None
     for name, state in (alloc.TaskStates or {}).items():
-        if state.State != "running" or (only and name != only):
+        spec = group.task(name)
+        if state.State != "running" or (only and name != only) or spec is None:
             continue
+        started = _last_start(state, alloc.CreateTime)
         pid = agent.driver.pid(alloc_id, name)
         measured = read_proc_stats(pid) if pid else None
         if measured is not None:
             rss, cpu_seconds = measured
-            percent = min(100.0, cpu_seconds * 100.0 / max(1.0, (now - alloc.CreateTime) / 1e9))
+            ticks = cpu_seconds * usage.MHZ_PER_CORE / max(1.0, (now - started) / 1e9)
+            sample = usage.Sample(rss=rss, cache=0, max_usage=0, ticks=ticks, throttled_periods=0, throttled_ns=0)
+            driver = "raw_exec"
         else:
-            rss, percent = _simulated_usage(alloc_id, name, now)
-        total_rss += rss
-        total_cpu += percent
-        tasks[name] = {"Pids": None, "ResourceUsage": _usage(rss, percent), "Timestamp": now}
-    running = bool(tasks)
-    return json_response(
-        request,
-        {"ResourceUsage": _usage(total_rss, total_cpu), "Tasks": tasks, "Timestamp": now if running else 0},
-    )
+            sample = usage.simulate(alloc_id, name, spec.memory_mb, spec.cpu, started, now)
+            driver = spec.driver
+        task_usage = usage.resource_usage(sample, driver)
+        total = usage.add_usage(total, task_usage)
+        tasks[name] = {"Pids": None, "ResourceUsage": task_usage, "Timestamp": now}
+    if total is None:
+        total = usage.resource_usage(usage.Sample(0, 0, 0, 0.0, 0, 0), "docker")
+        total["CpuStats"]["Measured"] = total["MemoryStats"]["Measured"] = None
+    return json_response(request, {"ResourceUsage": total, "Tasks": tasks, "Timestamp": now if tasks else 0})
 
 
-def _simulated_usage(alloc_id: str, task: str, now: int) -> tuple[int, float]:
-    digest = hashlib.blake2b(f"{alloc_id}/{task}/{now // 5_000_000_000}".encode(), digest_size=8).digest()
-    rss = (16 + digest[0] % 200) * 1024 * 1024 + digest[1] * 4096
-    percent = (digest[2] % 100) / 3.0 + digest[3] / 1000.0
-    return rss, percent
-
-
-def _usage(rss: int, percent: float) -> dict[str, Any]:
-    ticks = percent * 25.0
-    return {
-        "CpuStats": {
-            "Measured": ["Throttled Periods", "Throttled Time", "Percent"],
-            "Percent": float(percent),
-            "SystemMode": float(percent * 0.3),
-            "ThrottledPeriods": 0,
-            "ThrottledTime": 0,
-            "TotalTicks": float(ticks),
-            "UserMode": float(percent * 0.7),
-        },
-        "DeviceStats": [],
-        "MemoryStats": {
-            "Cache": rss // 8,
-            "KernelMaxUsage": 0,
-            "KernelUsage": 0,
-            "MappedFile": 0,
-            "MaxUsage": rss + rss // 4,
-            "Measured": ["RSS", "Cache", "Swap", "Usage", "Max Usage"],
-            "RSS": rss,
-            "Swap": 0,
-            "Usage": rss + rss // 8,
-        },
-    }
+def _last_start(state: TaskState, default: int) -> int:
+    """When the task last (re)started: a restart begins its memory curve again."""
+    for event in reversed(state.Events):
+        if event.Type == "Started":
+            return event.Time
+    return default

@@ -18,6 +18,7 @@ from nomad_tui.devagent.http import (
     routes_client,
     routes_events,
     routes_fs,
+    routes_jobs,
     routes_logs,
     routes_misc,
 )
@@ -158,5 +159,6 @@ def build_app(agent: Agent) -> web.Application:
     add("*", "/v1/client/fs/{tail:.*}", routes_fs.fs_routes)
     add("*", "/v1/event/stream", routes_events.event_stream)
     routes_misc.register(app)
+    routes_jobs.register(app)
     control.register(app)
     return app

@@ -29,6 +29,7 @@ from nomad_tui.devagent.model.records import (
     TaskState,
 )
 from nomad_tui.devagent.model.resources import allocated_resources, placement_metrics
+from nomad_tui.devagent.model.scheduling import EvalBook, SummaryBook
 from nomad_tui.devagent.model.specs import GroupSpec, JobSpec, NodeSpec
 from nomad_tui.devagent.model.timefmt import rfc3339nano
 
@@ -156,6 +157,8 @@ class Cluster:
         self.pending_ids = PickableIds()
         self.terminal_ids = AgeOrderedIds()
         self.unknown_ids = PickableIds()  # allocations on a disconnected client
+        self.evals = EvalBook()
+        self.summaries = SummaryBook()
 
     # ----- writes -----------------------------------------------------------------------------------
 

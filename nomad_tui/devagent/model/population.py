@@ -12,6 +12,7 @@ import random
 from nomad_tui.devagent.model import alloc_state
 from nomad_tui.devagent.model import task_events as te
 from nomad_tui.devagent.model.cluster import STOP_RESCHEDULED, Cluster, new_allocation
+from nomad_tui.devagent.model.ids import derived_uuid
 from nomad_tui.devagent.model.records import (
     Allocation,
     DeploymentStatus,
@@ -19,6 +20,7 @@ from nomad_tui.devagent.model.records import (
     RescheduleTracker,
     TaskState,
 )
+from nomad_tui.devagent.model.scheduling import unplaceable_job
 from nomad_tui.devagent.model.specs import GroupSpec, JobSpec, NodeSpec, TaskSpec, job_wire
 from nomad_tui.devagent.model.timefmt import rfc3339nano
 
@@ -70,7 +72,7 @@ def populate(cluster: Cluster, allocs: int, seed: int, origin_ns: int, real_proc
     n_nodes = max(3, min(2000, allocs // 50))
     width = len(str(n_nodes))
     for i in range(n_nodes):
-        cluster.add_node(NodeSpec(id=cluster.ids.uuid(), name=f"client-{i + 1:0{width}d}"))
+        cluster.add_node(_node(cluster.ids.uuid(), i, width))
     for ns in ("default", "prod", "staging", "data"):
         if ns not in cluster.namespaces:
             cluster.namespaces.append(ns)
@@ -82,6 +84,7 @@ def populate(cluster: Cluster, allocs: int, seed: int, origin_ns: int, real_proc
             job.deployment_id = cluster.ids.uuid()
         job.wire = job_wire(job, cluster.region, cluster.datacenter, index)
         cluster.add_job(job)
+        cluster.evals.register(job, derived_uuid(f"eval:{job.namespace}/{job.id}"), index, job.submit_time)
         index += 1
 
     real_slots: list[tuple[JobSpec, int]] = []
@@ -94,13 +97,48 @@ def populate(cluster: Cluster, allocs: int, seed: int, origin_ns: int, real_proc
     for (job, _), count in zip(simulated, counts, strict=True):
         builder.fill_job(job, count)
     real_ids = [builder.place_real(job, slot) for job, slot in real_slots]
-    cluster.index = builder.index
+    cluster.index = _add_unplaceable(cluster, builder.index, origin_ns)
     cluster.alloc_index = max((a.ModifyIndex for a in cluster.allocs.values()), default=0)
     cluster.order = sorted((a.CreateIndex, a.ID) for a in cluster.allocs.values())
     cluster.sorted_ids = sorted(cluster.allocs)
     for alloc_id in (alloc_id for _, alloc_id in cluster.order):
         cluster._track_status(cluster.allocs[alloc_id])
     return real_ids
+
+
+def _node(node_id: str, i: int, width: int) -> NodeSpec:
+    """Most clients are general-purpose; every fourth is a bigger storage box; the third is marked
+    ineligible (an operator took it out of scheduling)."""
+    storage = i % 4 == 3
+    return NodeSpec(
+        eligibility="ineligible" if i == 2 else "eligible",
+        id=node_id,
+        name=f"client-{i + 1:0{width}d}",
+        node_class="storage" if storage else "general",
+        cpu_cores=8 if storage else 4,
+        memory_mb=32768 if storage else 16384,
+        disk_mb=2_000_000 if storage else 200_000,
+    )
+
+
+def _add_unplaceable(cluster: Cluster, index: int, origin_ns: int) -> int:
+    """Register the job no node can take, last; returns the raft index after its two evaluations."""
+    job = unplaceable_job()
+    job.create_index = index
+    job.submit_time = origin_ns - 600 * NS
+    job.wire = job_wire(job, cluster.region, cluster.datacenter, index)
+    cluster.add_job(job)
+    key = f"{job.namespace}/{job.id}"
+    names = iter(("eval", "blocked"))
+    cluster.evals.place_or_block(
+        job,
+        cluster.nodes,
+        cluster.datacenter,
+        lambda: derived_uuid(f"{next(names)}:{key}"),
+        index,
+        job.submit_time,
+    )
+    return index + 2
 
 
 def _split(total: int, weights: list[int]) -> list[int]:

@@ -21,6 +21,9 @@ class GroupSpec:
     name: str
     tasks: tuple[TaskSpec, ...]
     ports: tuple[str, ...] = ()
+    count: int = 1
+    # (LTarget, Operand, RTarget), as in a jobspec's constraint block
+    constraints: tuple[tuple[str, str, str], ...] = ()
 
     def task(self, name: str) -> TaskSpec | None:
         return next((t for t in self.tasks if t.name == name), None)
@@ -55,6 +58,17 @@ class NodeSpec:
     datacenter: str = "dc1"
     node_class: str = ""
     address: str = "127.0.0.1"
+    cpu_cores: int = 4
+    cpu_mhz_per_core: int = 2500
+    memory_mb: int = 8192
+    disk_mb: int = 100_000
+    status: str = "ready"
+    eligibility: str = "eligible"
+    drain: bool = False
+
+    @property
+    def cpu_shares(self) -> int:
+        return self.cpu_cores * self.cpu_mhz_per_core
 
 
 def job_wire(job: JobSpec, region: str, datacenter: str, modify_index: int) -> dict[str, Any]:
@@ -76,19 +90,23 @@ def job_wire(job: JobSpec, region: str, datacenter: str, modify_index: int) -> d
             }
             for t in g.tasks
         ]
-        groups.append(
-            {
-                "Count": 1,
-                "Name": g.name,
-                "RestartPolicy": {
-                    "Attempts": 2,
-                    "Delay": 15_000_000_000,
-                    "Interval": 1_800_000_000_000,
-                    "Mode": "fail",
-                },
-                "Tasks": tasks,
+        group: dict[str, Any] = {
+            "Count": g.count,
+            "Name": g.name,
+            "RestartPolicy": {
+                "Attempts": 2,
+                "Delay": 15_000_000_000,
+                "Interval": 1_800_000_000_000,
+                "Mode": "fail",
+            },
+            "Tasks": tasks,
+        }
+        if g.constraints:  # only the unplaceable demo job has any; the others keep their bytes
+            group = {
+                "Constraints": [{"LTarget": lt, "Operand": op, "RTarget": rt} for lt, op, rt in g.constraints],
+                **group,
             }
-        )
+        groups.append(group)
     return {
         "AllAtOnce": False,
         "CreateIndex": job.create_index,

@@ -1,0 +1,196 @@
+"""Typed views of jobs, evaluations, nodes and allocation stats (api/jobs.go, api/evaluations.go,
+api/nodes.go, client/structs ResourceUsage).  As in `models`, every field has a default and unknown
+keys are skipped, so old and new agents decode alike."""
+
+from __future__ import annotations
+
+from nomad_tui.api.models import AllocMetric, NomadStruct
+
+SUMMARY_STATES = ("queued", "starting", "running", "failed", "complete", "lost", "unknown")
+
+
+class TaskGroupSummary(NomadStruct):
+    queued: int = 0
+    complete: int = 0
+    failed: int = 0
+    running: int = 0
+    starting: int = 0
+    lost: int = 0
+    unknown: int = 0
+
+
+class JobChildrenSummary(NomadStruct):
+    pending: int = 0
+    running: int = 0
+    dead: int = 0
+
+
+class JobSummary(NomadStruct):
+    job_id: str = ""
+    namespace: str = ""
+    summary: dict[str, TaskGroupSummary] | None = None
+    children: JobChildrenSummary | None = None
+    create_index: int = 0
+    modify_index: int = 0
+
+    def totals(self) -> TaskGroupSummary:
+        """Every group's counts added up."""
+        total = TaskGroupSummary()
+        for group in (self.summary or {}).values():
+            for name in SUMMARY_STATES:
+                setattr(total, name, getattr(total, name) + getattr(group, name))
+        return total
+
+
+class JobStub(NomadStruct):
+    """One row of GET /v1/jobs (JobListStub: no Version; that is on the full job)."""
+
+    id: str = ""
+    parent_id: str = ""
+    name: str = ""
+    namespace: str = ""
+    datacenters: list[str] | None = None
+    node_pool: str = ""
+    type: str = ""
+    priority: int = 0
+    periodic: bool = False
+    parameterized_job: bool = False
+    stop: bool = False
+    status: str = ""
+    status_description: str = ""
+    job_summary: JobSummary | None = None
+    create_index: int = 0
+    modify_index: int = 0
+    job_modify_index: int = 0
+    submit_time: int = 0
+
+
+class Evaluation(NomadStruct):
+    id: str = ""
+    priority: int = 0
+    type: str = ""
+    triggered_by: str = ""
+    namespace: str = ""
+    job_id: str = ""
+    node_id: str = ""
+    deployment_id: str = ""
+    status: str = ""
+    status_description: str = ""
+    next_eval: str = ""
+    previous_eval: str = ""
+    blocked_eval: str = ""
+    failed_tg_allocs: dict[str, AllocMetric] | None = None
+    class_eligibility: dict[str, bool] | None = None
+    quota_limit_reached: str = ""
+    queued_allocations: dict[str, int] | None = None
+    create_index: int = 0
+    modify_index: int = 0
+    create_time: int = 0
+    modify_time: int = 0
+
+
+class NodeCpuResources(NomadStruct):
+    cpu_shares: int = 0
+    total_cpu_cores: int = 0
+
+
+class NodeMemoryResources(NomadStruct):
+    memory_mb: int = 0
+
+
+class NodeResources(NomadStruct):
+    cpu: NodeCpuResources | None = None
+    memory: NodeMemoryResources | None = None
+
+
+class NodeReservedCpu(NomadStruct):
+    cpu_shares: int = 0
+
+
+class NodeReservedMemory(NomadStruct):
+    memory_mb: int = 0
+
+
+class NodeReservedResources(NomadStruct):
+    cpu: NodeReservedCpu | None = None
+    memory: NodeReservedMemory | None = None
+
+
+class NodeStub(NomadStruct):
+    """One row of GET /v1/nodes (with `resources=true`, its capacity too)."""
+
+    id: str = ""
+    name: str = ""
+    address: str = ""
+    datacenter: str = ""
+    node_class: str = ""
+    node_pool: str = ""
+    version: str = ""
+    drain: bool = False
+    scheduling_eligibility: str = ""
+    status: str = ""
+    status_description: str = ""
+    node_resources: NodeResources | None = None
+    reserved_resources: NodeReservedResources | None = None
+    create_index: int = 0
+    modify_index: int = 0
+
+    @property
+    def cpu_capacity(self) -> int:
+        """Schedulable CPU in MHz: total shares less what the node reserves."""
+        total = self.node_resources.cpu.cpu_shares if self.node_resources and self.node_resources.cpu else 0
+        reserved = (
+            self.reserved_resources.cpu.cpu_shares if self.reserved_resources and self.reserved_resources.cpu else 0
+        )
+        return max(0, total - reserved)
+
+    @property
+    def memory_capacity(self) -> int:
+        """Schedulable memory in MB."""
+        res = self.node_resources
+        total = res.memory.memory_mb if res and res.memory else 0
+        reserved = self.reserved_resources
+        held = reserved.memory.memory_mb if reserved and reserved.memory else 0
+        return max(0, total - held)
+
+
+# ------------------------------------------------------------------------------------------- stats
+
+
+class MemoryStats(NomadStruct):
+    rss: int = 0
+    cache: int = 0
+    swap: int = 0
+    usage: int = 0
+    max_usage: int = 0
+    kernel_usage: int = 0
+    kernel_max_usage: int = 0
+    measured: list[str] | None = None
+
+
+class CpuStats(NomadStruct):
+    system_mode: float = 0.0
+    user_mode: float = 0.0
+    total_ticks: float = 0.0
+    throttled_periods: int = 0
+    throttled_time: int = 0
+    percent: float = 0.0
+    measured: list[str] | None = None
+
+
+class ResourceUsage(NomadStruct):
+    memory_stats: MemoryStats | None = None
+    cpu_stats: CpuStats | None = None
+
+
+class TaskResourceUsage(NomadStruct):
+    resource_usage: ResourceUsage | None = None
+    timestamp: int = 0
+
+
+class AllocResourceUsage(NomadStruct):
+    """GET /v1/client/allocation/:id/stats: the sum over running tasks, and each task."""
+
+    resource_usage: ResourceUsage | None = None
+    tasks: dict[str, TaskResourceUsage] | None = None
+    timestamp: int = 0

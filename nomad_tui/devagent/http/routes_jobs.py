@@ -1,0 +1,298 @@
+"""Jobs, evaluations and nodes: /v1/jobs, /v1/job/:id[/summary|/evaluations|/allocations],
+/v1/evaluation/:id, /v1/nodes, /v1/node/:id[/allocations].  Every read blocks like Nomad's
+(`index`/`wait`), waking on the cluster's writes."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from aiohttp import web
+
+from nomad_tui.devagent import wire
+from nomad_tui.devagent.acl import Capability
+from nomad_tui.devagent.http.common import (
+    HttpError,
+    agent_of,
+    authorize,
+    json_response,
+    namespace,
+    parse_bool_param,
+    parse_query_options,
+    require_method,
+    set_query_meta,
+)
+from nomad_tui.devagent.http.list_query import uuid_index_error
+from nomad_tui.devagent.http.routes_allocs import _block
+from nomad_tui.devagent.model.cluster import Cluster
+from nomad_tui.devagent.model.specs import JobSpec, NodeSpec
+from nomad_tui.devagent.model.timefmt import rfc3339nano
+from nomad_tui.devagent.runtime import Agent
+
+# ----- jobs ------------------------------------------------------------------------------------------
+
+
+def _summaries(cluster: Cluster) -> None:
+    cluster.summaries.refresh(cluster.alloc_index, cluster.allocs.values())
+
+
+def _job_status(cluster: Cluster, job: JobSpec) -> str:
+    """nomad/state/state_store.go getJobStatus: dead without live allocations or open evaluations."""
+    counts = cluster.summaries.counts.get((job.namespace, job.id), {})
+    live = sum(c["Running"] + c["Starting"] + c["Unknown"] for c in counts.values())
+    if live:
+        return "running"
+    if (job.namespace, job.id) in cluster.evals.queued:
+        return "pending"  # a blocked evaluation is still open
+    return "dead" if counts else "pending"
+
+
+def _jobs_index(cluster: Cluster) -> int:
+    _summaries(cluster)
+    jobs = max((j.create_index for j in cluster.jobs.values()), default=1)
+    return max(jobs, cluster.evals.index, max(cluster.summaries.modify_index.values(), default=0))
+
+
+def _job_stub(cluster: Cluster, job: JobSpec, datacenter: str) -> dict[str, Any]:
+    summary = cluster.summaries.summary(job, cluster.evals.queued.get((job.namespace, job.id), {}))
+    return {
+        "CreateIndex": job.create_index,
+        "Datacenters": [datacenter],
+        "ID": job.id,
+        "JobModifyIndex": job.create_index,
+        "JobSummary": summary,
+        "ModifyIndex": max(job.create_index, summary["ModifyIndex"]),
+        "Multiregion": None,
+        "Name": job.id,
+        "Namespace": job.namespace,
+        "NodePool": "default",
+        "ParameterizedJob": False,
+        "ParentID": "",
+        "Periodic": False,
+        "Priority": job.priority,
+        "Status": _job_status(cluster, job),
+        "StatusDescription": "",
+        "Stop": False,
+        "SubmitTime": job.submit_time,
+        "Type": job.type,
+    }
+
+
+async def jobs(request: web.Request) -> web.StreamResponse:
+    require_method(request, "GET")
+    blocking = parse_query_options(request)
+    authorize(request, Capability.READ)
+    agent = agent_of(request)
+    cluster = agent.cluster
+    await _block(request, blocking, lambda: _jobs_index(cluster), None)
+    ns = namespace(request)
+    prefix = request.query.get("prefix", "")
+    index = _jobs_index(cluster)
+    body = [
+        _job_stub(cluster, job, agent.config.datacenter)
+        for (job_ns, job_id), job in sorted(cluster.jobs.items())
+        if (ns == "*" or job_ns == ns) and job_id.startswith(prefix)
+    ]
+    response = json_response(request, body)
+    set_query_meta(response, index)
+    return response
+
+
+def _job(agent: Agent, request: web.Request, job_id: str) -> JobSpec:
+    job = agent.cluster.jobs.get((namespace(request), job_id))
+    if job is None:
+        raise HttpError(404, "job not found")
+    return job
+
+
+async def job_routes(request: web.Request) -> web.StreamResponse:
+    """/v1/job/:id and its read-only sub-resources."""
+    require_method(request, "GET")
+    blocking = parse_query_options(request)
+    authorize(request, Capability.READ)
+    agent = agent_of(request)
+    cluster = agent.cluster
+    parts = request.match_info["tail"].split("/")
+    job_id, what = parts[0], "/".join(parts[1:])
+    if what not in ("", "summary", "evaluations", "allocations"):
+        raise HttpError(404, "resource not found")
+    job = _job(agent, request, job_id)
+    key = (job.namespace, job.id)
+
+    def index() -> int:
+        if what == "summary":
+            _summaries(cluster)
+            return max(job.create_index, cluster.summaries.modify_index.get(key, 0))
+        if what == "evaluations":
+            return max([job.create_index, *(e["ModifyIndex"] for e in cluster.evals.of_job(*key))])
+        if what == "allocations":
+            return max(job.create_index, cluster.alloc_index)
+        return job.create_index
+
+    await _block(request, blocking, index, None)
+    body: Any
+    if what == "summary":
+        _summaries(cluster)
+        body = cluster.summaries.summary(job, cluster.evals.queued.get(key, {}))
+    elif what == "evaluations":
+        body = cluster.evals.of_job(*key)
+    elif what == "allocations":
+        body = [
+            wire.stub(a, task_states=True, resources=False)
+            for a in cluster.allocs.values()
+            if a.Namespace == job.namespace and a.JobID == job.id
+        ]
+    else:
+        _summaries(cluster)
+        body = {**job.wire, "Status": _job_status(cluster, job)}
+    response = json_response(request, body)
+    set_query_meta(response, index())
+    return response
+
+
+async def evaluation(request: web.Request) -> web.StreamResponse:
+    require_method(request, "GET")
+    blocking = parse_query_options(request)
+    authorize(request, Capability.READ)
+    cluster = agent_of(request).cluster
+    eval_id = request.match_info["eval_id"]
+    problem = uuid_index_error(eval_id, exact=True)
+    if problem:
+        raise HttpError(500, f"eval lookup failed: index error: {problem}")
+    await _block(request, blocking, lambda: cluster.evals.index, None)
+    record = cluster.evals.evals.get(eval_id)
+    if record is None:
+        alloc = next((a for a in cluster.allocs.values() if a.EvalID == eval_id), None)
+        if alloc is None:
+            raise HttpError(404, "eval not found")
+        record = cluster.evals.for_alloc(alloc, cluster.job_of(alloc))
+    response = json_response(request, record)
+    set_query_meta(response, record["ModifyIndex"])
+    return response
+
+
+# ----- nodes -----------------------------------------------------------------------------------------
+
+
+def _node_resources(node: NodeSpec) -> dict[str, Any]:
+    return {
+        "Cpu": {
+            "CpuShares": node.cpu_shares,
+            "ReservableCpuCores": list(range(node.cpu_cores)),
+            "TotalCpuCores": node.cpu_cores,
+        },
+        "Devices": None,
+        "Disk": {"DiskMB": node.disk_mb},
+        "MaxDynamicPort": 32000,
+        "Memory": {"MemoryMB": node.memory_mb},
+        "MinDynamicPort": 20000,
+        "Networks": None,
+    }
+
+
+RESERVED = {
+    "Cpu": {"CpuShares": 100},
+    "Disk": {"DiskMB": 0},
+    "Memory": {"MemoryMB": 256},
+    "Networks": {"ReservedHostPorts": ""},
+}
+
+
+def _drivers(node: NodeSpec, now: int) -> dict[str, Any]:
+    healthy = {"Attributes": None, "Detected": True, "HealthDescription": "Healthy", "Healthy": True}
+    return {name: {**healthy, "UpdateTime": rfc3339nano(now)} for name in ("docker", "raw_exec")}
+
+
+def node_stub(node: NodeSpec, now: int, resources: bool, version: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "Address": node.address,
+        "CreateIndex": 1,
+        "Datacenter": node.datacenter,
+        "Drain": node.drain,
+        "Drivers": _drivers(node, now),
+        "ID": node.id,
+        "LastDrain": None,
+        "ModifyIndex": 1,
+        "Name": node.name,
+        "NodeClass": node.node_class,
+        "NodePool": "default",
+        "SchedulingEligibility": node.eligibility,
+        "Status": node.status,
+        "StatusDescription": "",
+        "Version": version,
+    }
+    if resources:
+        body["NodeResources"] = _node_resources(node)
+        body["ReservedResources"] = RESERVED
+    return dict(sorted(body.items()))
+
+
+async def nodes(request: web.Request) -> web.StreamResponse:
+    require_method(request, "GET")
+    blocking = parse_query_options(request)
+    authorize(request, Capability.READ)
+    agent = agent_of(request)
+    resources = parse_bool_param(request, "resources", False)
+    prefix = request.query.get("prefix", "")
+    await _block(request, blocking, lambda: 1, None)
+    now = agent.clock.now()
+    body = [
+        node_stub(n, now, resources, agent.config.nomad_version) for n in agent.cluster.nodes if n.id.startswith(prefix)
+    ]
+    response = json_response(request, body)
+    set_query_meta(response, 1)
+    return response
+
+
+async def node_routes(request: web.Request) -> web.StreamResponse:
+    require_method(request, "GET")
+    blocking = parse_query_options(request)
+    authorize(request, Capability.READ)
+    agent = agent_of(request)
+    cluster = agent.cluster
+    parts = request.match_info["tail"].split("/")
+    node_id, what = parts[0], "/".join(parts[1:])
+    if what not in ("", "allocations"):
+        raise HttpError(404, "resource not found")
+    problem = uuid_index_error(node_id, exact=True)
+    if problem:
+        raise HttpError(500, f"node lookup failed: index error: {problem}")
+    spec = cluster.nodes_by_id.get(node_id)
+    if spec is None:
+        raise HttpError(404, "node not found")
+    if what == "allocations":
+        await _block(request, blocking, lambda: cluster.alloc_index, None)
+        allocs = [wire.full_allocation(a) for a in cluster.allocs.values() if a.NodeID == node_id]
+        response = json_response(request, allocs)
+        set_query_meta(response, cluster.alloc_index)
+        return response
+    await _block(request, blocking, lambda: 1, None)
+    body = node_stub(spec, agent.clock.now(), True, agent.config.nomad_version)
+    body.update(
+        {
+            "Attributes": {
+                "cpu.numcores": str(spec.cpu_cores),
+                "kernel.name": "linux",
+                "memory.totalbytes": str(spec.memory_mb * 1024 * 1024),
+                "nomad.version": agent.config.nomad_version,
+                "unique.hostname": spec.name,
+            },
+            "ComputedClass": f"v1:{int(hashlib.blake2b(spec.node_class.encode(), digest_size=8).hexdigest(), 16)}",
+            "HTTPAddr": agent.http_addr,
+            "Meta": {"rack": f"r{int(spec.id[:2], 16) % 8}"},
+            "Resources": None,
+            "StatusUpdatedAt": 0,
+        }
+    )
+    response = json_response(request, dict(sorted(body.items())))
+    set_query_meta(response, 1)
+    return response
+
+
+def register(app: web.Application) -> None:
+    add = app.router.add_route
+    add("*", "/v1/jobs", jobs)
+    add("*", "/v1/job/{tail:.*}", job_routes)
+    add("*", "/v1/evaluation/{eval_id}", evaluation)
+    add("*", "/v1/nodes", nodes)
+    add("*", "/v1/node/{tail:.*}", node_routes)
