@@ -4,6 +4,7 @@ web                 ID, job, group, node, status, namespace or name contains "we
 status:failed       the status starts with "failed" (fields: id, job, group, node, status, desired, ns, task)
 !status:complete    negation, also written -status:complete
 job:api status:run  every term must hold
+job:=web            exactly "web" (what drilling from the jobs or nodes view sets)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Term:
     field: str | None  # None: a plain word, searched everywhere; "task": any task name
     value: str
     negated: bool
+    exact: bool = False
 
     def matches(self, row: AllocRow) -> bool:
         if self.field is None:
@@ -41,7 +43,10 @@ class Term:
             hit = any(self.value in name.lower() for name in row.task_names)
         else:
             text = FIELDS[self.field](row).lower()
-            hit = text.startswith(self.value) if self.field in PREFIX_FIELDS else self.value in text
+            if self.exact:
+                hit = text == self.value
+            else:
+                hit = text.startswith(self.value) if self.field in PREFIX_FIELDS else self.value in text
         return hit != self.negated
 
 
@@ -64,5 +69,6 @@ def parse_term(word: str) -> Term:
     name, sep, value = word.partition(":")
     name = name.lower()
     if sep and (name in FIELDS or name == "task") and value:
-        return Term(name, value.lower(), negated)
+        exact = value.startswith("=") and len(value) > 1 and name != "task"
+        return Term(name, value.removeprefix("=").lower() if exact else value.lower(), negated, exact)
     return Term(None, word.lower(), negated)

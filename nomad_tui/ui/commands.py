@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from nomad_tui.state.view import SORT_KEYS
 
 HELP = (
+    ("jobs, nodes, allocs", "switch view: jobs, nodes (enter: their allocations), the allocation list"),
     ("ns NAME", "show namespace NAME (`ns *` for all)"),
     ("sort COLUMN [asc|desc]", "sort by a column: " + ", ".join(sorted(SORT_KEYS))),
     ("alloc PREFIX", "jump to the allocation whose ID starts with PREFIX"),
@@ -49,7 +50,16 @@ ALIASES = {
     "q": "quit",
     "quit": "quit",
     "q!": "quit",
+    "jobs": "jobs",
+    "job": "jobs",
+    "nodes": "nodes",
+    "node": "nodes",
+    "no": "nodes",
+    "allocs": "allocs",
+    "allocations": "allocs",
 }
+# What `:` offers to complete as you type (view names first).
+COMPLETIONS = ["allocs", "jobs", "nodes", "ns ", "sort ", "alloc ", "filter ", "resync", "help", "quit"]
 
 
 def parse(line: str) -> Command:

@@ -15,8 +15,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import Footer, Input
+from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from nomad_tui.api.client import NomadClient
@@ -36,6 +37,7 @@ from nomad_tui.ui.messages import (
     ListConnectionChanged,
 )
 from nomad_tui.ui.screens.dashboard_actions import AllocationActions
+from nomad_tui.ui.views import Drill
 from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
@@ -47,7 +49,8 @@ if TYPE_CHECKING:
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
 FILTER_DEBOUNCE = 0.15
 
-SORT_SHORTCUTS = {"I": "id", "J": "job", "N": "node", "S": "status", "A": "age", "M": "modified", "T": "tasks"}
+# `J` opens the jobs view (as in wander); sorting by job stays on `<` `>`, `:sort job` and the palette.
+SORT_SHORTCUTS = {"I": "id", "N": "node", "S": "status", "A": "age", "M": "modified", "T": "tasks"}
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
 
@@ -77,6 +80,8 @@ class DashboardScreen(AllocationActions):
         Binding("s", "exec", "Exec", id="exec"),
         Binding("e", "sessions", "Sessions", show=False, id="sessions"),
         Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),
+        Binding("J", "open_view('jobs')", "Jobs", show=False, id="jobs"),
+        Binding("y", "raw", "Raw", show=False, id="raw"),
         *(
             Binding(key, f"sort_by('{column}')", f"Sort by {column}", show=False)
             for key, column in SORT_SHORTCUTS.items()
@@ -88,6 +93,8 @@ class DashboardScreen(AllocationActions):
     DashboardScreen DetailPanel { height: 2fr; min-height: 6; }
     DashboardScreen .prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
     DashboardScreen .prompt.-visible { display: block; }
+    DashboardScreen #breadcrumb { display: none; height: 1; padding: 0 1; background: $panel; }
+    DashboardScreen #breadcrumb.-visible { display: block; }
     """
 
     def __init__(self, client: NomadClient) -> None:
@@ -108,6 +115,7 @@ class DashboardScreen(AllocationActions):
         self.read_only = self.settings.read_only
         # Screens that follow the store's changes (the job-wide tail): called with each applied diff.
         self.store_listeners: list[Callable[[Diff | None], None]] = []
+        self.breadcrumb: str | None = None  # the view we drilled in from ("jobs", "nodes"), for esc
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -122,11 +130,15 @@ class DashboardScreen(AllocationActions):
             id="status-bar",
         )
         with Vertical(id="list-pane"):
+            yield Static(id="breadcrumb")
             yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")  # type: ignore[attr-defined]
         yield DetailPanel(id="detail")
         yield Input(placeholder="filter: words, status:failed, job:web, !node:x …", id="filter", classes="prompt")
         yield Input(
-            placeholder="command: ns NAME · sort COLUMN · alloc PREFIX · help · q", id="command", classes="prompt"
+            placeholder="command: jobs · nodes · ns NAME · sort COLUMN · alloc PREFIX · help · q",
+            id="command",
+            classes="prompt",
+            suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
         )
         yield Footer()
 
@@ -334,6 +346,13 @@ class DashboardScreen(AllocationActions):
             self._close_prompt(filter_input, clear=True)
         elif not self.table.has_focus:
             self.table.focus()
+        elif self.breadcrumb is not None:
+            view = self.breadcrumb
+            self._clear_breadcrumb()
+            filter_input.value = ""
+            self._apply_filter("")
+            self._close_prompt(filter_input)
+            self.open_view(view)
         elif self.view.filter:
             filter_input.value = ""
             self._apply_filter("")
@@ -456,6 +475,10 @@ class DashboardScreen(AllocationActions):
             self.jump_to_prefix(args[0])
         elif name in ("context", "region", "audit"):
             self._context_command(name, args)
+        elif name == "jobs" or name == "nodes":
+            self.open_view(name)
+        elif name == "allocs":
+            self._clear_breadcrumb()
         elif name == "filter":
             prompt = self.query_one("#filter", Input)
             prompt.value = args[0]
@@ -474,6 +497,64 @@ class DashboardScreen(AllocationActions):
         else:
             work = app.switch_region(args[0]) if args else app.show_regions()
         app.run_worker(work, group="switch", exclusive=True, exit_on_error=False)
+
+    # ------------------------------------------------------------------------------ views
+    def open_view(self, name: str) -> None:
+        """`:jobs`, `:nodes`: the view's screen, kept (installed) so it comes back as it was left."""
+        from nomad_tui.ui.screens.resources import ResourceScreen
+        from nomad_tui.ui.views import VIEWS
+
+        spec = VIEWS[name]
+        screen_name = f"view-{name}"
+        app = self.app
+        if app.is_screen_installed(screen_name):
+            existing = app.get_screen(screen_name)
+            # a namespace switch or a new context (another client) makes a fresh view
+            if (
+                getattr(existing, "namespace", None) != self.namespace
+                or getattr(existing, "client", None) is not self.client
+            ):
+                app.uninstall_screen(screen_name)
+        if not app.is_screen_installed(screen_name):
+            app.install_screen(ResourceScreen(spec, self.client, self.namespace), screen_name)
+        screen = app.get_screen(screen_name)
+        if name == "jobs" and self.table.cursor_row is not None and self.breadcrumb is None:
+            row = self.table.cursor_row
+            screen.preselect = f"{row.namespace}\x00{row.job}"  # type: ignore[attr-defined]
+        app.push_screen(screen_name)
+
+    def action_open_view(self, name: str) -> None:
+        self.open_view(name)
+
+    def show_drill(self, view: str, drill: Drill) -> None:
+        """Back from a view's `enter`: the allocations of what was selected there, with a breadcrumb."""
+        from nomad_tui.ui.views import VIEWS
+
+        self.breadcrumb = view
+        crumb = self.query_one("#breadcrumb", Static)
+        crumb.update(
+            Text.assemble(
+                (VIEWS[view].kind.title, "bold"), " › ", drill.label, " › allocations", ("   esc: back", "dim")
+            )
+        )
+        crumb.add_class("-visible")
+        self.run_command(commands.Command("filter", (drill.filter_text,)))
+        self.table.focus()
+
+    def _clear_breadcrumb(self) -> None:
+        self.breadcrumb = None
+        self.query_one("#breadcrumb", Static).remove_class("-visible")
+
+    def action_raw(self) -> None:
+        """`y`: the whole allocation as Nomad sends it (not the list stub), highlighted and searchable."""
+        alloc_id = self.table.cursor_id
+        if alloc_id is None:
+            return
+        from nomad_tui.ui.screens.raw import RawScreen
+
+        self.app.push_screen(
+            RawScreen(self.client, f"/v1/allocation/{alloc_id}", None, title=f"Allocation {alloc_id[:8]}")
+        )
 
     def jump_to_prefix(self, prefix: str) -> None:
         prefix = prefix.lower()

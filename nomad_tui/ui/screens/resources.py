@@ -1,0 +1,342 @@
+"""ResourceScreen: a resource view (jobs, nodes) as a live table over its store, declared by a ViewSpec.
+
+The list is a blocking query (a watcher in a worker); the screen applies each answer to its store and
+view on the event loop.  `enter` drills into the allocations of the selected item (the dashboard's
+list, filtered, with a breadcrumb), `y` shows the whole document, `esc` goes back.  While another
+screen is in front the query is stopped, so a view nobody looks at costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Footer, Input, Static
+
+from nomad_tui.api.client import NomadClient
+from nomad_tui.api.cluster_models import JobStub
+from nomad_tui.api.errors import NomadError
+from nomad_tui.sanitize import sanitize_line
+from nomad_tui.state.connection import ConnectionState, Phase
+from nomad_tui.state.placement import placement_story
+from nomad_tui.state.resources import ResourceStore, ResourceView
+from nomad_tui.ui import commands
+from nomad_tui.ui.views import ResourcesConnection, ResourcesFetched, ResourceWatcher, ViewSpec
+from nomad_tui.ui.widgets.resource_table import ResourceTable
+
+if TYPE_CHECKING:
+    from nomad_tui.ui.screens.dashboard import DashboardScreen
+
+
+class ResourceScreen(Screen[None]):
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("slash", "start_filter", "Filter", key_display="/"),
+        Binding("colon", "start_command", "Command", key_display=":"),
+        Binding("enter", "drill", "Allocations"),
+        Binding("y", "raw", "Raw"),
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+r", "resync", "Resync"),
+        Binding("less_than_sign", "sort_column(-1)", "Sort ←", show=False, key_display="<"),
+        Binding("greater_than_sign", "sort_column(1)", "Sort →", show=False, key_display=">"),
+    ]
+    DEFAULT_CSS = """
+    ResourceScreen #resource-title { height: 1; padding: 0 1; background: $panel; }
+    ResourceScreen #resource-detail { height: 40%; min-height: 6; border-top: solid $panel; padding: 0 1; }
+    ResourceScreen .prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
+    ResourceScreen .prompt.-visible { display: block; }
+    """
+
+    def __init__(self, spec: ViewSpec, client: NomadClient, namespace: str) -> None:
+        super().__init__()
+        self.spec = spec
+        self.client = client
+        self.namespace = namespace
+        self.store: ResourceStore[Any] = ResourceStore(spec.kind)
+        self.view: ResourceView[Any] = ResourceView(self.store)
+        self.generation = 0
+        self.watcher: ResourceWatcher | None = None
+        self.state = ConnectionState()
+        self.loaded = False
+        self._stories: dict[tuple[str, int], list[str]] = {}
+        self._raw_items: list[Any] = []
+        self.preselect: str | None = None  # an item key to put the cursor on (`J` on an allocation)
+
+    # ------------------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="resource-title")
+        yield ResourceTable(self.view, id="resource-table")
+        with VerticalScroll(id="resource-detail"):
+            yield Static(id="resource-detail-text")
+        yield Input(placeholder="filter: words, column:value, column:=exact, !term", id="filter", classes="prompt")
+        yield Input(
+            placeholder="command: allocs · jobs · nodes · sort COLUMN [asc|desc] · filter … · q",
+            id="command",
+            classes="prompt",
+            suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one(ResourceTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self._update_title()
+
+    def on_screen_resume(self) -> None:
+        self.start_watcher()
+        self.table.focus()
+        self._apply_preselect()
+
+    def _apply_preselect(self) -> None:
+        if self.preselect is not None and self.table.select_key(self.preselect):
+            self.preselect = None
+
+    def on_screen_suspend(self) -> None:
+        self.stop_watcher()
+
+    # ------------------------------------------------------------------------------ watching
+    def start_watcher(self) -> None:
+        self.generation += 1
+        self.watcher = ResourceWatcher(
+            self.spec,
+            self.client,
+            self.namespace,
+            self.post_message,
+            generation=self.generation,
+            wait=getattr(self.app, "watch_wait", 300.0),
+            clock=getattr(self.app, "monotonic", None) or __import__("time").monotonic,
+        )
+        self.run_worker(self.watcher.run(), group="resources", exclusive=True, exit_on_error=False)
+
+    def stop_watcher(self) -> None:
+        self.watcher = None
+        self.generation += 1
+        self.workers.cancel_group(self, "resources")
+
+    def running_counts(self) -> dict[str, int]:
+        """Running allocations per node ID, from the dashboard's store (no request)."""
+        store = getattr(self._dashboard(), "store", None)
+        counts: dict[str, int] = {}
+        for stub in getattr(store, "stubs", {}).values():
+            if stub.client_status == "running":
+                counts[stub.node_id] = counts.get(stub.node_id, 0) + 1
+        return counts
+
+    @on(ResourcesFetched)
+    def fetched(self, message: ResourcesFetched) -> None:
+        if message.generation != self.generation:
+            return
+        items = message.items
+        self._raw_items = items
+        if self.spec.enrich is not None:
+            items = self.spec.enrich(items, self.running_counts())
+        diff = self.store.apply_list(items)
+        table = self.table
+        table.empty_message = f"No {self.spec.kind.name}"
+        if diff or not self.loaded:
+            self.loaded = True
+            self.view.rebuild()
+            table.data_changed()
+            self._apply_preselect()
+            self._show_detail()
+        self._update_title()
+
+    @on(ResourcesConnection)
+    def connection(self, message: ResourcesConnection) -> None:
+        if message.generation != self.generation:
+            return
+        self.state = message.state
+        if message.state.phase is Phase.RETRYING and not self.loaded:
+            self.table.empty_message = f"Cannot list {self.spec.kind.name}: {message.state.error}. Retrying…"
+            self.table.refresh()
+        self._update_title()
+
+    def _update_title(self) -> None:
+        kind = self.spec.kind
+        text = Text(kind.title, style="bold")
+        if self.spec.kind.name == "jobs":
+            text.append(f" · namespace {sanitize_line(self.namespace)}")
+        text.append(f" · {len(self.view)}" + (f" of {len(self.store)}" if self.view.filter else ""))
+        if self.view.filter:
+            text.append(f" · filter {sanitize_line(self.view.filter.text)}", style="italic")
+        now = getattr(self.app, "monotonic", lambda: 0.0)()
+        text.append(f" · {self.state.describe(now)}", style="dim" if self.state.phase is Phase.LIVE else "bold yellow")
+        text.append("   enter: allocations · y: raw · esc: back", style="dim")
+        self.query_one("#resource-title", Static).update(text)
+
+    # ------------------------------------------------------------------------------ detail
+    @on(ResourceTable.Highlighted)
+    def highlighted(self, message: ResourceTable.Highlighted) -> None:
+        self._show_detail()
+
+    def selected(self) -> Any | None:
+        key = self.table.cursor_key
+        return self.store.get(key) if key is not None else None
+
+    def _show_detail(self) -> None:
+        item = self.selected()
+        detail = self.query_one("#resource-detail-text", Static)
+        if item is None:
+            detail.update(Text("Nothing selected", style="dim"))
+            return
+        text = self.spec.summary(item)
+        if isinstance(item, JobStub):
+            self._add_story(item, text)
+        detail.update(text)
+
+    def _add_story(self, job: JobStub, text: Text) -> None:
+        queued = {g: s.queued for g, s in ((job.job_summary.summary or {}).items() if job.job_summary else [])}
+        if not any(queued.values()):
+            return
+        key = (self.spec.kind.key(job), job.modify_index)
+        story = self._stories.get(key)
+        if story is None:
+            text.append("Why not placed: reading the evaluations…\n", style="dim")
+            self.run_worker(self._load_story(job, key, queued), group="story", exclusive=True, exit_on_error=False)
+            return
+        for line in story or ["Allocations are queued, but no blocked evaluation explains it yet."]:
+            style = "bold" if not line.startswith(" ") else ""
+            text.append(line + "\n", style=style)
+
+    async def _load_story(self, job: JobStub, key: tuple[str, int], queued: dict[str, int]) -> None:
+        try:
+            evals = await self.client.job_evaluations(job.id, job.namespace or "default")
+        except NomadError as exc:
+            self._stories[key] = [f"Cannot read the evaluations: {sanitize_line(exc.message)}"]
+        else:
+            self._stories[key] = placement_story(evals, queued)
+        self._show_detail()
+
+    # ------------------------------------------------------------------------------ actions
+    def action_quit(self) -> None:
+        self.app.request_quit()  # type: ignore[attr-defined]
+
+    def action_help(self) -> None:
+        from nomad_tui.ui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_resync(self) -> None:
+        if self.watcher is not None:
+            self.watcher.query.resync()
+
+    def action_drill(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        drill = self.spec.drill(item)
+        dashboard = self._dashboard()
+        self.app.pop_screen()
+        if dashboard is not None:
+            dashboard.show_drill(self.spec.kind.name, drill)
+
+    def action_raw(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        from nomad_tui.ui.screens.raw import RawScreen
+
+        path, namespace = self.spec.raw_path(item)
+        self.app.push_screen(RawScreen(self.client, path, namespace, title=f"{self.spec.kind.title[:-1]} {path}"))
+
+    def action_back(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        command_input = self.query_one("#command", Input)
+        if command_input.has_class("-visible"):
+            self._close(command_input)
+        elif filter_input.has_class("-visible") and filter_input.has_focus:
+            filter_input.value = ""
+            self._apply_filter("")
+            self._close(filter_input)
+        elif self.view.filter:
+            filter_input.value = ""
+            self._apply_filter("")
+        else:
+            self.app.pop_screen()
+
+    def action_sort_column(self, step: int) -> None:
+        keys = [c.key for c in self.spec.kind.columns]
+        index = keys.index(self.view.sort_column) if self.view.sort_column in keys else 0
+        self._sort(keys[(index + step) % len(keys)], self.view.descending)
+
+    def _sort(self, column: str, descending: bool) -> None:
+        self.view.set_sort(column, descending)
+        self.table.data_changed()
+
+    # ------------------------------------------------------------------------------ prompts
+    def _close(self, prompt: Input) -> None:
+        prompt.remove_class("-visible")
+        self.table.focus()
+
+    def action_start_filter(self) -> None:
+        prompt = self.query_one("#filter", Input)
+        prompt.add_class("-visible")
+        prompt.focus()
+
+    def action_start_command(self) -> None:
+        prompt = self.query_one("#command", Input)
+        prompt.value = ""
+        prompt.add_class("-visible")
+        prompt.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_typed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self, event: Input.Submitted) -> None:
+        self._apply_filter(event.value)
+        if not event.value.strip():
+            self._close(event.input)
+        else:
+            self.table.focus()
+
+    def _apply_filter(self, text: str) -> None:
+        if text.strip() == self.view.filter.text:
+            return
+        self.view.set_filter(text)
+        self.table.data_changed()
+        self._update_title()
+
+    @on(Input.Submitted, "#command")
+    def command_submitted(self, event: Input.Submitted) -> None:
+        self._close(event.input)
+        words = event.value.strip().removeprefix(":").split()
+        if words and words[0].lower() == "sort":
+            column = words[1].lower() if len(words) > 1 else ""
+            if self.spec.kind.column(column) is None:
+                names = ", ".join(c.key for c in self.spec.kind.columns)
+                self.app.notify(f"usage: sort COLUMN [asc|desc]; columns: {names}", severity="error", markup=False)
+                return
+            self._sort(column, len(words) > 2 and words[2].lower() == "desc")
+            return
+        try:
+            command = commands.parse(event.value)
+        except commands.CommandError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        if command.name == "filter":
+            prompt = self.query_one("#filter", Input)
+            prompt.value = command.args[0]
+            self._apply_filter(command.args[0])
+            return
+        dashboard = self._dashboard()
+        self.app.pop_screen()
+        if dashboard is not None:
+            dashboard.run_command(command)
+
+    def _dashboard(self) -> DashboardScreen | None:
+        """The allocation list under this view (views are pushed over it)."""
+        from nomad_tui.ui.screens.dashboard import DashboardScreen
+
+        return next((s for s in self.app.screen_stack if isinstance(s, DashboardScreen)), None)

@@ -1,0 +1,174 @@
+"""The resource views besides allocations, declared once each: what to fetch, how to drill into
+allocations, where the raw document lives, and the detail text.  `ResourceScreen` does the rest."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from rich.text import Text
+from textual.message import Message
+
+from nomad_tui.api.blocking import BlockingQuery, Failure
+from nomad_tui.api.client import NomadClient, QueryMeta, Response
+from nomad_tui.api.cluster_models import JobStub, NodeStub
+from nomad_tui.sanitize import sanitize_line
+from nomad_tui.state import kinds
+from nomad_tui.state.connection import ConnectionState, Phase
+from nomad_tui.state.resources import ResourceKind
+
+Fetch = Callable[[NomadClient, str, int | None, float | None], Awaitable[Response[list[Any]]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Drill:
+    filter_text: str  # the allocation filter that shows this item's allocations
+    label: str  # the breadcrumb
+
+
+@dataclass(frozen=True, slots=True)
+class ViewSpec:
+    kind: ResourceKind[Any]
+    fetch: Fetch
+    drill: Callable[[Any], Drill]
+    raw_path: Callable[[Any], tuple[str, str | None]]  # (path, namespace) of the whole document
+    summary: Callable[[Any], Text]
+    key: str  # the default key that opens the view
+    # per-item data the dashboard's allocation store already has (no request): nodes' running counts
+    enrich: Callable[[Sequence[Any], dict[str, int]], list[Any]] | None = None
+
+
+def _exact(value: str) -> str:
+    return "=" + value.replace(" ", "")
+
+
+def _job_summary(job: JobStub) -> Text:
+    text = Text()
+    text.append(f"{sanitize_line(job.namespace or 'default')}/{sanitize_line(job.id)}", style="bold")
+    text.append(f" · {sanitize_line(job.type)} · {sanitize_line(job.status)} · priority {job.priority}\n")
+    for group, counts in sorted((job.job_summary.summary or {}).items() if job.job_summary else []):
+        text.append(f"  {sanitize_line(group)}: ", style="bold")
+        states = ("running", "starting", "queued", "failed", "complete", "lost")
+        parts = [f"{name} {getattr(counts, name)}" for name in states]
+        text.append(", ".join(parts) + "\n")
+    return text
+
+
+def _node_summary(entry: kinds.NodeEntry) -> Text:
+    node = entry.node
+    text = Text()
+    text.append(sanitize_line(node.name), style="bold")
+    text.append(f" · {sanitize_line(node.id)} · {sanitize_line(node.address)} · Nomad {sanitize_line(node.version)}\n")
+    text.append(
+        f"  {entry.running} running allocations · schedulable CPU {node.cpu_capacity} MHz,"
+        f" memory {node.memory_capacity} MiB (after the node's reservation)\n"
+    )
+    if node.status_description:
+        text.append(f"  {sanitize_line(node.status_description)}\n", style="dim")
+    return text
+
+
+async def _fetch_jobs(client: NomadClient, namespace: str, index: int | None, wait: float | None) -> Response[Any]:
+    return await client.list_jobs(namespace=namespace, index=index, wait=wait)
+
+
+async def _fetch_nodes(client: NomadClient, namespace: str, index: int | None, wait: float | None) -> Response[Any]:
+    return await client.list_nodes(index=index, wait=wait)
+
+
+def _enrich_nodes(nodes: Sequence[NodeStub], running: dict[str, int]) -> list[kinds.NodeEntry]:
+    return [kinds.NodeEntry(node, running.get(node.id, 0)) for node in nodes]
+
+
+JOBS_VIEW = ViewSpec(
+    kind=kinds.JOBS,
+    fetch=_fetch_jobs,
+    drill=lambda job: Drill(
+        f"ns:{_exact(job.namespace or 'default')} job:{_exact(job.id)}",
+        f"{sanitize_line(job.namespace or 'default')}/{sanitize_line(job.id)}",
+    ),
+    raw_path=lambda job: (f"/v1/job/{quote(job.id, safe='')}", job.namespace or "default"),
+    summary=_job_summary,
+    key="J",
+)
+
+NODES_VIEW = ViewSpec(
+    kind=kinds.NODES,
+    fetch=_fetch_nodes,
+    drill=lambda entry: Drill(f"node:{_exact(entry.node.name or entry.node.id[:8])}", sanitize_line(entry.node.name)),
+    raw_path=lambda entry: (f"/v1/node/{quote(entry.node.id, safe='')}", None),
+    summary=_node_summary,
+    key="",
+    enrich=_enrich_nodes,
+)
+
+VIEWS: dict[str, ViewSpec] = {"jobs": JOBS_VIEW, "nodes": NODES_VIEW}
+VIEW_NAMES = ("allocs", *VIEWS)
+
+
+# ------------------------------------------------------------------------------------------ watching
+
+
+class ResourcesFetched(Message):
+    def __init__(self, view: str, generation: int, items: list[Any], meta: QueryMeta) -> None:
+        super().__init__()
+        self.view = view
+        self.generation = generation
+        self.items = items
+        self.meta = meta
+
+
+class ResourcesConnection(Message):
+    def __init__(self, view: str, generation: int, state: ConnectionState) -> None:
+        super().__init__()
+        self.view = view
+        self.generation = generation
+        self.state = state
+
+
+class ResourceWatcher:
+    """One blocking query on a view's list; posts what it gets.  No widgets, no stores."""
+
+    def __init__(
+        self,
+        spec: ViewSpec,
+        client: NomadClient,
+        namespace: str,
+        post: Callable[[Message], object],
+        *,
+        generation: int,
+        wait: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.spec = spec
+        self.client = client
+        self.namespace = namespace
+        self.post = post
+        self.generation = generation
+        self.clock = clock
+        self.state = ConnectionState()
+
+        async def fetch(index: int | None, wait_s: float) -> Response[list[Any]]:
+            return await spec.fetch(client, namespace, index, wait_s)
+
+        self.query: BlockingQuery[list[Any]] = BlockingQuery(fetch, wait=wait, clock=clock)
+
+    async def run(self) -> None:
+        name = self.spec.kind.name
+        async with aclosing(self.query.updates()) as updates:  # type: ignore[type-var]
+            async for item in updates:
+                if isinstance(item, Failure):
+                    self.state = ConnectionState.failed(
+                        self.state, item.error, item.attempt, self.clock() + item.retry_in
+                    )
+                else:
+                    now = self.clock()
+                    self.state = ConnectionState(
+                        phase=Phase.LIVE, index=item.meta.index, last_success=now, last_change=now
+                    )
+                    self.post(ResourcesFetched(name, self.generation, item.value, item.meta))
+                self.post(ResourcesConnection(name, self.generation, self.state))

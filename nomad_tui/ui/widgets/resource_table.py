@@ -1,0 +1,214 @@
+"""ResourceTable: any `ResourceView` as a Line-API table that draws only the rows on screen, with a
+cursor that stays on its item (by key) while the list changes underneath."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.segment import Segment
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from nomad_tui.state.resources import ResourceColumn, ResourceView
+from nomad_tui.ui.widgets.alloc_table import fit
+
+STATUS_CLASSES = {
+    "running": "running",
+    "ready": "running",
+    "pending": "pending",
+    "initializing": "pending",
+    "dead": "complete",
+    "down": "failed",
+    "disconnected": "lost",
+}
+
+
+def layout(columns: Sequence[ResourceColumn[Any]], width: int) -> list[tuple[ResourceColumn[Any], int]]:
+    """The columns that fit `width` (dropping the highest priority first), spare width to flex ones."""
+    chosen = list(columns)
+    while len(chosen) > 2 and sum(c.width + 1 for c in chosen) > width:
+        drop = max((c for c in chosen if c.priority > 0), key=lambda c: c.priority, default=None)
+        if drop is None:
+            break
+        chosen.remove(drop)
+    spare = max(0, width - sum(c.width + 1 for c in chosen))
+    flex_total = sum(c.flex for c in chosen)
+    out = []
+    given = 0
+    flexible = [c for c in chosen if c.flex]
+    for column in chosen:
+        extra = 0
+        if column.flex and flex_total:
+            extra = spare - given if column is flexible[-1] else spare * column.flex // flex_total
+            given += extra
+        out.append((column, column.width + extra))
+    return out
+
+
+class ResourceTable(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "alloc-table--header",
+        "alloc-table--cursor",
+        "alloc-table--cursor-blurred",
+        "alloc-table--dim",
+        *(f"alloc-table--status-{name}" for name in ("running", "pending", "failed", "complete", "lost")),
+    }
+    DEFAULT_CSS = """
+    ResourceTable { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
+    """
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home,g", "first", "First", show=False),
+        Binding("end,G", "last", "Last", show=False),
+    ]
+
+    class Highlighted(Message):
+        def __init__(self, table: ResourceTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.table
+
+    def __init__(self, view: ResourceView[Any], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+        self.cursor_key: str | None = None
+        self.cursor_position = 0
+        self.empty_message = "Loading…"
+
+    def on_mount(self) -> None:
+        self._update_virtual_size()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.view) + 1)
+
+    def _rows_visible(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def data_changed(self) -> None:
+        previous = self.cursor_key
+        view = self.view
+        if not len(view):
+            self.cursor_key, self.cursor_position = None, 0
+        else:
+            position = view.position_of(self.cursor_key) if self.cursor_key is not None else None
+            if position is None:
+                position = min(self.cursor_position, len(view) - 1)
+            self.cursor_position = position
+            self.cursor_key = view.key_at(position)
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+        self.refresh()
+        if self.cursor_key != previous:
+            self.post_message(self.Highlighted(self, self.cursor_key))
+
+    def select_key(self, key: str) -> bool:
+        position = self.view.position_of(key)
+        if position is None:
+            return False
+        self._move_to(position)
+        return True
+
+    def _move_to(self, position: int) -> None:
+        if not len(self.view):
+            return
+        position = max(0, min(position, len(self.view) - 1))
+        old = self.cursor_key
+        self.cursor_position = position
+        self.cursor_key = self.view.key_at(position)
+        self._scroll_cursor_into_view()
+        self.refresh()
+        if self.cursor_key != old:
+            self.post_message(self.Highlighted(self, self.cursor_key))
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = int(self.scroll_y)
+        visible = self._rows_visible()
+        if self.cursor_position < top:
+            self.scroll_to(y=self.cursor_position, animate=False, immediate=True)
+        elif self.cursor_position >= top + visible:
+            self.scroll_to(y=self.cursor_position - visible + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self.cursor_position + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self.cursor_position - 1)
+
+    def action_page_down(self) -> None:
+        self._move_to(self.cursor_position + self._rows_visible())
+
+    def action_page_up(self) -> None:
+        self._move_to(self.cursor_position - self._rows_visible())
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_last(self) -> None:
+        self._move_to(len(self.view) - 1)
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", None)
+        if isinstance(y, int) and y >= 1:
+            self._move_to(int(self.scroll_y) + y - 1)
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self._scroll_cursor_into_view()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        columns = layout(self.view.store.kind.columns, self.scrollable_content_region.width)
+        if y == 0:
+            style = self.get_component_rich_style("alloc-table--header")
+            parts = []
+            for column, col_width in columns:
+                title = column.title
+                if column.key == self.view.sort_column:
+                    title += "▼" if self.view.descending else "▲"
+                parts.append(fit(title, col_width, right=column.right))
+            return Strip([Segment(" ".join(parts).ljust(width), style)], width)
+        position = int(self.scroll_y) + y - 1
+        if position >= len(self.view):
+            if position == 0:
+                dim = self.get_component_rich_style("alloc-table--dim")
+                return Strip([Segment(fit(f" {self.empty_message}", width), dim)], width)
+            return Strip.blank(width, self.rich_style)
+        row = self.view.row_at(position)
+        base = self.rich_style
+        segments: list[Segment] = []
+        for i, (column, col_width) in enumerate(columns):
+            if i:
+                segments.append(Segment(" ", base))
+            text = row.cells[column.key]
+            style = base
+            if column.key == "status" and text in STATUS_CLASSES:
+                style = base + self.get_component_rich_style(f"alloc-table--status-{STATUS_CLASSES[text]}")
+            elif column.key == "queued" and text != "0":
+                style = base + self.get_component_rich_style("alloc-table--status-pending")
+            segments.append(Segment(fit(text, col_width, right=column.right), style))
+        used = sum(len(s.text) for s in segments)
+        if used < width:
+            segments.append(Segment(" " * (width - used), base))
+        if row.key == self.cursor_key:
+            cursor = self.get_component_rich_style(
+                "alloc-table--cursor" if self.has_focus else "alloc-table--cursor-blurred"
+            )
+            segments = [Segment(s.text, (s.style or base) + cursor) for s in segments]
+        return Strip(segments, width).crop(0, width)
