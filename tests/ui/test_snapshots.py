@@ -57,3 +57,46 @@ def test_stop_confirmation_snapshot(agent: AgentProcess, snap_compare: Any) -> N
         await pilot.pause()
 
     assert snap_compare(frozen_app(agent), terminal_size=(130, 36), run_before=confirm)
+
+
+async def _open_view(pilot: Any, command: str, select: str | None = None) -> None:
+    from nomad_tui.ui.screens.resources import ResourceScreen
+    from nomad_tui.ui.widgets.resource_table import ResourceTable
+
+    await settled(pilot)
+    await pilot.press("colon", *command, "enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ResourceScreen) and pilot.app.screen.loaded, what="view")
+    screen = pilot.app.screen
+    if select is not None:
+        assert screen.query_one(ResourceTable).select_key(select)
+        await until(pilot, lambda: "Placement failure" in str(screen.query_one("#resource-detail-text").render()))
+    await pilot.pause()
+
+
+def test_jobs_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """The jobs view on the job that cannot be placed, with its placement story."""
+
+    async def jobs(pilot: Any) -> None:
+        await _open_view(pilot, "jobs", "data\x00gpu-train")
+
+    assert snap_compare(frozen_app(agent), terminal_size=(130, 36), run_before=jobs)
+
+
+def test_nodes_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    async def nodes(pilot: Any) -> None:
+        await _open_view(pilot, "nodes")
+
+    assert snap_compare(frozen_app(agent), terminal_size=(130, 36), run_before=nodes)
+
+
+def test_raw_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    from nomad_tui.ui.screens.raw import RawScreen
+
+    async def raw(pilot: Any) -> None:
+        await settled(pilot)
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(pilot.app.screen, RawScreen) and bool(pilot.app.screen.lines))
+        await pilot.press("slash", *"clientstatus", "enter")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(agent), terminal_size=(100, 30), run_before=raw)
