@@ -30,6 +30,7 @@ class CellStyle:
     fg: str | None = None
     bg: str | None = None
     bold: bool = False
+    dim: bool = False  # SGR 2 (faint)
     italic: bool = False
     underline: bool = False
     strike: bool = False

@@ -159,7 +159,8 @@ class PyteEmulator(Emulator):
             style = CellStyle(
                 fg=_colour(str(fg)),
                 bg=_colour(str(bg)),
-                bold=bool(bold),
+                bold=bool(int(bold) & 1),
+                dim=bool(int(bold) & 2),
                 italic=bool(italics),
                 underline=bool(underscore),
                 strike=bool(strikethrough),

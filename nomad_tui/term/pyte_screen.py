@@ -56,7 +56,9 @@ _PALETTE_256 = [*_ANSI_NAMES, *("bright_" + n for n in _ANSI_NAMES), *("#" + h f
 
 # Positions in pyte's Char tuple.
 _FG, _BG, _BOLD, _ITALICS, _UNDERSCORE, _STRIKE, _REVERSE, _BLINK = range(1, 9)
-_FLAG_ON = {1: _BOLD, 3: _ITALICS, 4: _UNDERSCORE, 5: _BLINK, 6: _BLINK, 7: _REVERSE, 9: _STRIKE}
+# The bold field holds a bit set: 1 bold (SGR 1), 2 faint (SGR 2); SGR 22 clears both.
+_BOLD_BIT, _DIM_BIT = 1, 2
+_FLAG_ON = {3: _ITALICS, 4: _UNDERSCORE, 5: _BLINK, 6: _BLINK, 7: _REVERSE, 9: _STRIKE}
 _FLAG_ON[21] = _UNDERSCORE  # double underline: drawn as a plain underline
 _FLAG_OFF = {22: _BOLD, 23: _ITALICS, 24: _UNDERSCORE, 25: _BLINK, 27: _REVERSE, 29: _STRIKE}
 # pyte builds a new Char on every `default_char` access; these two are all it can return.
@@ -566,6 +568,10 @@ class XtermScreen(pyte.Screen):
             code = int(part) if part.isdigit() else 0
             if code == 0:
                 fields = list(default)
+            elif code == 1:
+                fields[_BOLD] = int(fields[_BOLD]) | _BOLD_BIT
+            elif code == 2:
+                fields[_BOLD] = int(fields[_BOLD]) | _DIM_BIT
             elif code in _FLAG_ON:
                 fields[_FLAG_ON[code]] = True
             elif code in _FLAG_OFF:

@@ -84,7 +84,9 @@ async def test_renders_fed_bytes_and_reports_size_title_and_replies() -> None:
         assert lines(terminal)[:2] == ["hello red", "rgb"]
         segments = list(terminal.render_line(0))
         red = next(s for s in segments if s.text.startswith("red"))
-        assert red.style is not None and red.style.color is not None and red.style.color.name == "red"
+        assert (
+            red.style is not None and red.style.color is not None and red.style.color.name == "#cd0000"
+        )  # xterm's red, not the app theme's
         assert [m.title for m in app.of(TerminalView.TitleChanged)] == ["remote title"]
         assert app.inputs(replies=True) == [b"\x1b[2;4R"]
         assert terminal.frames >= 1
@@ -358,3 +360,66 @@ async def test_raw_keys_reach_the_remote_as_the_terminal_sent_them_while_focused
         events = list(parser.feed("r"))
         assert [type(e).__name__ for e in events] == ["Key"]
     assert raw_input.GATE.holder is None
+
+
+async def test_ansi_colours_are_xterms_and_dim_is_carried() -> None:
+    """Red and magenta differ, blue is blue (not the app theme's), SGR 2 reaches the screen."""
+    view = TerminalView(PyteEmulator(COLS, ROWS))
+    app = TerminalApp(view)
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        view.feed(b"\x1b[31mR\x1b[35mM\x1b[34mB\x1b[94mb\x1b[0;2mD\x1b[1mX\x1b[22mN\x1b[0m")
+        await view.wait_idle()
+        await pilot.pause()
+        segments = [s for s in view.render_line(0) if s.text.strip()]
+        colours = {s.text: s.style.color.name for s in segments if s.style and s.style.color}
+        assert colours["R"] == "#cd0000" and colours["M"] == "#cd00cd" and colours["B"] == "#0000ee"
+        assert colours["b"] == "#5c5cff"
+        styles = {s.text: s.style for s in segments}
+        assert styles["D"] is not None and styles["D"].dim and not styles["D"].bold
+        assert styles["X"] is not None and styles["X"].dim and styles["X"].bold  # SGR 2 then 1: both
+        assert styles["N"] is not None and not styles["N"].dim and not styles["N"].bold  # SGR 22: neither
+    emulator = view.emulator
+    assert emulator.cell(4, 0).style.dim and not emulator.cell(4, 0).style.bold
+
+
+async def test_mouse_goes_to_a_remote_that_tracks_it_and_shift_keeps_it_local() -> None:
+    view = TerminalView(PyteEmulator(COLS, ROWS))
+    app = TerminalApp(view)
+
+    def sent() -> list[bytes]:
+        data = [m.data for m in app.received if isinstance(m, TerminalView.Input) and not m.reply]
+        app.received.clear()
+        return data
+
+    def wheel(up: bool, shift: bool = False) -> None:
+        kind = events.MouseScrollUp if up else events.MouseScrollDown
+        view.post_message(kind(view, 2, 1, 0, 0, 0, shift, False, False))
+
+    async with app.run_test(size=(COLS, ROWS)) as pilot:
+        view.feed(b"\x1b[?1049h")  # alternate screen, no tracking: the wheel sends arrows
+        await view.wait_idle()
+        wheel(up=True)
+        await pilot.pause()
+        assert sent() == [b"\x1b[A" * 3]
+
+        view.feed(b"\x1b[?1002h\x1b[?1006h")
+        await view.wait_idle()
+        await pilot.click(TerminalView, offset=(5, 3))
+        await pilot.pause()
+        assert sent() == [b"\x1b[<0;6;4M", b"\x1b[<0;6;4m"]
+        wheel(up=False)
+        await pilot.pause()
+        assert sent() == [b"\x1b[<65;3;2M"]
+        assert not view.allow_select
+
+        await pilot.click(TerminalView, offset=(5, 3), shift=True)  # shift: ours (selection)
+        wheel(up=True, shift=True)
+        await pilot.pause()
+        assert sent() == []
+        assert view.allow_select
+
+        view.feed(b"\x1b[?1002l\x1b[?1006l\x1b[?1049l")
+        await view.wait_idle()
+        await pilot.click(TerminalView, offset=(5, 3))
+        await pilot.pause()
+        assert sent() == []

@@ -38,14 +38,27 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
+from nomad_tui.term import palette
 from nomad_tui.term.emulator import CellStyle, Emulator, Run
 from nomad_tui.term.keys import encode_key, encode_paste
+from nomad_tui.term.mouse import (
+    LEFT,
+    MIDDLE,
+    RIGHT,
+    WHEEL_DOWN,
+    WHEEL_LINES,
+    WHEEL_UP,
+    MouseAction,
+    MouseTracker,
+    wheel_as_arrows,
+)
 from nomad_tui.term.pyte_backend import PyteEmulator
 from nomad_tui.ui import raw_input
 from nomad_tui.ui.widgets.selection import paint_selection
 
 DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
 SCROLLBACK_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
+_MOUSE_BUTTONS = {1: LEFT, 2: MIDDLE, 3: RIGHT}  # Textual's button numbers to xterm's
 
 
 def _base64_size(encoded: bytes | bytearray) -> int:
@@ -157,6 +170,8 @@ class TerminalView(Widget, can_focus=True):
         # terminal sent (`take_raw_keys`), not through Textual's key parser (`ui.raw_input`).
         self.raw_keys = raw_keys
         self._accepts_input = True
+        self._mouse = MouseTracker()
+        self._mouse_shift = False
 
         # Counters, for the exec session's status line, the benchmark and tests.
         self.bytes_received = 0
@@ -413,9 +428,10 @@ class TerminalView(Widget, can_focus=True):
         rich = self._styles.get(style)
         if rich is None:
             rich = Style(
-                color=style.fg,
-                bgcolor=style.bg,
+                color=palette.rgb(style.fg),
+                bgcolor=palette.rgb(style.bg),
                 bold=style.bold or None,
+                dim=style.dim or None,
                 italic=style.italic or None,
                 underline=style.underline or None,
                 strike=style.strike or None,
@@ -564,15 +580,57 @@ class TerminalView(Widget, can_focus=True):
             self._set_history_offset(0)
             self.post_message(self.Input(data))
 
-    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        if not self._emulator.modes.alternate_screen:
+    # ------------------------------------------------------------------ mouse
+
+    @property
+    def allow_select(self) -> bool:
+        """Text selection is ours unless the remote tracks the mouse; then shift selects, as in
+        xterm (Textual asks before the press reaches us, so the shift of the last move counts)."""
+        if self._emulator.modes.mouse_tracking and self._accepts_input and not self._mouse_shift:
+            return False
+        return super().allow_select
+
+    def _forward_mouse(self, action: MouseAction, button: int, event: events.MouseEvent) -> bool:
+        """Report a pointer event to the remote if it tracks the mouse (shift keeps it local)."""
+        self._mouse_shift = event.shift
+        modes = self._emulator.modes
+        if not modes.mouse_tracking or not self._accepts_input or event.shift or self._history_offset:
+            return False
+        event.stop()
+        data = self._mouse.report(modes, action, button, event.x, event.y, meta=event.meta, ctrl=event.ctrl)
+        if data:
+            self.post_message(self.Input(data))
+        return True
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if self._forward_mouse(MouseAction.PRESS, _MOUSE_BUTTONS.get(event.button, LEFT), event):
+            self.capture_mouse()  # the release and drags outside the widget are the remote's too
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._forward_mouse(MouseAction.RELEASE, _MOUSE_BUTTONS.get(event.button, LEFT), event):
+            self.capture_mouse(False)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._forward_mouse(MouseAction.MOVE, 0, event)
+
+    def _wheel(self, event: events.MouseScrollUp | events.MouseScrollDown, up: bool) -> None:
+        if self._forward_mouse(MouseAction.WHEEL, WHEEL_UP if up else WHEEL_DOWN, event):
+            return
+        modes = self._emulator.modes
+        if not modes.alternate_screen:
             event.stop()
-            self._set_history_offset(self._history_offset + 3)
+            self._set_history_offset(self._history_offset + (WHEEL_LINES if up else -WHEEL_LINES))
+        elif self._accepts_input:
+            data = wheel_as_arrows(modes, up)
+            if data:
+                event.stop()
+                self.post_message(self.Input(data))
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self._wheel(event, up=True)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        if not self._emulator.modes.alternate_screen:
-            event.stop()
-            self._set_history_offset(self._history_offset - 3)
+        self._wheel(event, up=False)
 
     def on_focus(self, event: events.Focus) -> None:
         self._update_raw_gate()
