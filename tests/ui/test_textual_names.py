@@ -45,6 +45,8 @@ INTENDED_OVERRIDES = frozenset(
         "get_selection",
         "selection_updated",
         "watch_scroll_y",
+        # the exec terminal: selection is the remote's mouse while it tracks it (shift: ours)
+        "allow_select",
         # actions we extend (follow the tail, move the cursor by pages, ask before quitting)
         "action_scroll_end",
         "action_page_down",
