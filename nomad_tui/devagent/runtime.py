@@ -294,6 +294,8 @@ class Agent:
                 if state.StartedAt is not None and task in tasks:
                     for kind in ("stdout", "stderr"):
                         self.log_file(alloc, task, kind)
+            if self.clock.fixed:
+                allocfs.set_times(path, self.clock.now())  # reproducible listings for snapshots
             self._materialized.add(alloc.ID)
         return path
 

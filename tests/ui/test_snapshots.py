@@ -100,3 +100,60 @@ def test_raw_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(frozen_app(agent), terminal_size=(100, 30), run_before=raw)
+
+
+def _select_job(pilot: Any, job: str) -> str:
+    screen = pilot.app.screen
+    alloc_id = next(s.id for s in screen.store if s.job_id == job and s.client_status == "running")
+    assert screen.query_one(AllocTable).select_id(alloc_id)
+    return alloc_id
+
+
+def test_file_browser_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """`f`: the allocation directory (the agent fixes file times to its simulated clock)."""
+    from nomad_tui.ui.screens.files import FileBrowserScreen
+
+    async def browse(pilot: Any) -> None:
+        await settled(pilot)
+        _select_job(pilot, "api")
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(pilot.app.screen, FileBrowserScreen), what="the browser")
+        browser = pilot.app.screen
+        await until(pilot, lambda: len(browser.entries) == 3, what="the allocation directory")
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: browser.path == "/app" and len(browser.entries) == 3, what="the task directory")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(agent), terminal_size=(100, 20), run_before=browse)
+
+
+def test_job_tail_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """`L` on a one-allocation job, stderr (which the agent does not grow while followed)."""
+    import httpx
+
+    from nomad_tui.ui.screens.job_tail import JobTailScreen
+
+    body = {"job": "solo", "group": "g", "tasks": ["main"], "count": 1}
+    httpx.post(f"{agent.url}/v1/devagent/allocs", json=body, timeout=10).raise_for_status()
+
+    async def tail(pilot: Any) -> None:
+        screen = pilot.app.screen
+        await until(pilot, lambda: len(screen.store) == 25, what="the list")
+        _select_job(pilot, "solo")
+        await pilot.press("L")
+        await until(pilot, lambda: isinstance(pilot.app.screen, JobTailScreen), what="the tail")
+        screen = pilot.app.screen
+        await until(pilot, lambda: len(screen.members) == 1 and len(screen.buffer) > 0, what="stdout")
+        await pilot.press("e")
+        await until(
+            pilot,
+            lambda: (
+                screen.kind == "stderr"
+                and len(screen.buffer) == 10
+                and all(s == "following" for s in screen.stream_states.values())
+            ),
+            what="the stderr lines",
+        )
+        await pilot.pause(0.3)
+
+    assert snap_compare(frozen_app(agent), terminal_size=(110, 18), run_before=tail)

@@ -71,6 +71,12 @@ def materialize(alloc_dir: Path, alloc_id: str, tasks: list[str]) -> None:
         _write_once(alloc_dir / task / "secrets" / "token", f"s.{rng.getrandbits(64):016x}\n".encode())
 
 
+def set_times(alloc_dir: Path, unix_ns: int) -> None:
+    """Give everything under `alloc_dir` the same modification time (a fixed simulated clock)."""
+    for path in (alloc_dir, *alloc_dir.rglob("*")):
+        os.utime(path, ns=(unix_ns, unix_ns), follow_symlinks=False)
+
+
 def _write_once(path: Path, data: bytes) -> None:
     if not path.exists():
         path.write_bytes(data)

@@ -67,6 +67,10 @@ class TailScope:
         return f"{sanitize_line(what)} · ns {sanitize_line(self.namespace)}"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def colour_of(alloc_id: str) -> str:
     """The same allocation gets the same colour every time (not Python's salted hash)."""
     return PALETTE[zlib.crc32(alloc_id.encode()) % len(PALETTE)]
@@ -290,7 +294,7 @@ class JobTailScreen(LogPaneScreen):
         header.append(self.scope.describe())
         active = [m for m in self.members.values() if not m.leaving]
         streams = sum(len(m.sources) for m in active)
-        header.append(f" · {len(active)} allocations, {streams} streams · ")
+        header.append(f" · {plural(len(active), 'allocation')}, {plural(streams, 'stream')} · ")
         header.append("stdout + stderr" if self.kind == "both" else self.kind, style="bold")
         return header
 
@@ -307,7 +311,7 @@ class JobTailScreen(LogPaneScreen):
 
     def _update_header(self) -> None:
         following = sum(1 for text in self.stream_states.values() if text == "following")
-        self.state_text = f"{following} streams following"
+        self.state_text = f"{plural(following, 'stream')} following"
         super()._update_header()
 
     def save_name_parts(self) -> tuple[str, ...]:

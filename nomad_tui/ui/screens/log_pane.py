@@ -7,6 +7,8 @@ and set `_dirty`; the view repaints at most ~20 times a second however fast line
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +23,10 @@ from nomad_tui.ui.screens.save_dialogs import ask_path, file_name, save_dir, wri
 from nomad_tui.ui.widgets.log_view import Labeler, LogView
 
 REPAINT_INTERVAL = 0.05
+# Under a flood every paint redraws a whole screen of new lines: paint less often then, since no one
+# reads 50 screens a second, and the event loop keeps time for everything else.
+FLOOD_LINES = 400
+FLOOD_INTERVAL = 0.2
 COPY_MAX_LINES = 500  # terminals cap what an OSC 52 sequence may carry; a screenful is what `c` copies
 
 
@@ -63,6 +69,8 @@ class LogPaneScreen(Screen[None]):
         self.labeler = labeler
         self.state_text = "connecting…"
         self._dirty = False
+        self._painted_at = 0.0
+        self._painted_lines = 0
 
     def compose(self) -> ComposeResult:
         yield Static(id="logs-header")
@@ -102,10 +110,17 @@ class LogPaneScreen(Screen[None]):
         self._update_header()
 
     def _repaint(self) -> None:
-        if self._dirty:
-            self._dirty = False
-            self.view.data_added()
-            self._update_header()
+        if not self._dirty:
+            return
+        now = time.monotonic()
+        flood = self.buffer.end_number - self._painted_lines > FLOOD_LINES
+        if flood and self.view.follow and now - self._painted_at < FLOOD_INTERVAL:
+            return
+        self._dirty = False
+        self._painted_at = now
+        self._painted_lines = self.buffer.end_number
+        self.view.data_added()
+        self._update_header()
 
     def _update_header(self) -> None:
         if not self.is_mounted:
@@ -114,7 +129,8 @@ class LogPaneScreen(Screen[None]):
         header.no_wrap = True
         header.overflow = "ellipsis"
         header.append(self.tail_text())
-        self.query_one("#logs-header", Static).update(header)
+        # Both lines are one row high whatever they say: no layout pass (it re-renders the whole screen).
+        self.query_one("#logs-header", Static).update(header, layout=False)
         buffer = self.buffer
         state = Text(no_wrap=True, overflow="ellipsis")
         state.append(sanitize_line(self.state_text))
@@ -127,7 +143,7 @@ class LogPaneScreen(Screen[None]):
         modes = [name for name, on_ in (("timestamps", self.view.timestamps), ("wrap", self.view.wrap)) if on_]
         if modes:
             state.append(" · " + ", ".join(modes))
-        self.query_one("#logs-state", Static).update(state)
+        self.query_one("#logs-state", Static).update(state, layout=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:

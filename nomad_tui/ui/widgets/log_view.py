@@ -14,16 +14,18 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.cells import get_character_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.events import Resize
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 
+from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.logbuffer import LogBuffer
 from nomad_tui.ui.log_text import log_line_text
 from nomad_tui.ui.widgets.selection import paint_selection
@@ -143,6 +145,9 @@ class LogView(ScrollView, can_focus=True):
         self._width = 0
         self._cache: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(2048)
         self._index = WrapIndex(self._rows_of)
+        self._frame_style: Style | None = None
+        self._label_segments: dict[int, list[Segment]] = {}
+        self._label_widths: dict[int, int] = {}
 
     # ------------------------------------------------------------------------------ data
     def data_added(self) -> None:
@@ -171,6 +176,8 @@ class LogView(ScrollView, can_focus=True):
 
     def reset(self) -> None:
         self._cache.clear()
+        self._label_segments.clear()
+        self._label_widths.clear()
         self._width = 0
         self.current_match = None
         self._index.reset(self._content_width(), self.buffer.first_number)
@@ -265,9 +272,13 @@ class LogView(ScrollView, can_focus=True):
         raw = self.buffer.line(number)
         if raw is None:
             return 0
-        prefix = (TIMESTAMP_WIDTH if self.timestamps else 0) + (
-            self._prefix(number).cell_len if self.labeler is not None else 0
-        )
+        prefix = TIMESTAMP_WIDTH if self.timestamps else 0
+        if self.labeler is not None:
+            source = self.buffer.meta(number)[1]
+            width = self._label_widths.get(source)
+            if width is None:
+                width = self._label_widths[source] = self.labeler(source).cell_len + 1
+            prefix += width
         if raw.isascii() and "\x1b" not in raw:
             return prefix + len(raw)
         text = self.line_text(number)
@@ -308,15 +319,44 @@ class LogView(ScrollView, can_focus=True):
         scroll_x = int(self.scroll_x)
         return paint_selection(self, strips[0], row).crop(scroll_x, scroll_x + width).apply_offsets(scroll_x, row)
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style is looked up once per paint, not once per line (it walks the DOM).
+        self._frame_style = self.rich_style
+        return super().render_lines(crop)
+
+    def _fast_segments(self, number: int, raw: str) -> list[Segment] | None:
+        """Segments of a plain ASCII line without escapes (most log lines), without building Text."""
+        at, source, marker = self.buffer.meta(number)
+        if marker or not raw.isascii() or "\x1b" in raw:
+            return None
+        segments: list[Segment] = []
+        if self.timestamps:
+            stamp = datetime.fromtimestamp(at).strftime("%H:%M:%S.%f")[:12] if at else " " * 12
+            segments.append(Segment(stamp + " ", TIME_STYLE))
+        if self.labeler is not None:
+            label = self._label_segments.get(source)
+            if label is None:
+                label = self._label_segments[source] = [
+                    *self.labeler(source).render(self.app.console, end=""),
+                    Segment(" "),
+                ]
+            segments.extend(label)
+        segments.append(Segment(sanitize_line(raw)))
+        return segments
+
     def _render_strips(self, number: int, is_current: bool) -> list[Strip]:
+        style = self._frame_style or self.rich_style
+        raw = self.buffer.line(number) or ""
+        if not self.wrap and not (self.search and self.search.lower() in raw.lower()):
+            segments = self._fast_segments(number, raw)
+            if segments is not None:
+                return [Strip(segments).apply_style(style)]
         text = self.line_text(number) or Text()
         if self.search:
             text.highlight_words([self.search], CURRENT_STYLE if is_current else MATCH_STYLE, case_sensitive=False)
         pieces = text.divide(fold_offsets(text.plain, self._content_width())) if self.wrap else [text]
         console = self.app.console
-        return [
-            Strip(list(piece.render(console, end="")), piece.cell_len).apply_style(self.rich_style) for piece in pieces
-        ]
+        return [Strip(list(piece.render(console, end="")), piece.cell_len).apply_style(style) for piece in pieces]
 
     # ------------------------------------------------------------------------------ text selection
     def _row_plain(self, row: int) -> str:
