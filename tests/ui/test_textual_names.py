@@ -41,6 +41,7 @@ INTENDED_OVERRIDES = frozenset(
         "on_mount",
         "render",
         "render_line",
+        "render_lines",  # LogView: looks its style up once per paint, then hands on to ScrollView
         "check_action",
         "get_selection",
         "selection_updated",
