@@ -7,7 +7,8 @@ surface.  Nothing here imports Textual.
 
 Contract every implementation keeps:
 - `feed()` never raises, whatever bytes arrive;
-- every run of text returned by `row_runs()` / `scrollback_runs()` is printable (`str.isprintable()`),
+- every run of text returned by `row_runs()` / `scrollback_runs()` is `drawable()`: printable
+  (`str.isprintable()`) or private-use glyphs (Powerline, Nerd Font icons), never a control,
   and the runs of one row add up to exactly `cols` terminal cells as measured by `rich.cells.cell_len`;
 - control sequences never leave the emulator: the title is exposed sanitised and truncated, and
   replies to the remote's queries (DSR/DA) come out of `replies()` only, rate-limited.
@@ -15,8 +16,15 @@ Contract every implementation keeps:
 
 from __future__ import annotations
 
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+
+
+def drawable(text: str) -> bool:
+    """Text a cell may hold: printable, or private-use code points (icon fonts draw those; to a
+    terminal they are plain graphic characters, no control function)."""
+    return text.isprintable() or all(char.isprintable() or unicodedata.category(char) == "Co" for char in text)
 
 
 @dataclass(frozen=True, slots=True)

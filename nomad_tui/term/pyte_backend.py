@@ -11,7 +11,7 @@ from pyte.screens import Char
 from rich.cells import cell_len
 
 from nomad_tui.term.emulator import CellStyle, CursorState, Emulator, Run, TerminalModes
-from nomad_tui.term.pyte_screen import XtermScreen
+from nomad_tui.term.pyte_screen import XtermScreen, _bits
 from nomad_tui.term.replies import ReplyQueue
 from nomad_tui.term.vt_parser import VtParser
 
@@ -153,14 +153,17 @@ class PyteEmulator(Emulator):
         return self._runs(history[index] if 0 <= index < len(history) else None)
 
     def _style(self, key: tuple[object, ...]) -> CellStyle:
+        if self._screen.reverse_video:  # DECSCNM: every cell's reverse flipped, at drawing time
+            key = (*key, True)
         style = self._styles.get(key)
         if style is None:
-            fg, bg, bold, italics, underscore, strikethrough, reverse, blink = key
+            fg, bg, bold, italics, underscore, strikethrough, reverse, blink, *screen_reverse = key
+            reverse = bool(reverse) != bool(screen_reverse)
             style = CellStyle(
                 fg=_colour(str(fg)),
                 bg=_colour(str(bg)),
-                bold=bool(int(bold) & 1),
-                dim=bool(int(bold) & 2),
+                bold=bool(_bits(bold) & 1),
+                dim=bool(_bits(bold) & 2),
                 italic=bool(italics),
                 underline=bool(underscore),
                 strike=bool(strikethrough),

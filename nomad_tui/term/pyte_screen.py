@@ -67,6 +67,24 @@ _BLANK_REVERSE = Char(" ", reverse=True)
 
 _ASCII_OR_NOT = re.compile(r"[ -~]+|[^ -~]+")
 
+# DEC Special Graphics as xterm draws it: pyte's map (the Linux console's) also turns `+,-./0` into
+# arrows and a block, and `h` (NL symbol) into a shade.
+_DEC_GRAPHICS = (
+    cs.VT100_MAP[:0x2B]
+    + "".join(map(chr, range(0x2B, 0x31)))
+    + cs.VT100_MAP[0x31:0x68]
+    + "\u2424"
+    + cs.VT100_MAP[0x69:]
+)
+# The UK national set: `#` is the pound sign.
+_UK = cs.LAT1_MAP[:0x23] + "\u00a3" + cs.LAT1_MAP[0x24:]
+_CHARSETS = {"B": cs.LAT1_MAP, "0": _DEC_GRAPHICS, "A": _UK, "U": cs.IBMPC_MAP, "V": cs.VAX42_MAP}
+_DECCKM = 1 << 5  # and of private mode 1 (application cursor keys)
+# Modes DECRQM can answer for (the ones we keep): cursor keys, origin, autowrap, cursor shown,
+# mouse, focus events, bracketed paste; ANSI insert and newline modes.
+_KNOWN_PRIVATE_MODES = frozenset({1, 6, 7, 25, 9, 1000, 1002, 1003, 1004, 1006, 2004})
+_KNOWN_ANSI_MODES = frozenset({4, 20})
+
 
 @lru_cache(maxsize=8192)
 def classify_char(char: str) -> tuple[str, int]:
@@ -82,7 +100,9 @@ def classify_char(char: str) -> tuple[str, int]:
         return " ", 1
     if category in ("Cc", "Cf", "Cs", "Zl", "Zp"):  # controls, format/bidi controls, separators
         return "", 0
-    return "\ufffd", 1  # private use, unassigned
+    if category == "Co":  # private use: Powerline and Nerd Font glyphs; Rich measures them as 1
+        return char, 1
+    return "\ufffd", 1  # unassigned
 
 
 _PRINTABLE_ASCII = [chr(code) for code in range(0x20, 0x7F)]
@@ -94,6 +114,11 @@ def _interned_cells(attrs: Char) -> dict[str, Char]:
     fields = tuple(attrs)[1:]
     char_type = type(attrs)
     return {char: tuple.__new__(char_type, (char, *fields)) for char in _PRINTABLE_ASCII}
+
+
+def _bits(value: object) -> int:
+    """The bold field as its bit set (pyte's own Chars hold a bool there)."""
+    return value if isinstance(value, int) else 0
 
 
 def _to_int(text: str) -> int:
@@ -180,6 +205,47 @@ class XtermScreen(pyte.Screen):
         self.keypad_application = False
         self._last_char = None
         self._title = ""
+        # DECSCNM: the whole screen in reverse video, applied when drawing (cells keep their own
+        # reverse attribute, so a visual bell does not strip SGR 7 from what is on screen).
+        self.reverse_video = False
+        self.dirty.update(range(self.lines))
+
+    def define_charset(self, code: str, mode: str) -> None:
+        charset = _CHARSETS.get(code)
+        if charset is not None:
+            if mode == "(":
+                self.g0_charset = charset
+            elif mode == ")":
+                self.g1_charset = charset
+
+    def soft_reset(self) -> None:
+        """DECSTR (`CSI ! p`, sent by `reset`/`tput init`): modes, margins, attributes and charsets
+        back to their start, the screen and the cursor position kept."""
+        self.mode.difference_update({mo.IRM, mo.DECOM, _DECCKM})
+        self.mode.update({mo.DECAWM, mo.DECTCEM})
+        self.cursor.hidden = False
+        self.cursor.attrs = self.default_char
+        self.margins = None
+        self.keypad_application = False
+        self.g0_charset = self.g1_charset = cs.LAT1_MAP
+        self.charset = 0
+        self.savepoints = []
+
+    def request_mode(self, mode: int, private: bool) -> None:
+        """DECRQM (`CSI ? Ps $ p`, `CSI Ps $ p`): 1 set, 2 reset, 0 a mode we do not know."""
+        if private:
+            if mode in ALT_SCREEN_MODES:
+                state = 1 if self.alternate_active else 2
+            elif mode == 5:
+                state = 1 if self.reverse_video else 2
+            elif mode in _KNOWN_PRIVATE_MODES:
+                state = 1 if (mode << 5) in self.mode else 2
+            else:
+                state = 0
+            self.write_process_input(f"\x1b[?{mode};{state}$y")
+        else:
+            state = (1 if mode in self.mode else 2) if mode in _KNOWN_ANSI_MODES else 0
+            self.write_process_input(f"\x1b[{mode};{state}$y")
 
     def set_title(self, param: str) -> None:
         self._title = truncate(sanitize_line(param), TITLE_LIMIT).strip()
@@ -333,6 +399,8 @@ class XtermScreen(pyte.Screen):
                 moved = list(map(buffer.__getitem__, range(top + 1, bottom + 1)))
                 buffer.update(zip(range(top, bottom), moved, strict=True))
                 del buffer[bottom]
+        if self.cursor.attrs.bg != "default":
+            self._blank_rows(range(bottom, bottom + 1))
         # `dirty` only ever holds on-screen rows, so when it is as big as the screen it is full.
         if len(self.dirty) < lines:
             self.dirty.update(range(top, bottom + 1))
@@ -346,6 +414,7 @@ class XtermScreen(pyte.Screen):
             else:
                 buffer[y] = line
         buffer.pop(top, None)
+        self._blank_rows(range(top, top + 1))
         self.dirty.update(range(top, bottom + 1))
 
     def _region(self) -> tuple[int, int]:
@@ -452,6 +521,73 @@ class XtermScreen(pyte.Screen):
             line[column] = blank
         self.dirty.add(self.cursor.y)
 
+    def insert_characters(self, count: int | None = None) -> None:
+        """ICH: blanks in the current background at the cursor, the rest of the row shifted right and
+        cut at the last column (pyte kept a cell past it that a later DCH brought back)."""
+        columns = self.columns
+        x = min(self.cursor.x, columns - 1)
+        count = min(max(count or 1, 1), columns - x)
+        line = self.buffer[self.cursor.y]
+        kept = [line[column] for column in range(x, columns - count)]
+        line.update(zip(range(x, columns), [self._blank()] * count + kept, strict=True))
+        for column in [column for column in line if column >= columns]:
+            del line[column]
+        self.dirty.add(self.cursor.y)
+
+    def delete_characters(self, count: int | None = None) -> None:
+        """DCH: the row shifted left; the cells freed at its end take the current background."""
+        columns = self.columns
+        x = min(self.cursor.x, columns - 1)
+        count = min(max(count or 1, 1), columns - x)
+        line = self.buffer[self.cursor.y]
+        kept = [line[column] for column in range(x + count, columns)]
+        line.update(zip(range(x, columns), kept + [self._blank()] * count, strict=True))
+        for column in [column for column in line if column >= columns]:
+            del line[column]
+        self.dirty.add(self.cursor.y)
+
+    def insert_lines(self, count: int | None = None) -> None:
+        """IL: the inserted lines take the current background (back-colour erase)."""
+        top, bottom = self._region()
+        y = self.cursor.y
+        if not top <= y <= bottom:
+            return
+        count = min(max(count or 1, 1), bottom - y + 1)
+        buffer = self.buffer
+        for row in range(bottom, y - 1, -1):
+            line = buffer.pop(row, None)
+            if row + count <= bottom and line is not None:
+                buffer[row + count] = line
+        self._blank_rows(range(y, y + count))
+        self.dirty.update(range(y, self.lines))
+        self.carriage_return()
+
+    def delete_lines(self, count: int | None = None) -> None:
+        """DL: the lines brought in at the region's bottom take the current background."""
+        top, bottom = self._region()
+        y = self.cursor.y
+        if not top <= y <= bottom:
+            return
+        count = min(max(count or 1, 1), bottom - y + 1)
+        buffer = self.buffer
+        for row in range(y, bottom + 1):
+            line = buffer.pop(row + count, None) if row + count <= bottom else None
+            buffer.pop(row, None)
+            if line is not None:
+                buffer[row] = line
+        self._blank_rows(range(bottom - count + 1, bottom + 1))
+        self.dirty.update(range(y, self.lines))
+        self.carriage_return()
+
+    def _blank_rows(self, rows: range) -> None:
+        """Rows that came in empty (scrolled in, inserted): in the current background, if any."""
+        blank = self._blank()
+        if blank is self.default_char or blank == self.default_char:
+            return
+        buffer = self.buffer
+        for row in rows:
+            buffer[row] = StaticDefaultDict(blank)
+
     def erase_characters(self, count: int | None = None) -> None:
         x = min(self.cursor.x, self.columns - 1)
         blank = self._blank()
@@ -459,6 +595,13 @@ class XtermScreen(pyte.Screen):
         for column in range(x, min(x + max(count or 1, 1), self.columns)):
             line[column] = blank
         self.dirty.add(self.cursor.y)
+
+    def tab(self) -> None:
+        """HT; at the pending-wrap position (after the last column) it leaves the wrap pending, as
+        xterm does (pyte pulled the cursor back to the last column, so the next text never wrapped)."""
+        if self.cursor.x >= self.columns:
+            return
+        super().tab()
 
     def tab_forward(self, count: int = 1) -> None:
         for _ in range(min(max(count, 1), self.columns)):
@@ -490,7 +633,7 @@ class XtermScreen(pyte.Screen):
 
     def set_mode(self, *modes: int, **kwargs: Any) -> None:
         if kwargs.get("private"):
-            modes = tuple(m for m in modes if m != DECCOLM_PRIVATE)
+            modes = self._screen_wide_modes(modes, on=True)
             for mode in modes:
                 if mode in ALT_SCREEN_MODES:
                     self._enter_alternate(mode)
@@ -498,11 +641,19 @@ class XtermScreen(pyte.Screen):
 
     def reset_mode(self, *modes: int, **kwargs: Any) -> None:
         if kwargs.get("private"):
-            modes = tuple(m for m in modes if m != DECCOLM_PRIVATE)
+            modes = self._screen_wide_modes(modes, on=False)
             for mode in modes:
                 if mode in ALT_SCREEN_MODES:
                     self._leave_alternate(mode)
         super().reset_mode(*modes, **kwargs)
+
+    def _screen_wide_modes(self, modes: tuple[int, ...], *, on: bool) -> tuple[int, ...]:
+        """Take out the private modes pyte must not see: DECCOLM (ignored, as xterm does by
+        default) and DECSCNM (kept as a flag for drawing; pyte rewrote every cell's reverse)."""
+        if 5 in modes and self.reverse_video != on:
+            self.reverse_video = on
+            self.dirty.update(range(self.lines))
+        return tuple(m for m in modes if m not in (DECCOLM_PRIVATE, 5))
 
     def _enter_alternate(self, mode: int) -> None:
         if self._alt_main is not None:
@@ -569,9 +720,9 @@ class XtermScreen(pyte.Screen):
             if code == 0:
                 fields = list(default)
             elif code == 1:
-                fields[_BOLD] = int(fields[_BOLD]) | _BOLD_BIT
+                fields[_BOLD] = _bits(fields[_BOLD]) | _BOLD_BIT
             elif code == 2:
-                fields[_BOLD] = int(fields[_BOLD]) | _DIM_BIT
+                fields[_BOLD] = _bits(fields[_BOLD]) | _DIM_BIT
             elif code in _FLAG_ON:
                 fields[_FLAG_ON[code]] = True
             elif code in _FLAG_OFF:

@@ -34,7 +34,9 @@ _STRING_INTRO_7BIT = ("]", "P", "X", "^", "_")  # the same after ESC
 _TOKEN = re.compile(
     r"(?P<text>[^\x00-\x1f\x7f-\x9f]+)"
     r"|(?P<crlf>\r\n)"  # the most common pair of controls, dispatched as one token
-    r"|(?:\x1b\[|\x9b)(?P<params>[0-?]*)(?P<inter>[ -/]*)(?P<final>[@-~])"
+    # C0 controls inside a CSI are executed where they stand and the sequence goes on (VT100, xterm;
+    # vttest 1.5); ESC, CAN and SUB end it.
+    r"|(?:\x1b\[|\x9b)(?P<params>[0-?\x00-\x17\x19\x1c-\x1f]*)(?P<inter>[ -/\x00-\x17\x19\x1c-\x1f]*)(?P<final>[@-~])"
     r"|(?P<control>[\x00-\x1a\x1c-\x1f\x7f-\x8f\x91-\x97\x99\x9a\x9c])"
     # ESC finals exclude the introducers of CSI/OSC/DCS/SOS/PM/APC ([ ] P X ^ _), which are
     # either matched below or incomplete.
@@ -53,10 +55,11 @@ _ESC_INTER = _TOKEN.groupindex["esc_inter"]
 _ESC = _TOKEN.groupindex["esc_final"]
 _OSC = _TOKEN.groupindex["osc"]
 _MARKERS = ("<", "=", ">", "?")  # private-parameter prefixes
+_C0 = re.compile(r"[\x00-\x1f]")
 
 # The beginning of any sequence, for deciding between "incomplete" and "malformed".
 _PARTIAL = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*"
+    r"(?:\x1b\[|\x9b)[0-?\x00-\x17\x19\x1c-\x1f]*[ -/\x00-\x17\x19\x1c-\x1f]*"
     r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*"
     r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*"
     r"|\x1b[ -/]*"
@@ -220,6 +223,8 @@ class VtParser:
                     if position - start > MAX_SEQUENCE:
                         continue  # junk; skipped the same way when it arrives split
                     params, intermediates, final = token.group(_CSI_PARAMS, _CSI_INTER, _CSI)
+                    if _C0.search(params) or _C0.search(intermediates):
+                        params, intermediates = self._run_embedded_controls(params + "\x00" + intermediates)
                     if final == "m" and not intermediates and not params.startswith(_MARKERS):
                         apply_sgr(params)  # the commonest sequence of all, straight through
                     else:
@@ -238,6 +243,16 @@ class VtParser:
                 # _STRING: DCS/SOS/PM/APC bodies are dropped whole.
             except Exception:
                 self.errors += 1
+
+    def _run_embedded_controls(self, body: str) -> tuple[str, str]:
+        """Execute the C0 controls found inside a CSI; the parameters and intermediates without
+        them (`body` is params NUL intermediates; NUL itself does nothing)."""
+        for control in _C0.findall(body):
+            handler = self._controls.get(control)
+            if handler is not None:
+                handler()
+        params, _, intermediates = body.partition("\x00")
+        return _C0.sub("", params), _C0.sub("", intermediates)
 
     def _incomplete_or_malformed(self, text: str, position: int) -> int:
         """Handle the sequence starting at `position` that no complete token matched."""
@@ -283,7 +298,14 @@ class VtParser:
 
     def _dispatch_csi(self, params: str, intermediates: str, final: str) -> None:
         if intermediates:
-            return  # DECSCUSR, DECRQM, DECSTR…: nothing we draw depends on them
+            if final == "p" and intermediates == "!" and not params:
+                self.screen.soft_reset()  # DECSTR
+            elif final == "p" and intermediates == "$":  # DECRQM
+                private = params.startswith("?")
+                numbers = _numbers(params[1:] if private else params)
+                if numbers:
+                    self.screen.request_mode(numbers[0], private)
+            return  # DECSCUSR…: nothing we draw depends on them
         marker = params[:1]
         if marker and marker in "<=>?":
             params = params[1:]

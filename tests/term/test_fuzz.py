@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
+from nomad_tui.term.emulator import drawable
 from nomad_tui.term.pyte_backend import PyteEmulator
 from nomad_tui.term.pyte_screen import XtermScreen
 
@@ -87,10 +88,10 @@ def check_invariants(emulator: PyteEmulator) -> None:
         runs = emulator.row_runs(y)
         assert sum(cell_len(text) for text, _ in runs) == emulator.cols
         for text, _ in runs:
-            assert text.isprintable(), repr(text)
+            assert drawable(text), repr(text)
     for index in range(emulator.scrollback_len):
         for text, _ in emulator.scrollback_runs(index):
-            assert text.isprintable(), repr(text)
+            assert drawable(text), repr(text)
     cursor = emulator.cursor
     assert 0 <= cursor.x < emulator.cols and 0 <= cursor.y < emulator.rows
     assert emulator.title.isprintable()

@@ -39,7 +39,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nomad_tui.term import palette
-from nomad_tui.term.emulator import CellStyle, Emulator, Run
+from nomad_tui.term.emulator import CellStyle, Emulator, Run, drawable
 from nomad_tui.term.keys import encode_key, encode_paste
 from nomad_tui.term.mouse import (
     LEFT,
@@ -75,9 +75,9 @@ def _decode_base64(encoded: bytes | bytearray) -> bytes:
 
 def _printable(text: str) -> str:
     """Defence in depth: the emulator already guarantees this; never trust it alone."""
-    if text.isprintable():
+    if drawable(text):
         return text
-    return "".join(char if char.isprintable() else "\ufffd" for char in text)
+    return "".join(char if drawable(char) else "\ufffd" for char in text)
 
 
 class TerminalView(Widget, can_focus=True):
@@ -448,7 +448,7 @@ class TerminalView(Widget, can_focus=True):
         segments = []
         clean = True
         for text, style in runs:
-            if not text.isprintable():
+            if not text.isprintable() and not drawable(text):
                 text = _printable(text)
                 clean = False
             segments.append(Segment(text, self._rich_style(style)))
