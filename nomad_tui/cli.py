@@ -80,9 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         config_path = config_file.default_path() if args.config is None else config_file.Path(args.config)
-        from nomad_tui.ui.keymap import ACTION_NAMES
+        from nomad_tui.ui.keymap import ACTION_NAMES, remap_conflicts
 
         file_values = config_file.load(config_path, action_names=ACTION_NAMES)
+        for problem in remap_conflicts(file_values.get("keymap", {}))[:1]:
+            raise SettingsError(f"config file {config_path}: {problem}")
         flags = {name: getattr(args, name) for name in SETTING_FLAGS}
         env = dict(os.environ)
         if args.demo:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
@@ -21,6 +20,7 @@ from nomad_tui.contexts import ContextCatalog
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.settings import Settings, SettingsError
 from nomad_tui.ui import raw_input
+from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.palette import ContextCommands, DashboardCommands, SessionCommands
 from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
@@ -69,7 +69,7 @@ class NomadTuiApp(App[int]):
     CSS_PATH = stylesheet_path()
     COMMANDS = App.COMMANDS | {DashboardCommands, SessionCommands, ContextCommands}
     # ctrl+c quits like in k9s; the exec terminal captures it first when it has focus.
-    BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False)]
+    BINDINGS = bindings("app")
 
     def __init__(
         self,

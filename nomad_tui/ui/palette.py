@@ -7,14 +7,17 @@ built as plain `Content`, and help texts are our own constant strings.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.markup import escape
 
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.view import SORT_KEYS
+from nomad_tui.ui.keymap import ACTIONS, Action, keys_of
 
 MAX_ALLOC_HITS = 20
 
@@ -32,10 +35,13 @@ class DashboardCommands(Provider):
         screen = self._dashboard()
         if screen is None:
             return []
+        keymap = screen.settings.keymap
         actions: list[tuple[str, str, Callable[[], object]]] = [
-            ("Resync", "Fetch everything again now (ctrl+r)", screen.action_resync),
-            ("Open logs", "Logs of the selected allocation (l)", screen.action_logs),
-            ("Help", "Every key and command (?)", screen.action_help),
+            (action.palette, f"{action.help} ({self._keys(action, keymap)})", partial(screen.run_action, action.action))
+            for action in ACTIONS
+            if action.palette and action.scope == "dashboard" and not (action.mutating and screen.read_only)
+        ]
+        actions += [
             ("Toggle read-only", "Hide and block stop, signal, restart and exec", screen.action_toggle_read_only),
             (
                 "Switch namespace: all (*)",
@@ -45,18 +51,6 @@ class DashboardCommands(Provider):
             ("Clear filter", "Show every allocation (esc)", partial(screen.run_filter, "")),
             ("Show failed allocations", "Filter status:failed", partial(screen.run_filter, "status:failed")),
         ]
-        if hasattr(screen, "action_exec") and not screen.read_only:  # exec is refused in read-only mode
-            actions.insert(1, ("Open exec", "Shell into the selected allocation (s)", screen.action_exec))
-        if not screen.read_only:
-            actions += [
-                ("Stop allocation", "Stop the selected or marked allocations (ctrl+d)", screen.action_stop),
-                (
-                    "Restart allocation",
-                    "Restart tasks of the selected or marked allocations (r)",
-                    screen.action_restart,
-                ),
-                ("Signal allocation", "Send a signal to the selected or marked allocations (x)", screen.action_signal),
-            ]
         for column in sorted(SORT_KEYS):
             actions.append((f"Sort by {column}", "Sort the allocation list", partial(screen.action_sort_by, column)))
         for namespace in sorted({stub.namespace for stub in screen.store.stubs.values() if stub.namespace}):
@@ -68,6 +62,10 @@ class DashboardCommands(Provider):
                 )
             )
         return actions
+
+    def _keys(self, action: Action, keymap: Mapping[str, str]) -> str:
+        # The help line is markup: a remapped key could be "[".
+        return escape(" / ".join(self.app.get_key_display(Binding(key, "")) for key in keys_of(action, keymap)))
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._actions():

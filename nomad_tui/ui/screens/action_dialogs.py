@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from nomad_tui.actions import COMMON_SIGNALS, ActionKind, Outcome, Plan, TaskChoice
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.keymap import bindings
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -59,10 +60,7 @@ class ConfirmScreen(ModalScreen[bool]):
     """Names exactly what will happen; Cancel has the focus; y confirms, n and esc cancel."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
-    BINDINGS = [
-        Binding("y", "confirm", "Yes", show=False),
-        Binding("n,escape", "cancel", "No", show=False),
-    ]
+    BINDINGS = bindings("confirm")
 
     def __init__(
         self,

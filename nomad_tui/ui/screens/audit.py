@@ -6,13 +6,13 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from nomad_tui.audit import AuditLog, read_tail
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.keymap import bindings
 
 # (record field, column title) — what a row shows, in order.
 AUDIT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -47,7 +47,7 @@ def audit_cells(record: dict[str, Any]) -> list[Text]:
 
 
 class AuditScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q", "dismiss_audit", "Close")]
+    BINDINGS = bindings("audit")  # ui/keymap.py
     DEFAULT_CSS = """
     AuditScreen { align: center middle; }
     AuditScreen > Vertical { width: 95%; height: 90%; border: thick $primary; background: $surface; }

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
@@ -29,6 +28,7 @@ from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
 from nomad_tui.ui.context_badge import status_badge
+from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.messages import (
     AllocDetailFetched,
     AllocDetailGone,
@@ -49,44 +49,11 @@ if TYPE_CHECKING:
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
 FILTER_DEBOUNCE = 0.15
 
-# `J` opens the jobs view (as in wander); sorting by job stays on `<` `>`, `:sort job` and the palette.
-SORT_SHORTCUTS = {"I": "id", "N": "node", "S": "status", "A": "age", "M": "modified", "T": "tasks"}
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
 
 class DashboardScreen(AllocationActions):
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("slash", "start_filter", "Filter", key_display="/", id="filter"),
-        Binding("colon", "start_command", "Command", key_display=":", id="command"),
-        Binding("enter", "focus_detail", "Detail"),
-        Binding("escape", "back", "Back", show=False),
-        Binding("ctrl+r", "resync", "Resync", id="resync"),
-        Binding("left_square_bracket", "previous_alloc", "Prev alloc", show=False, key_display="["),
-        Binding("right_square_bracket", "next_alloc", "Next alloc", show=False, key_display="]"),
-        Binding("less_than_sign", "sort_column(-1)", "Sort ←", show=False, key_display="<"),
-        Binding("greater_than_sign", "sort_column(1)", "Sort →", show=False, key_display=">"),
-        Binding("ctrl+d", "stop", "Stop", id="stop"),
-        Binding("r", "restart", "Restart", id="restart"),
-        Binding("x", "signal", "Signal", id="signal"),
-        Binding("space", "mark", "Mark", id="mark"),
-        Binding("l", "logs", "Logs", id="logs"),
-        Binding("f", "files", "Files", show=False, id="files"),
-        Binding("L", "tail_job", "Tail job", show=False, key_display="L", id="tail"),
-        Binding("c", "copy_id", "Copy ID", show=False, id="copy"),
-        Binding("o", "open_web", "Open in web UI", show=False, id="open"),
-        Binding("ctrl+s", "export", "Export CSV", show=False, id="export"),
-        Binding("s", "exec", "Exec", id="exec"),
-        Binding("e", "sessions", "Sessions", show=False, id="sessions"),
-        Binding("ctrl+backslash", "clear_marks", "Clear marks", show=False),
-        Binding("J", "open_view('jobs')", "Jobs", show=False, id="jobs"),
-        Binding("y", "raw", "Raw", show=False, id="raw"),
-        *(
-            Binding(key, f"sort_by('{column}')", f"Sort by {column}", show=False)
-            for key, column in SORT_SHORTCUTS.items()
-        ),
-    ]
+    BINDINGS = bindings("dashboard")  # keys, footer, help and palette: ui/keymap.py
 
     DEFAULT_CSS = """
     DashboardScreen #list-pane { height: 3fr; min-height: 5; }

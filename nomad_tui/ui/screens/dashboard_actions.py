@@ -25,6 +25,7 @@ from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.state.view import AllocView
 from nomad_tui.ui.audit_hooks import audit_outcome
 from nomad_tui.ui.context_badge import context_line, typed_confirmation
+from nomad_tui.ui.keymap import MUTATING_ACTIONS
 from nomad_tui.ui.screens.action_dialogs import (
     ConfirmScreen,
     ResultsScreen,
@@ -46,8 +47,8 @@ class AllocationActions(Screen[None]):
     """Needs from the screen: `client`, `settings`, `store`, `view`, `read_only`, `table`, `detail`,
     `status_bar` (DashboardScreen provides them)."""
 
-    # Hidden and refused in --read-only mode.
-    MUTATING_ACTIONS = frozenset({"stop", "restart", "signal", "exec"})
+    # Hidden and refused in --read-only mode (the actions declared `mutating` in ui/keymap.py).
+    MUTATING_ACTIONS = MUTATING_ACTIONS
 
     client: NomadClient
     settings: Settings

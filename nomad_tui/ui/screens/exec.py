@@ -15,7 +15,6 @@ from itertools import count
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, TabbedContent, TabPane
@@ -23,23 +22,14 @@ from textual.widgets import Footer, TabbedContent, TabPane
 from nomad_tui.api.exec_session import HEARTBEAT_INTERVAL
 from nomad_tui.settings import Settings
 from nomad_tui.ui.audit_hooks import audit_exec
+from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.sessions import ExecTarget
 from nomad_tui.ui.widgets.exec_pane import ExecPane
 from nomad_tui.ui.widgets.terminal import TerminalView
 
 
 class ExecScreen(Screen[None]):
-    BINDINGS = [
-        # Priority: checked before the terminal, which would otherwise send them to the remote.
-        Binding("ctrl+pageup", "switch_tab(-1)", "Prev session", priority=True),
-        Binding("ctrl+pagedown", "switch_tab(1)", "Next session", priority=True),
-        # The terminal handles the detach key itself; this binding is for when it has no focus.
-        Binding("ctrl+right_square_bracket", "detach", "Dashboard", key_display="ctrl+]"),
-        # Only once the session has ended (a live terminal sends these keys to the remote):
-        Binding("r", "reconnect", "Reconnect"),
-        Binding("w", "close_tab", "Close tab"),
-        Binding("escape,q", "leave", "Dashboard", show=False),
-    ]
+    BINDINGS = bindings("exec")  # ui/keymap.py (priority keys, and those only for an ended session)
 
     DEFAULT_CSS = """
     ExecScreen TabbedContent { height: 1fr; }

@@ -14,7 +14,6 @@ import random
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -23,6 +22,7 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError, PermissionDenied
 from nomad_tui.api.models import parse_time
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.screens.log_pane import LogPaneScreen, human_bytes
 
 FOLLOW_BACK = 16 * 1024  # following starts this far before the end
@@ -67,13 +67,7 @@ def modified(mod_time: str) -> str:
 
 
 class FileBrowserScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("enter", "open", "Open"),
-        Binding("backspace,h,left", "parent", "Up a directory"),
-        Binding("F", "follow_file", "Follow file", key_display="F"),
-        Binding("ctrl+r", "reload", "Reload"),
-    ]
+    BINDINGS = bindings("files")  # ui/keymap.py
 
     DEFAULT_CSS = """
     FileBrowserScreen #files-header { height: 1; padding: 0 1; background: $panel; }
@@ -193,11 +187,7 @@ class FileBrowserScreen(Screen[None]):
 class FileViewScreen(LogPaneScreen):
     """One file: read in pages (`[` / `]`), or followed as it grows (`F`)."""
 
-    BINDINGS = [
-        Binding("left_square_bracket", "page(-1)", "Prev page", key_display="["),
-        Binding("right_square_bracket", "page(1)", "Next page", key_display="]"),
-        Binding("F", "toggle_stream", "Follow file", key_display="F"),
-    ]
+    BINDINGS = bindings("file-view")  # ui/keymap.py
     HELP_CONTEXT = "Files"
 
     def __init__(self, client: NomadClient, alloc_id: str, title: str, path: str, *, follow: bool = False) -> None:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.text import Text
-from textual.binding import Binding
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
@@ -23,6 +22,7 @@ from nomad_tui.api.logs import LogFrame
 from nomad_tui.api.models import AllocStub
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.store import AllocStore, Diff
+from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.screens.log_pane import LogPaneScreen
 from nomad_tui.ui.screens.logs import STREAM_KINDS
 
@@ -85,11 +85,7 @@ class Member:
 
 
 class JobTailScreen(LogPaneScreen):
-    BINDINGS = [
-        Binding("o", "stream('stdout')", "stdout"),
-        Binding("e", "stream('stderr')", "stderr"),
-        Binding("a", "stream('both')", "Both"),
-    ]
+    BINDINGS = bindings("job-tail")  # ui/keymap.py
     HELP_CONTEXT = "Job tail"
 
     def __init__(

@@ -12,13 +12,13 @@ import time
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.logbuffer import LogBuffer
+from nomad_tui.ui.keymap import LOGS, bindings
 from nomad_tui.ui.screens.save_dialogs import ask_path, file_name, save_dir, write_text
 from nomad_tui.ui.widgets.log_view import Labeler, LogView
 
@@ -39,19 +39,7 @@ def human_bytes(count: int) -> str:
 
 
 class LogPaneScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("s", "toggle_follow", "Follow"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("n", "find(False)", "Next match", show=False),
-        Binding("N", "find(True)", "Prev match", show=False, key_display="N"),
-        Binding("t", "toggle_timestamps", "Timestamps"),
-        Binding("w", "toggle_wrap", "Wrap"),
-        Binding("ctrl+s", "save", "Save"),
-        Binding("c", "copy", "Copy", show=False),
-        Binding("C", "toggle_colours", "Colours", show=False, key_display="C"),
-        Binding("question_mark", "keys_help", "Keys", key_display="?"),
-    ]
+    BINDINGS = bindings("log-pane")  # ui/keymap.py
 
     DEFAULT_CSS = """
     LogPaneScreen #logs-header { height: 1; padding: 0 1; background: $panel; }
@@ -204,7 +192,9 @@ class LogPaneScreen(Screen[None]):
     def action_keys_help(self) -> None:
         from nomad_tui.ui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(only=self.HELP_CONTEXT))
+        # A log-like screen's own keys, then those every log pane has.
+        context = self.HELP_CONTEXT
+        self.app.push_screen(HelpScreen(only=context if context == LOGS else (context, LOGS)))
 
     def buffered_text(self, first: int | None = None, end: int | None = None) -> str:
         """Lines `first`..`end` (default: everything buffered) as shown, one per line, plain and safe."""

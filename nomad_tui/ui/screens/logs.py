@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import work
-from textual.binding import Binding
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.log_follow import follow_task_log
 from nomad_tui.api.logs import LogFrame
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.screens.log_pane import LogPaneScreen, human_bytes
 from nomad_tui.ui.screens.save_dialogs import ChoiceScreen
 
@@ -41,13 +41,7 @@ def describe_start(back: int | None) -> str:
 
 
 class LogsScreen(LogPaneScreen):
-    BINDINGS = [
-        Binding("o", "stream('stdout')", "stdout"),
-        Binding("e", "stream('stderr')", "stderr"),
-        Binding("a", "stream('both')", "Both"),
-        Binding("T", "next_task", "Next task", key_display="T"),
-        Binding("b", "start_from", "Start from", show=False),
-    ]
+    BINDINGS = bindings("task-logs")  # ui/keymap.py
 
     def __init__(
         self,

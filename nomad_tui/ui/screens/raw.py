@@ -15,7 +15,6 @@ from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -23,6 +22,7 @@ from textual.widgets import Footer, Input, Static
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.keymap import bindings
 
 MATCH_STYLE = "black on yellow"
 CURRENT_STYLE = "black on bright_green"
@@ -34,16 +34,7 @@ def json_lines(value: object) -> list[str]:
 
 
 class RawScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "close", "Back"),
-        Binding("slash", "search", "Search", key_display="/"),
-        Binding("n", "next_match(1)", "Next"),
-        Binding("N", "next_match(-1)", "Previous"),
-        Binding("j,down", "scroll_lines(1)", "Down", show=False),
-        Binding("k,up", "scroll_lines(-1)", "Up", show=False),
-        Binding("g,home", "edge(0)", "Top", show=False),
-        Binding("G,end", "edge(1)", "Bottom", show=False),
-    ]
+    BINDINGS = bindings("raw")  # ui/keymap.py
     DEFAULT_CSS = """
     RawScreen #raw-title { height: 1; padding: 0 1; background: $panel; }
     RawScreen #raw-scroll { height: 1fr; }

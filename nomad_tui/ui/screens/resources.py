@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
@@ -27,6 +26,7 @@ from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.placement import placement_story
 from nomad_tui.state.resources import ResourceStore, ResourceView
 from nomad_tui.ui import commands
+from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.views import ResourcesConnection, ResourcesFetched, ResourceWatcher, ViewSpec
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
@@ -35,18 +35,7 @@ if TYPE_CHECKING:
 
 
 class ResourceScreen(Screen[None]):
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("slash", "start_filter", "Filter", key_display="/"),
-        Binding("colon", "start_command", "Command", key_display=":"),
-        Binding("enter", "drill", "Allocations"),
-        Binding("y", "raw", "Raw"),
-        Binding("escape", "back", "Back"),
-        Binding("ctrl+r", "resync", "Resync"),
-        Binding("less_than_sign", "sort_column(-1)", "Sort ←", show=False, key_display="<"),
-        Binding("greater_than_sign", "sort_column(1)", "Sort →", show=False, key_display=">"),
-    ]
+    BINDINGS = bindings("resources")  # ui/keymap.py
     DEFAULT_CSS = """
     ResourceScreen #resource-title { height: 1; padding: 0 1; background: $panel; }
     ResourceScreen #resource-detail { height: 40%; min-height: 6; border-top: solid $panel; padding: 0 1; }
