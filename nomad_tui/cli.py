@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from nomad_tui import __version__
 from nomad_tui.contexts import catalog_from
-from nomad_tui.settings import SettingsError
+from nomad_tui.settings import IMPLICIT_CONTEXT, Settings, SettingsError, setting_sources
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +67,16 @@ SETTING_FLAGS = (
 )
 
 
+def check_files(settings: Settings, sources: dict[str, str]) -> None:
+    """The TLS files must load now: a wrong one is one line naming the setting, never a traceback."""
+    from nomad_tui.api.tls import TlsFileError, check_tls_files
+
+    try:
+        check_tls_files(settings)
+    except TlsFileError as exc:
+        raise SettingsError(f"{sources[exc.setting]} {exc.path}: {exc.reason}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["devagent"]:
@@ -79,10 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nomad_tui import config_file
 
     try:
-        config_path = config_file.default_path() if args.config is None else config_file.Path(args.config)
+        explicit = args.config is not None
+        config_path = config_file.Path(args.config) if explicit else config_file.default_path()
         from nomad_tui.ui.keymap import ACTION_NAMES, remap_conflicts
 
-        file_values = config_file.load(config_path, action_names=ACTION_NAMES)
+        file_values = config_file.load(config_path, action_names=ACTION_NAMES, required=explicit)
         for problem in remap_conflicts(file_values.get("keymap", {}))[:1]:
             raise SettingsError(f"config file {config_path}: {problem}")
         flags = {name: getattr(args, name) for name in SETTING_FLAGS}
@@ -94,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file_values = {k: v for k, v in file_values.items() if k in ("keymap", "exec_command", "read_only")}
         catalog = catalog_from(file_values, env, flags)
         settings = catalog.settings_for(catalog.initial(args.context), at_start=True)
+        named = settings.context != IMPLICIT_CONTEXT
+        where = f"[contexts.{settings.context}] of {config_path}" if named else str(config_path)
+        check_files(settings, setting_sources(flags, {} if named else env, where))
     except SettingsError as exc:
         print(f"nomad-tui: {exc}", file=sys.stderr)
         return 2

@@ -72,14 +72,39 @@ def _where(path: Path, text: str, key: str) -> str:
     return f"{path}, line {line}" if line else str(path)
 
 
-def load(path: Path, *, action_names: set[str] | None = None) -> dict[str, Any]:
-    """Read and check the file; return Settings field values (keys remapping under "keymap")."""
+# A config file is a few hundred bytes; reading stops here (`--config /dev/zero` must not eat memory).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def read_text(path: Path, *, required: bool) -> str | None:
+    """The file's text, or None when it is absent and not `required` (the default path)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise ConfigFileError(f"config file {path}: is a directory")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
+        if required:
+            raise ConfigFileError(f"config file {path}: no such file") from None
+        return None
+    except OSError as exc:
+        raise ConfigFileError(f"config file {path}: cannot read it ({exc.strerror or exc})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigFileError(f"config file {path}: larger than {MAX_CONFIG_BYTES // 1024} KiB, not a config file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigFileError(f"config file {path}: not UTF-8 text") from None
+
+
+def load(path: Path, *, action_names: set[str] | None = None, required: bool = False) -> dict[str, Any]:
+    """Read and check the file; return Settings field values (keys remapping under "keymap").
+
+    A missing file is fine at the default path (`required=False`), an error when the user named it.
+    """
+    text = read_text(path, required=required)
+    if text is None:
         return {}
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigFileError(f"cannot read config file {path}: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

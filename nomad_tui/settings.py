@@ -165,16 +165,56 @@ ENV_VARS: dict[str, str] = {
 _SECRET_FIELDS = {"token", "http_auth"}
 
 
-def normalize_address(address: str) -> str:
+def normalize_address(address: str, *, source: str = "address") -> str:
+    """The address with a scheme and without a trailing slash; a SettingsError naming `source` when it
+    cannot be used (bad scheme, no host, a port that is not a number or out of range, bad IPv6)."""
     address = address.strip()
     if address.startswith("unix://"):
+        if not address[len("unix://") :]:
+            raise SettingsError(f"{source} {address!r}: a unix address needs a socket path (unix:///path)")
         return address
     if "://" not in address:
         address = "http://" + address
-    scheme = urlsplit(address).scheme
-    if scheme not in ("http", "https"):
-        raise SettingsError(f"address {address!r}: scheme must be http, https or unix")
+    try:
+        parts = urlsplit(address)
+        port = parts.port  # urllib checks it only when asked
+    except ValueError as exc:
+        # urllib says "Port out of range 0-65535", "Port could not be cast to integer value as 'abc'",
+        # "Invalid IPv6 URL"; say it in the user's words.
+        message = str(exc)
+        if "out of range" in message:
+            reason = "the port must be between 1 and 65535"
+        elif "Port" in message:
+            reason = "the port is not a number"
+        elif "IPv6" in message:
+            reason = "malformed IPv6 address (write it as http://[::1]:4646)"
+        else:
+            reason = message
+        raise SettingsError(f"{source} {address!r}: {reason}") from None
+    if parts.scheme not in ("http", "https"):
+        raise SettingsError(f"{source} {address!r}: scheme must be http, https or unix")
+    if not parts.hostname:
+        raise SettingsError(f"{source} {address!r}: no host name")
+    if port == 0:
+        raise SettingsError(f"{source} {address!r}: the port must be between 1 and 65535")
     return address.rstrip("/")
+
+
+def setting_sources(
+    flags: Mapping[str, Any], env: Mapping[str, str], file_label: str = "the config file"
+) -> dict[str, str]:
+    """For each setting, how the user spelled where it came from: `--ca-cert`, `NOMAD_CACERT`, or
+    `ca_cert in FILE` — so an error names the thing to fix."""
+    from_env = {name: var for var, name in ENV_VARS.items() if env.get(var)}
+    sources: dict[str, str] = {}
+    for f in fields(Settings):
+        if flags.get(f.name) is not None:
+            sources[f.name] = "--" + f.name.replace("_", "-")
+        elif f.name in from_env:
+            sources[f.name] = from_env[f.name]
+        else:
+            sources[f.name] = f"{f.name} in {file_label}"
+    return sources
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -196,6 +236,8 @@ def resolve(
     flags: Mapping[str, Any] | None = None,
     env: Mapping[str, str] | None = None,
     file_values: Mapping[str, Any] | None = None,
+    *,
+    file_label: str = "the config file",
 ) -> Settings:
     """Merge the layers: a flag given on the command line beats the environment, which beats the file."""
     env = os.environ if env is None else env
@@ -206,12 +248,18 @@ def resolve(
     unknown = set(merged) - known
     if unknown:
         raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    sources = setting_sources(flags or {}, env, file_label)
     for name in _SECRET_FIELDS:
         value = merged.get(name)
         if isinstance(value, str):
-            merged[name] = Secret(value.strip()) if value.strip() else None
+            value = value.strip()
+            if value and not (value.isascii() and value.isprintable()):
+                # An HTTP header carries ASCII only; never echo the value itself.
+                what = "characters outside printable ASCII" if value.isascii() else "non-ASCII characters"
+                raise SettingsError(f"{sources[name]}: the {name.replace('_', ' ')} contains {what}")
+            merged[name] = Secret(value) if value else None
     if "address" in merged:
-        merged["address"] = normalize_address(str(merged["address"]))
+        merged["address"] = normalize_address(str(merged["address"]), source=sources["address"])
     if "namespace" in merged and not merged["namespace"]:
         del merged["namespace"]
     settings = Settings(**merged)

@@ -137,3 +137,21 @@ async def drag(pilot: Any, widget: Any, start: tuple[int, int], end: tuple[int, 
     await pilot._post_mouse_events([MouseMove], widget, offset=end, button=1)  # hover() moves with no button
     await pilot.mouse_up(widget, offset=end)
     await pilot.pause()
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The text of every row of the screen as the terminal would show it."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def send_burst(app: Any, text: str) -> None:
+    """Queue every character of `text` as a key at once, as a paste without bracketed paste (or keys
+    batched over SSH) arrives: no event-loop turn between them, unlike `pilot.press`."""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    for char in text:
+        key = "enter" if char in "\r\n" else "space" if char == " " else _character_to_key(char)
+        event = events.Key(key, None if key == "enter" else char)
+        event.set_sender(app)
+        app._driver.send_message(event)

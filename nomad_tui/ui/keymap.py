@@ -91,9 +91,11 @@ ACTIONS: tuple[Action, ...] = (
     # ---- the allocation list (DashboardScreen)
     Action("quit", "q", "quit", "Quit", "quit", LIST),
     Action("help", "question_mark", "help", "Help", "this help", LIST, palette="Help"),
+    # Priority: `/` and `:` run while the app reads the key, so the prompt has the focus before the next key
+    # of a burst (a paste, keys batched over SSH) is routed (see PromptLine.open).
     Action("filter", "slash", "start_filter", "Filter", "filter: words, status:failed, job:web, node:x, task:y, "
-           "!term to negate", LIST),
-    Action("command", "colon", "start_command", "Command", "command line (see below)", LIST),
+           "!term to negate", LIST, priority=True),
+    Action("command", "colon", "start_command", "Command", "command line (see below)", LIST, priority=True),
     Action("detail", "enter", "focus_detail", "Detail", "focus the detail panes", LIST),
     Action("back", "escape", "back", "Back", "back to the list (from the detail panes too) / clear the filter", LIST,
            show=False),
@@ -180,7 +182,8 @@ ACTIONS: tuple[Action, ...] = (
            "of the log", LOGS, scope="task-logs", show=False),
     Action("log-back", "escape,q", "back", "Back", "back to the list", LOGS, scope="log-pane"),
     Action("log-follow", "s", "toggle_follow", "Follow", "follow the tail on and off", LOGS, scope="log-pane"),
-    Action("log-search", "slash", "search", "Search", "search (case-insensitive)", LOGS, scope="log-pane"),
+    Action("log-search", "slash", "search", "Search", "search (case-insensitive)", LOGS, scope="log-pane",
+           priority=True),
     Action("log-next-match", "n", "find(False)", "Next match", "next / previous match", LOGS, scope="log-pane",
            show=False),
     Action("log-previous-match", "N", "find(True)", "Prev match", "next / previous match", LOGS,

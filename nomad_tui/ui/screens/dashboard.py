@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
@@ -41,6 +42,7 @@ from nomad_tui.ui.views import Drill
 from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
+from nomad_tui.ui.widgets.prompt import PromptLine
 from nomad_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -58,8 +60,6 @@ class DashboardScreen(AllocationActions):
     DEFAULT_CSS = """
     DashboardScreen #list-pane { height: 3fr; min-height: 5; }
     DashboardScreen DetailPanel { height: 2fr; min-height: 6; }
-    DashboardScreen .prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
-    DashboardScreen .prompt.-visible { display: block; }
     DashboardScreen #breadcrumb { display: none; height: 1; padding: 0 1; background: $panel; }
     DashboardScreen #breadcrumb.-visible { display: block; }
     """
@@ -100,11 +100,14 @@ class DashboardScreen(AllocationActions):
             yield Static(id="breadcrumb")
             yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")  # type: ignore[attr-defined]
         yield DetailPanel(id="detail")
-        yield Input(placeholder="filter: words, status:failed, job:web, !node:x …", id="filter", classes="prompt")
-        yield Input(
-            placeholder="command: jobs · nodes · ns NAME · sort COLUMN · alloc PREFIX · help · q",
-            id="command",
-            classes="prompt",
+        yield PromptLine(
+            "/", input_id="filter", placeholder="words, status:failed, job:web, !node:x …", id="filter-line"
+        )
+        yield PromptLine(
+            ":",
+            input_id="command",
+            placeholder="jobs · nodes · ns NAME · sort COLUMN · alloc PREFIX · help · q",
+            id="command-line",
             suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
         )
         yield Footer()
@@ -305,25 +308,20 @@ class DashboardScreen(AllocationActions):
             self.detail.focus_content()
 
     def action_back(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        command_input = self.query_one("#command", Input)
-        if command_input.has_class("-visible"):
-            self._close_prompt(command_input)
-        elif filter_input.has_class("-visible") and filter_input.has_focus:
-            self._close_prompt(filter_input, clear=True)
+        filter_line, command_line = self.filter_line, self.command_line
+        if command_line.is_open:
+            self._close_prompt(command_line)
+        elif filter_line.is_open and filter_line.input.has_focus:
+            self._close_prompt(filter_line, clear=True)
         elif not self.table.has_focus:
             self.table.focus()
         elif self.breadcrumb is not None:
             view = self.breadcrumb
             self._clear_breadcrumb()
-            filter_input.value = ""
-            self._apply_filter("")
-            self._close_prompt(filter_input)
+            self._close_prompt(self.filter_line, clear=True)
             self.open_view(view)
         elif self.view.filter:
-            filter_input.value = ""
-            self._apply_filter("")
-            self._close_prompt(filter_input)
+            self._close_prompt(filter_line, clear=True)
 
     def _jump_chain(self, target: str, label: str) -> None:
         if not target:
@@ -365,27 +363,37 @@ class DashboardScreen(AllocationActions):
         self.table.sort_changed()
 
     # ------------------------------------------------------------------------------ filter / command
-    def _open_prompt(self, prompt: Input) -> None:
-        prompt.add_class("-visible")
-        prompt.focus()
+    @property
+    def filter_line(self) -> PromptLine:
+        return self.query_one("#filter-line", PromptLine)
 
-    def _close_prompt(self, prompt: Input, *, clear: bool = False) -> None:
+    @property
+    def command_line(self) -> PromptLine:
+        return self.query_one("#command-line", PromptLine)
+
+    def _typing_in_prompt(self) -> bool:
+        return isinstance(self.focused, Input)
+
+    def _close_prompt(self, line: PromptLine, *, clear: bool = False) -> None:
         if clear:
-            prompt.value = ""
-            if prompt.id == "filter":
+            line.input.value = ""
+            if line is self.filter_line:
                 self._apply_filter("")
-        prompt.remove_class("-visible")
+        line.close()
         self.table.focus()
 
     def action_start_filter(self) -> None:
-        self.query_one("#command", Input).remove_class("-visible")
-        self._open_prompt(self.query_one("#filter", Input))
+        if self._typing_in_prompt():
+            raise SkipAction()  # a `/` typed into a prompt is text
+        self.command_line.close()
+        self.filter_line.open()
 
     def action_start_command(self) -> None:
-        self.query_one("#filter", Input).remove_class("-visible")
-        prompt = self.query_one("#command", Input)
-        prompt.value = ""
-        self._open_prompt(prompt)
+        if self._typing_in_prompt():
+            raise SkipAction()  # `status:failed` in the filter: the `:` is text
+        self.filter_line.close()
+        self.command_line.input.value = ""
+        self.command_line.open()
 
     @on(Input.Changed, "#filter")
     def filter_typed(self, event: Input.Changed) -> None:
@@ -400,7 +408,7 @@ class DashboardScreen(AllocationActions):
             self._filter_timer.stop()
         self._apply_filter(event.value)
         if not event.value.strip():
-            self._close_prompt(event.input)
+            self._close_prompt(self.filter_line)
         else:
             self.table.focus()
 
@@ -413,7 +421,7 @@ class DashboardScreen(AllocationActions):
 
     @on(Input.Submitted, "#command")
     def command_submitted(self, event: Input.Submitted) -> None:
-        self._close_prompt(event.input)
+        self._close_prompt(self.command_line)
         try:
             command = commands.parse(event.value)
         except commands.CommandError as exc:
@@ -447,11 +455,13 @@ class DashboardScreen(AllocationActions):
         elif name == "allocs":
             self._clear_breadcrumb()
         elif name == "filter":
-            prompt = self.query_one("#filter", Input)
-            prompt.value = args[0]
+            line = self.filter_line
+            line.input.value = args[0]
             self._apply_filter(args[0])
             if args[0]:
-                prompt.add_class("-visible")
+                line.add_class("-visible")
+            else:
+                line.close()
 
     def _context_command(self, name: str, args: tuple[str, ...]) -> None:
         """`:ctx`, `:region`, `:audit`: the app swaps clients and screens, so it carries them out."""
@@ -540,7 +550,7 @@ class DashboardScreen(AllocationActions):
             return
         if not self.table.select_id(matches[0]):
             self._apply_filter("")
-            self.query_one("#filter", Input).value = ""
+            self.filter_line.input.value = ""
             self.table.select_id(matches[0])
 
     def switch_namespace(self, namespace: str) -> None:
