@@ -36,7 +36,8 @@ async def follow_task_log(
         try:
             on_state("reconnecting…" if resuming else "connecting…")
             stream = stream_logs(client, alloc_id, task, kind=kind, origin=origin, offset=offset)
-            on_state("following")
+            # "streaming", not "following": following the tail is the view's state, shown in the header.
+            on_state("streaming")
             async for frame in stream:
                 attempt = 0
                 on_frame(frame)

@@ -98,7 +98,7 @@ async def test_logs_tail_toggle_and_search(start_agent: Callable[..., AgentProce
             await until(pilot, lambda: "paused" in header_text(logs), what="the header to say paused")
             await pilot.press("end")
             await until(pilot, lambda: view.follow and "following" in header_text(logs), what="end follows too")
-            await pilot.press("t", "c")  # one task; colours: both answer
+            await pilot.press("T", "C")  # one task; colours: both answer
             await until(pilot, lambda: len(app._notifications) >= 2, what="two notes")
             notes = [n.message for n in app._notifications]
             assert any("one task" in n for n in notes) and any("colours off" in n for n in notes)

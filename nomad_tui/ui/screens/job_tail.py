@@ -295,9 +295,9 @@ class JobTailScreen(LogPaneScreen):
         return header
 
     def state_suffix(self, state: Text) -> None:
-        problems = [text for text in self.stream_states.values() if text != "following"]
+        problems = [text for text in self.stream_states.values() if text != "streaming"]
         if problems:
-            state.append(f" · {len(problems)} not following: {sanitize_line(problems[-1])}", style="yellow")
+            state.append(f" · {len(problems)} not streaming: {sanitize_line(problems[-1])}", style="yellow")
         if self.waiting:
             names = ", ".join(list(self.waiting.values())[:6]) + ("…" if len(self.waiting) > 6 else "")
             state.append(
@@ -306,8 +306,8 @@ class JobTailScreen(LogPaneScreen):
             )
 
     def _update_header(self) -> None:
-        following = sum(1 for text in self.stream_states.values() if text == "following")
-        self.state_text = f"{plural(following, 'stream')} following"
+        streaming = sum(1 for text in self.stream_states.values() if text == "streaming")
+        self.state_text = f"{plural(streaming, 'stream')} open"
         super()._update_header()
 
     def save_name_parts(self) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ import time
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
@@ -21,6 +22,7 @@ from nomad_tui.state.logbuffer import LogBuffer
 from nomad_tui.ui.keymap import LOGS, bindings
 from nomad_tui.ui.screens.save_dialogs import ask_path, file_name, save_dir, write_text
 from nomad_tui.ui.widgets.log_view import Labeler, LogView
+from nomad_tui.ui.widgets.prompt import PromptLine
 
 REPAINT_INTERVAL = 0.05
 # Under a flood every paint redraws a whole screen of new lines: paint less often then, since no one
@@ -44,8 +46,6 @@ class LogPaneScreen(Screen[None]):
     DEFAULT_CSS = """
     LogPaneScreen #logs-header { height: 1; padding: 0 1; background: $panel; }
     LogPaneScreen #logs-state { height: 1; padding: 0 1; color: $text-muted; }
-    LogPaneScreen #logs-search { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
-    LogPaneScreen #logs-search.-visible { display: block; }
     """
 
     # The `?` help section of this screen, and what a saved file is called.
@@ -64,7 +64,9 @@ class LogPaneScreen(Screen[None]):
         yield Static(id="logs-header")
         yield LogView(self.buffer, labeler=self.labeler, id="log-view")
         yield Static(id="logs-state")
-        yield Input(placeholder="search (enter: find, n/N: next/previous)", id="logs-search")
+        yield PromptLine(
+            "/", input_id="logs-search", placeholder="search (enter: find, n/N: next/previous)", id="logs-search-line"
+        )
         yield Footer()
 
     @property
@@ -133,15 +135,19 @@ class LogPaneScreen(Screen[None]):
             state.append(" · " + ", ".join(modes))
         self.query_one("#logs-state", Static).update(state, layout=False)
 
+    @on(LogView.FollowChanged)
+    def follow_changed(self) -> None:
+        self._update_header()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self._set_state(f"internal error: {describe_exception(event.worker.error)}")
 
     # ------------------------------------------------------------------------------ actions
     def action_back(self) -> None:
-        search = self.query_one("#logs-search", Input)
-        if search.has_class("-visible"):
-            search.remove_class("-visible")
+        search = self.query_one("#logs-search-line", PromptLine)
+        if search.is_open:
+            search.close()
             self.view.focus()
             return
         self.workers.cancel_node(self)
@@ -156,6 +162,7 @@ class LogPaneScreen(Screen[None]):
 
     def action_toggle_colours(self) -> None:
         self.view.set_colours(not self.view.colours)
+        self.app.notify(f"Log colours {'on' if self.view.colours else 'off'}", timeout=2, markup=False)
 
     def action_toggle_timestamps(self) -> None:
         self.view.set_timestamps(not self.view.timestamps)
@@ -166,13 +173,13 @@ class LogPaneScreen(Screen[None]):
         self._update_header()
 
     def action_search(self) -> None:
-        search = self.query_one("#logs-search", Input)
-        search.add_class("-visible")
-        search.focus()
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # a `/` typed into the search (or a dialog's field) is text
+        self.query_one("#logs-search-line", PromptLine).open()
 
     @on(Input.Submitted, "#logs-search")
     def search_submitted(self, event: Input.Submitted) -> None:
-        event.input.remove_class("-visible")
+        self.query_one("#logs-search-line", PromptLine).close()
         self.view.focus()
         self.view.set_search(event.value.strip())
         self.action_find(False)

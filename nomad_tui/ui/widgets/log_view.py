@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.events import Resize
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
@@ -136,7 +137,7 @@ class LogView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.buffer = buffer
         self.labeler = labeler
-        self.follow = True
+        self._follow = True
         self.colours = True
         self.timestamps = False
         self.wrap = False
@@ -384,11 +385,26 @@ class LogView(ScrollView, can_focus=True):
         if self.wrap and self._index.width != self._content_width():
             self._relayout()
 
+    class FollowChanged(Message):
+        """Following the tail started or stopped (the screen's header says which)."""
+
+    @property
+    def follow(self) -> bool:
+        return self._follow
+
+    @follow.setter
+    def follow(self, value: bool) -> None:
+        if value != self._follow:
+            self._follow = value
+            self.post_message(self.FollowChanged())
+
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         # Scrolling up leaves the tail; coming back to the bottom follows again.
         self.follow = new >= self.max_scroll_y
 
     def action_scroll_end(self) -> None:
+        """`G` / `end`: jump to the last line and follow from there (no animation: every frame of one
+        would pass through "not at the bottom" and stop following)."""
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.follow = True
-        super().action_scroll_end()
