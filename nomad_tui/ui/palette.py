@@ -42,7 +42,6 @@ class DashboardCommands(Provider):
             if action.palette and action.scope == "dashboard" and not (action.mutating and screen.read_only)
         ]
         actions += [
-            ("Toggle read-only", "Hide and block stop, signal, restart and exec", screen.action_toggle_read_only),
             (
                 "Switch namespace: all (*)",
                 "Show every namespace the token may read",
@@ -51,6 +50,10 @@ class DashboardCommands(Provider):
             ("Clear filter", "Show every allocation (esc)", partial(screen.run_filter, "")),
             ("Show failed allocations", "Filter status:failed", partial(screen.run_filter, "status:failed")),
         ]
+        if not screen.settings.read_only:  # read-only chosen at start is final
+            actions.append(
+                ("Toggle read-only", "Hide and block stop, signal, restart and exec", screen.action_toggle_read_only)
+            )
         for column in sorted(SORT_KEYS):
             actions.append((f"Sort by {column}", "Sort the allocation list", partial(screen.action_sort_by, column)))
         for namespace in sorted({stub.namespace for stub in screen.store.stubs.values() if stub.namespace}):

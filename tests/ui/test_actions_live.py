@@ -98,10 +98,10 @@ async def test_signal_reaches_the_real_process(start_agent: Callable[..., AgentP
             await pilot.press("x")
             await until(pilot, lambda: isinstance(app.screen, SignalPickerScreen), what="the signal picker")
             await pilot.press("down", "down", "down", "enter")  # SIGHUP, SIGINT, SIGTERM, [SIGUSR1]
-            await until(pilot, lambda: isinstance(app.screen, TaskPickerScreen), what="the task picker")
-            await pilot.press("down", "enter")  # [all tasks], logger
+            # One task (logger): no "all tasks / task logger" question; the confirmation names the task.
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
-            assert "signal SIGUSR1" in str(app.screen.query_one("#confirm-targets").render())
+            confirm = str(app.screen.query_one("#confirm-targets").render())
+            assert "signal SIGUSR1" in confirm and "task logger" in confirm
             await pilot.press("y")
             await until(pilot, lambda: any("SIGUSR1 sent to task logger" in n for n in notices(app)), what="result")
         alloc = await control.alloc(target["ID"])
@@ -177,6 +177,8 @@ async def test_bulk_restart_of_three_marked_allocations(agent: AgentProcess, con
         results = app.screen.query_one("#results")
         assert results.row_count == 3  # type: ignore[attr-defined]
         assert all("✓" in str(results.get_row_at(i)[2]) for i in range(3))  # type: ignore[attr-defined]
+        await pilot.press("enter")  # as the dialog's hint says
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="enter to close the results")
 
     async def all_counted() -> bool:
         for target in targets:
@@ -220,7 +222,7 @@ async def test_read_token_gets_a_denial_it_can_act_on(start_agent: Callable[...,
 async def test_read_only_mode_hides_and_blocks(agent: AgentProcess, control: Control) -> None:
     [target] = await running(control)
     app = NomadTuiApp(settings_for(agent.url, read_only=True))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await ready(pilot, app, target["ID"])
         await control.clear_requests()
         for key in ("ctrl+d", "r", "x"):
@@ -233,18 +235,19 @@ async def test_read_only_mode_hides_and_blocks(agent: AgentProcess, control: Con
         assert "Filter" in footer and not {"Stop", "Restart", "Signal"} & footer
         assert "read-only" in screen.status_bar.render().plain
         assert not mutating(await control.requests())
-        # Leaving read-only mode (from the palette) asks first, since it was asked for at start.
+        # A blocked key says why; read-only chosen at start is final: the palette does not offer to leave it.
+        assert any("Read-only mode" in n.message for n in app._notifications)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"toggle read-only")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the question")
-        await pilot.press("y")
-        await until(pilot, lambda: not screen.read_only, what="read-only off")
-        await pilot.press("ctrl+d")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the stop confirmation")
-        await pilot.press("n")
+        await pilot.pause(0.3)
+        screen.action_toggle_read_only()
+        await until(
+            pilot, lambda: any("stays on until nomad-tui exits" in n.message for n in app._notifications), what="why"
+        )
+        assert screen.read_only
 
 
 async def test_terminal_allocation_is_refused_locally(agent: AgentProcess, control: Control) -> None:

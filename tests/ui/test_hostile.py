@@ -9,7 +9,7 @@ from conftest import Control, settings_for, terminal_output, until
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
-from nomad_tui.ui.screens.action_dialogs import ConfirmScreen, TaskPickerScreen
+from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.widgets.alloc_table import AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
@@ -78,10 +78,7 @@ async def test_hostile_names_and_messages_are_inert_everywhere(agent: AgentProce
         assert_inert(app, "confirmation")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, TaskPickerScreen), what="the task picker")
-        assert_inert(app, "task picker")
-        await pilot.press("down", "enter")  # the hostile task by name
+        await pilot.press("r")  # one task: no picker, the confirmation names the hostile task
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
         assert_inert(app, "restart confirmation")
         await pilot.press("y")

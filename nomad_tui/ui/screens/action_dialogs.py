@@ -249,5 +249,10 @@ class ResultsScreen(ModalScreen[None]):
             )
         table.focus()
 
+    @on(DataTable.RowSelected)
+    def row_chosen(self) -> None:
+        # The table has the focus and takes enter as "select row"; the hint says enter closes.
+        self.dismiss(None)
+
     def action_close(self) -> None:
         self.dismiss(None)

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.screen import Screen
 
 from nomad_tui.actions import ActionKind, Outcome, Plan, TaskChoice
@@ -80,17 +80,28 @@ class AllocationActions(Screen[None]):
             )
         return self.read_only
 
-    @work(group="read-only", exclusive=True, exit_on_error=False)
-    async def action_toggle_read_only(self) -> None:
-        if self.read_only and self.settings.read_only:
-            # Started read-only on purpose (flag or config): leaving it takes a second thought.
-            leave = ConfirmScreen.question(
-                "Leave read-only mode?",
-                "Stop, signal, restart and exec become available until nomad-tui exits.",
-                confirm="Leave",
-            )
-            if not await self.app.push_screen_wait(leave):
+    def on_key(self, event: events.Key) -> None:
+        """In read-only mode a key bound to stop, signal, restart or exec says so instead of nothing
+        (`check_action` hides those bindings, so the key reaches us unhandled)."""
+        if not self.read_only:
+            return
+        for namespace, bindings in self._binding_chain:
+            if namespace is self and any(
+                binding.action in self.MUTATING_ACTIONS for binding in bindings.key_to_bindings.get(event.key, ())
+            ):
+                event.stop()
+                self._refuse_if_read_only()
                 return
+
+    def action_toggle_read_only(self) -> None:
+        if self.settings.read_only:
+            # Chosen at start (flag, config file or the context): final for this run, as the README says.
+            self.app.notify(
+                "Started read-only (--read-only or read_only in the config): it stays on until nomad-tui exits.",
+                severity="warning",
+                markup=False,
+            )
+            return
         self.read_only = not self.read_only
         self.status_bar.read_only = self.read_only
         self.status_bar.refresh()
@@ -292,16 +303,22 @@ class AllocationActions(Screen[None]):
                 return
         tasks = TaskChoice()
         if kind is not ActionKind.STOP:
+            names: tuple[str, ...] = ()
             running: tuple[str, ...] = ()
             if len(rows) == 1 and not rows[0].is_terminal:
-                found = await self._running_tasks(rows[0])
+                found = await self._task_names(rows[0])
                 if found is None:
                     return
-                running = found
-            choice = await self.app.push_screen_wait(TaskPickerScreen(kind, running, bulk=len(rows) > 1))
-            if choice is None:
-                return
-            tasks = choice
+                names, running = found
+            if len(names) == 1:
+                # One task: "all tasks" and "task X" are the same thing; the confirmation names it.
+                dead = kind is ActionKind.RESTART and not running
+                tasks = TaskChoice(all_tasks=True) if dead else TaskChoice(task=names[0])
+            else:
+                choice = await self.app.push_screen_wait(TaskPickerScreen(kind, running, bulk=len(rows) > 1))
+                if choice is None:
+                    return
+                tasks = choice
         action_plan = plan_action(kind, rows, tasks=tasks, signal=signal)
         if not action_plan.runnable:
             reasons = "; ".join(f"{t.short_id}: {t.refusal}" for t in action_plan.refused)
