@@ -294,6 +294,15 @@ class NomadClient:
         names: list[Any] = (await self.query("/v1/regions", list[Any])).value
         return sorted(str(name) for name in names if isinstance(name, str))
 
+    async def token_name(self) -> str:
+        """`/v1/acl/token/self`: the name of the token we send ("Anonymous Token" without one).  A 403
+        (PermissionDenied) means the cluster does not know the token: unknown, expired or revoked
+        (command/agent/acl_endpoint.go aclTokenSelf; nomad/acl_endpoint.go WhoAmI)."""
+        params = {"region": self.settings.region} if self.settings.region else None
+        body: dict[str, Any] = (await self.query("/v1/acl/token/self", dict[str, Any], params=params)).value
+        name = body.get("Name")
+        return name if isinstance(name, str) else ""
+
     async def agent_region(self) -> str:
         """The region of the agent we talk to: what an empty `region` parameter means."""
         body: dict[str, Any] = (await self.query("/v1/agent/self", dict[str, Any])).value

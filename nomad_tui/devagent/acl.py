@@ -68,6 +68,10 @@ class AclPolicy:
         wanted = set(existing) if namespace == "*" else {namespace}
         return wanted <= scope
 
+    def role_of(self, token: str) -> Capability | None:
+        """The token's role; None for no token or one the agent does not know (or has revoked)."""
+        return self._roles.get(token)
+
     def allows(self, token: str, needed: Capability) -> bool:
         if not self.enabled:
             return True

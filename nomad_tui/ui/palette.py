@@ -31,6 +31,12 @@ class DashboardCommands(Provider):
         screen = self.screen
         return screen if isinstance(screen, DashboardScreen) else None
 
+    async def startup(self) -> None:
+        # The namespaces offered are the cluster's (`/v1/namespaces`), fetched as the palette opens.
+        screen = self._dashboard()
+        if screen is not None:
+            await screen.fetch_namespaces()
+
     def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         screen = self._dashboard()
         if screen is None:
@@ -56,7 +62,7 @@ class DashboardCommands(Provider):
             )
         for column in sorted(SORT_KEYS):
             actions.append((f"Sort by {column}", "Sort the allocation list", partial(screen.action_sort_by, column)))
-        for namespace in sorted({stub.namespace for stub in screen.store.stubs.values() if stub.namespace}):
+        for namespace in screen.seen_namespaces():
             actions.append(
                 (
                     f"Switch namespace: {sanitize_line(namespace)}",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from conftest import Control, screen_lines, send_burst, settings_for, until
+from conftest import ACL_ARGS, Control, screen_lines, send_burst, settings_for, until
 from textual import events
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
 from nomad_tui.ui.screens.dashboard import DashboardScreen
+from nomad_tui.ui.screens.namespace_picker import NamespacePickerScreen
 from nomad_tui.ui.widgets.prompt import PromptLine
 
 
@@ -76,3 +79,60 @@ async def test_a_paste_never_reaches_the_dashboard_keys(agent: AgentProcess, con
         app._driver.send_message(events.Paste("status running\nsl"))  # into the open prompt: its first line
         await until(pilot, lambda: screen.filter_line.input.value == "status running", what="the pasted text")
         assert app.screen is screen and screen.filter_line.input.has_focus
+
+
+async def test_filter_shown_empty_state_from_its_cause_and_namespaces_from_the_cluster(
+    agent: AgentProcess, control: Control
+) -> None:
+    everything = await control.allocs()
+    namespaces = sorted({a["Namespace"] for a in everything})
+    chosen = namespaces[-1]
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(120, 35), notifications=True) as pilot:
+        screen = dashboard(app)
+        table = screen.table
+        await until(pilot, lambda: len(screen.store) == len(everything), what="the list")
+        # A filter that hides everything: shown in the status bar, and the empty list says so.
+        send_burst(app, "/zzz\r")
+        await until(pilot, lambda: screen.view.filter.text == "zzz" and table.has_focus, what="the filter")
+        assert "ns * [zzz]" in screen.status_bar.render().plain
+        hidden = len(everything)
+        assert table.empty_message == f"No allocation matches the filter 'zzz' ({hidden} hidden; esc clears it)"
+        await pilot.press("escape")
+        await until(pilot, lambda: not screen.view.filter.text, what="the filter to clear")
+        assert "[zzz]" not in screen.status_bar.render().plain
+        # An unknown namespace is said, and nothing switches.
+        send_burst(app, ":ns nosuch\r")
+        await until(pilot, lambda: any("'nosuch' does not exist" in n.message for n in app._notifications), what="no")
+        assert screen.namespace == "*"
+        # `:ns` alone offers the cluster's namespaces; choosing one switches, and j/k work at once.
+        send_burst(app, ":ns\r")
+        await until(pilot, lambda: isinstance(app.screen, NamespacePickerScreen), what="the namespace list")
+        picker = app.screen
+        assert isinstance(picker, NamespacePickerScreen) and picker.choices == ["*", *namespaces]
+        await pilot.press(*["down"] * len(namespaces), "enter")
+        expected = {a["ID"] for a in everything if a["Namespace"] == chosen}
+        await until(pilot, lambda: set(screen.store.stubs) == expected, what=f"namespace {chosen}")
+        await until(pilot, lambda: table.has_focus, what="the list to have the focus back")
+        before = table.cursor_id
+        await pilot.press("j")
+        assert table.cursor_id != before
+        # The palette offers every namespace of the cluster, not only those loaded now.
+        assert screen.seen_namespaces() == namespaces
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        (None, "no ACL token was given (NOMAD_TOKEN is not set), and anonymous access cannot read allocations"),
+        ("not-a-real-token", "the cluster does not know this token (wrong, expired or revoked"),
+    ],
+)
+async def test_a_denial_says_whether_the_token_is_missing_or_unknown(
+    start_agent: Callable[..., AgentProcess], token: str | None, expected: str
+) -> None:
+    agent = start_agent("--allocs", "4", "--seed", "7", "--churn", "0", "--no-processes", *ACL_ARGS)
+    app = NomadTuiApp(settings_for(agent.url, token=token))
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = dashboard(app)
+        await until(pilot, lambda: expected in screen.table.empty_message, what="the worded denial")

@@ -7,9 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from nomad_tui import __version__
-from nomad_tui.devagent.acl import Capability
+from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
 from nomad_tui.devagent.config import AgentConfig
 from nomad_tui.devagent.http.common import (
+    HttpError,
     agent_of,
     authorize,
     check_region,
@@ -17,6 +18,7 @@ from nomad_tui.devagent.http.common import (
     parse_query_options,
     require_method,
     set_query_meta,
+    token,
 )
 
 LEADER = "127.0.0.1:4647"
@@ -79,6 +81,8 @@ async def namespaces(request: web.Request) -> web.StreamResponse:
     parse_query_options(request)
     authorize(request, Capability.READ)
     agent = agent_of(request)
+    # Nomad lists only the namespaces the token has some capability in (nomad/namespace_endpoint.go).
+    scope = agent.acl.readable_namespaces(token(request))
     body = [
         {
             "Capabilities": None,
@@ -90,10 +94,35 @@ async def namespaces(request: web.Request) -> web.StreamResponse:
             "Quota": "",
         }
         for name in sorted(agent.cluster.namespaces)
+        if scope is None or name in scope
     ]
     response = json_response(request, body)
     set_query_meta(response, agent.cluster.index)
     return response
+
+
+async def acl_token_self(request: web.Request) -> web.StreamResponse:
+    """The token we were sent, as Nomad describes it: an unknown one is 403 Permission denied, none at
+    all is the anonymous token (command/agent/acl_endpoint.go aclTokenSelf)."""
+    require_method(request, "GET")
+    agent = agent_of(request)
+    if not agent.acl.enabled:
+        raise HttpError(400, "ACL support disabled")
+    secret = token(request)
+    role = agent.acl.role_of(secret)
+    if secret and role is None:
+        raise HttpError(403, PERMISSION_DENIED)
+    names = {None: "Anonymous Token", Capability.MANAGEMENT: "Management token", Capability.READ: "Read token"}
+    body = {
+        "AccessorID": "anonymous" if role is None else f"accessor-{role.value}",
+        "Name": names[role],
+        "Type": "management" if role is Capability.MANAGEMENT else "client",
+        "Policies": [] if role is Capability.MANAGEMENT else ["anonymous" if role is None else "read"],
+        "Global": False,
+        "CreateIndex": 1,
+        "ModifyIndex": 1,
+    }
+    return json_response(request, body)
 
 
 def register(app: web.Application) -> None:
@@ -102,3 +131,4 @@ def register(app: web.Application) -> None:
     add("*", "/v1/status/leader", status_leader)
     add("*", "/v1/regions", regions)
     add("*", "/v1/namespaces", namespaces)
+    add("*", "/v1/acl/token/self", acl_token_self)

@@ -24,6 +24,7 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.api.models import Allocation
 from nomad_tui.sanitize import describe_exception, sanitize_line
+from nomad_tui.settings import IMPLICIT_CONTEXT
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
@@ -83,6 +84,8 @@ class DashboardScreen(AllocationActions):
         # Screens that follow the store's changes (the job-wide tail): called with each applied diff.
         self.store_listeners: list[Callable[[Diff | None], None]] = []
         self.breadcrumb: str | None = None  # the view we drilled in from ("jobs", "nodes"), for esc
+        self.known_namespaces: list[str] | None = None  # from /v1/namespaces, when the server answers
+        self._denial_hint: str | None = None  # why the list is refused, once worked out
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -128,6 +131,7 @@ class DashboardScreen(AllocationActions):
         self.table.focus()
         self.table.loading = True
         self.start_list_watcher()
+        self.run_worker(self.fetch_namespaces(), group="namespaces", exit_on_error=False)
         if not self.settings.region:
             self.run_worker(self._read_agent_region(), group="agent-region", exit_on_error=False)
 
@@ -188,11 +192,15 @@ class DashboardScreen(AllocationActions):
             return  # from a watcher we replaced (namespace switch)
         diff = self.store.apply_list(message.stubs, index=message.meta.index)
         table = self.table
-        table.empty_message = "No allocations" + (f" in namespace {self.namespace}" if self.namespace != "*" else "")
         first = not self.first_list_seen
         if first:
             self.first_list_seen = True
             table.loading = False
+            if self.focused is None:
+                # The loading overlay took the focus (start, `:ns`, a palette switch): give it back,
+                # or j/k/arrows do nothing until esc.
+                table.focus()
+        self._update_empty_message()
         if diff:
             self.view.apply(diff)
             table.prune_marks()
@@ -216,9 +224,38 @@ class DashboardScreen(AllocationActions):
 
     def _failure_hint(self, state: ConnectionState) -> str:
         if state.error_kind == "permission denied":
-            ns = "any namespace" if self.namespace == "*" else f"namespace {self.namespace}"
-            return f"Permission denied: the token cannot read allocations in {ns} (needs read-job). Retrying…"
+            if self._denial_hint is None:
+                self._denial_hint = ""
+                self.run_worker(self._explain_denial(), group="denial", exclusive=True, exit_on_error=False)
+            return self._denial_hint or f"Permission denied: the token {self._cannot_read()}. Retrying…"
         return f"Cannot list allocations: {state.error_kind}: {state.error}. Retrying…"
+
+    def _cannot_read(self) -> str:
+        ns = "any namespace" if self.namespace == "*" else f"namespace {sanitize_line(self.namespace)}"
+        return f"cannot read allocations in {ns} (needs read-job)"
+
+    async def _explain_denial(self) -> None:
+        """A missing token, a token the cluster does not know and a token without read-job are three
+        different mistakes: word each its own way (the list's 403 says only "Permission denied")."""
+        from nomad_tui.api.errors import PermissionDenied
+
+        if not self.settings.token:
+            where = "NOMAD_TOKEN is not set" if self.settings.context == IMPLICIT_CONTEXT else "the context gives none"
+            hint = f"no ACL token was given ({where}), and anonymous access {self._cannot_read()}"
+        else:
+            try:
+                name = await self.client.token_name()
+            except PermissionDenied:
+                hint = "the cluster does not know this token (wrong, expired or revoked; check NOMAD_TOKEN)"
+            except NomadError:
+                hint = f"the token {self._cannot_read()}"
+            else:
+                who = f"the token {sanitize_line(name)!r}" if name else "the token"
+                hint = f"{who} {self._cannot_read()}"
+        self._denial_hint = f"Permission denied: {hint}. Retrying…"
+        if not self.first_list_seen and self.list_state.error_kind == "permission denied":
+            self.table.empty_message = self._denial_hint
+            self.table.refresh()
 
     # ------------------------------------------------------------------------------ detail
     @on(AllocTable.Highlighted)
@@ -407,17 +444,36 @@ class DashboardScreen(AllocationActions):
         if self._filter_timer is not None:
             self._filter_timer.stop()
         self._apply_filter(event.value)
-        if not event.value.strip():
-            self._close_prompt(self.filter_line)
-        else:
-            self.table.focus()
+        # The line closes; the status bar keeps showing the filter (`ns *[web]`) and `/` edits it again.
+        self._close_prompt(self.filter_line)
 
     def _apply_filter(self, text: str) -> None:
         if text.strip() == self.view.filter.text:
             return
         self.view.set_filter(text)
+        self.status_bar.filter_text = self.view.filter.text
+        self._update_empty_message()
         self.table.data_changed()
         self.status_bar.update_counts(len(self.store), len(self.view))
+
+    def _update_empty_message(self) -> None:
+        """What an empty list says, from its real cause: a filter hiding everything, a namespace that
+        does not exist, or a namespace (or cluster) with no allocations."""
+        hidden = len(self.store)
+        if hidden and self.view.filter.text:
+            message = (
+                f"No allocation matches the filter {sanitize_line(self.view.filter.text)!r} "
+                f"({hidden} hidden; esc clears it)"
+            )
+        elif self.namespace == "*":
+            message = "No allocations in any namespace the token may read"
+        elif self.known_namespaces is not None and self.namespace not in self.known_namespaces:
+            message = f"Namespace {sanitize_line(self.namespace)!r} does not exist (:ns lists the namespaces)"
+        else:
+            message = f"No allocations in namespace {sanitize_line(self.namespace)}"
+        if message != self.table.empty_message:
+            self.table.empty_message = message
+            self.table.refresh()
 
     @on(Input.Submitted, "#command")
     def command_submitted(self, event: Input.Submitted) -> None:
@@ -438,10 +494,8 @@ class DashboardScreen(AllocationActions):
         elif name == "resync":
             self.action_resync()
         elif name == "namespace":
-            if not args:
-                self.app.notify(f"Namespace: {self.namespace}", markup=False)
-            else:
-                self.switch_namespace(args[0])
+            work = self.choose_namespace(args[0] if args else None)
+            self.run_worker(work, group="choose-ns", exclusive=True, exit_on_error=False)
         elif name == "sort":
             column = args[0].lower()
             descending = args[1] == "desc" if len(args) > 1 else column in ("age", "modified")
@@ -455,13 +509,8 @@ class DashboardScreen(AllocationActions):
         elif name == "allocs":
             self._clear_breadcrumb()
         elif name == "filter":
-            line = self.filter_line
-            line.input.value = args[0]
+            self.filter_line.input.value = args[0]
             self._apply_filter(args[0])
-            if args[0]:
-                line.add_class("-visible")
-            else:
-                line.close()
 
     def _context_command(self, name: str, args: tuple[str, ...]) -> None:
         """`:ctx`, `:region`, `:audit`: the app swaps clients and screens, so it carries them out."""
@@ -552,6 +601,44 @@ class DashboardScreen(AllocationActions):
             self._apply_filter("")
             self.filter_line.input.value = ""
             self.table.select_id(matches[0])
+
+    async def fetch_namespaces(self) -> list[str] | None:
+        """The namespaces the token may list (`/v1/namespaces` filters by ACL), sorted; None when the
+        server cannot say (old server, denied, unreachable).  Also kept for the palette."""
+        try:
+            namespaces = await self.client.list_namespaces()
+        except NomadError:
+            return None
+        self.known_namespaces = sorted({ns.name for ns in namespaces if ns.name})
+        self._update_empty_message()
+        return self.known_namespaces
+
+    def seen_namespaces(self) -> list[str]:
+        """What the palette and `:ns` offer: the listed namespaces, else those of the allocations loaded."""
+        if self.known_namespaces is not None:
+            return self.known_namespaces
+        return sorted({stub.namespace for stub in self.store.stubs.values() if stub.namespace})
+
+    async def choose_namespace(self, name: str | None) -> None:
+        """`:ns NAME` switches after checking that NAME exists; `:ns` alone offers the list."""
+        known = await self.fetch_namespaces()
+        if name is None:
+            from nomad_tui.ui.screens.namespace_picker import NamespacePickerScreen
+
+            choices = known if known is not None else self.seen_namespaces()
+            chosen = await self.app.push_screen_wait(NamespacePickerScreen(choices, self.namespace))
+            if chosen is not None and chosen != self.namespace:
+                self.switch_namespace(chosen)
+            return
+        if name != "*" and known is not None and name not in known:
+            listed = ", ".join(sanitize_line(n) for n in known[:12]) + (" …" if len(known) > 12 else "")
+            self.app.notify(
+                f"Namespace {sanitize_line(name)!r} does not exist (namespaces: {listed or 'none you may list'}).",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.switch_namespace(name)
 
     def switch_namespace(self, namespace: str) -> None:
         """`:ns NAME` — watch another namespace, live, without a restart."""

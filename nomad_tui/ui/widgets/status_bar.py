@@ -19,7 +19,13 @@ class StatusBar(Widget):
     StatusBar { height: 1; padding: 0 1; }
     """
 
-    COMPONENT_CLASSES = {"status-bar--live", "status-bar--retrying", "status-bar--dim", "status-bar--read-only"}
+    COMPONENT_CLASSES = {
+        "status-bar--live",
+        "status-bar--retrying",
+        "status-bar--dim",
+        "status-bar--read-only",
+        "status-bar--filter",
+    }
 
     def __init__(
         self,
@@ -38,6 +44,7 @@ class StatusBar(Widget):
         self.nomad_region = region
         self.agent_region = ""  # what the agent says its region is, when no region was asked for
         self.namespace = namespace
+        self.filter_text = ""  # the active `/` filter, shown as k9s shows `pods(all)[web]`
         self.read_only = read_only
         self.clock = clock
         self.state = ConnectionState()
@@ -55,46 +62,59 @@ class StatusBar(Widget):
         self.total, self.shown = total, shown
         self.refresh()
 
-    def render(self) -> Text:
+    def segments(self) -> list[tuple[int, Text]]:
+        """(value, text) of every part, left to right; the narrower the terminal, the more of the
+        least valuable parts are left out (never the state, the namespace and filter, the count or
+        the badges)."""
         now = self.clock()
         state = self.state
         dim = self.get_component_rich_style("status-bar--dim")
-        sep = (" │ ", dim)
-        text = Text(no_wrap=True, overflow="ellipsis")
+        parts: list[tuple[int, Text]] = []
         if self.context is not None:
             name, badge = self.context
-            text.append(f" {sanitize_line(name)} ", badge)
-            text.append(" ")
-        text.append(self.address)
-        text.append(*sep)
+            parts.append((9, Text(f" {sanitize_line(name)} ", badge)))
+        parts.append((3, Text(self.address)))
         region = self.nomad_region or self.agent_region
-        text.append(f"region {sanitize_line(region)}" if region else "region (agent's)")
-        text.append(*sep)
-        text.append(f"ns {sanitize_line(self.namespace)}")
-        text.append(*sep)
+        parts.append((2, Text(f"region {sanitize_line(region)}" if region else "region (agent's)")))
+        scope = Text(f"ns {sanitize_line(self.namespace)}")
+        if self.filter_text:
+            scope.append(f" [{sanitize_line(self.filter_text)}]", self.get_component_rich_style("status-bar--filter"))
+        parts.append((8, scope))
         style = self.get_component_rich_style(
             "status-bar--live" if state.phase is Phase.LIVE else "status-bar--retrying"
         )
-        text.append(("● " if state.phase is Phase.LIVE else "○ ") + state.describe(now), style)
+        live = Text(("● " if state.phase is Phase.LIVE else "○ ") + state.describe(now), style)
+        parts.append((9, live))
         if state.phase is Phase.RETRYING and state.error:
-            text.append(f" ({state.error})", dim)
-        if state.index:
-            text.append(*sep)
-            text.append(f"index {state.index}")
-        if state.last_contact_ms is not None:
-            text.append(f" · contact {state.last_contact_ms}ms", dim)
+            parts.append((5, Text(f"({state.error})", dim)))
+        if self.total or state.phase is Phase.LIVE:
+            counts = f"{self.total} allocs" if self.shown == self.total else f"{self.shown}/{self.total} allocs"
+            parts.append((7, Text(counts)))
         stale = state.stale_for(now)
         if stale is not None:
-            text.append(*sep)
-            text.append(f"data {age(stale)} old", style)
+            parts.append((6, Text(f"data {age(stale)} old", style)))
         elif state.last_change is not None:
-            text.append(*sep)
-            text.append(f"changed {age(now - state.last_change)} ago", dim)
-        if self.total or state.phase is Phase.LIVE:
-            text.append(*sep)
-            counts = f"{self.total} allocs" if self.shown == self.total else f"{self.shown}/{self.total} allocs"
-            text.append(counts)
+            parts.append((1, Text(f"changed {age(now - state.last_change)} ago", dim)))
+        if state.index:
+            index = Text(f"index {state.index}")
+            if state.last_contact_ms is not None:
+                index.append(f" · contact {state.last_contact_ms}ms", dim)
+            parts.append((0, index))
         if self.read_only:
-            text.append(*sep)
-            text.append("read-only", self.get_component_rich_style("status-bar--read-only"))
+            parts.append((9, Text("read-only", self.get_component_rich_style("status-bar--read-only"))))
+        return parts
+
+    def render(self) -> Text:
+        parts = self.segments()
+        width = max(1, self.content_size.width or self.size.width)
+        sep = Text(" │ ", self.get_component_rich_style("status-bar--dim"))
+        # Leave out the least valuable parts (the rightmost first among equals) until the rest fits.
+        kept = list(range(len(parts)))
+        while len(kept) > 1 and sum(parts[i][1].cell_len for i in kept) + sep.cell_len * (len(kept) - 1) > width:
+            kept.remove(min(reversed(kept), key=lambda i: parts[i][0]))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for n, i in enumerate(kept):
+            if n:
+                text.append_text(sep)
+            text.append_text(parts[i][1])
         return text
