@@ -150,7 +150,7 @@ def test_job_tail_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
             lambda: (
                 screen.kind == "stderr"
                 and len(screen.buffer) == 10
-                and all(s == "following" for s in screen.stream_states.values())
+                and all(s == "streaming" for s in screen.stream_states.values())
             ),
             what="the stderr lines",
         )
