@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from nomad_tui.term.backends import available
 from nomad_tui.term.emulator import Emulator
-from nomad_tui.term.pyte_backend import PyteEmulator
 
-EMULATORS: dict[str, Callable[[int, int], Emulator]] = {"pyte": PyteEmulator}
+EMULATORS = available()
 
 
 @pytest.fixture(params=sorted(EMULATORS))

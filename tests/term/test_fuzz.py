@@ -3,11 +3,13 @@ rows keep their width, and chunk boundaries do not change the result."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from nomad_tui.term.emulator import drawable
+from nomad_tui.term.backends import available
+from nomad_tui.term.emulator import Emulator, drawable
 from nomad_tui.term.pyte_backend import PyteEmulator
 from nomad_tui.term.pyte_screen import XtermScreen
 
@@ -83,7 +85,7 @@ streams = st.one_of(
 )
 
 
-def check_invariants(emulator: PyteEmulator) -> None:
+def check_invariants(emulator: Emulator) -> None:
     for y in range(emulator.rows):
         runs = emulator.row_runs(y)
         assert sum(cell_len(text) for text, _ in runs) == emulator.cols
@@ -97,12 +99,13 @@ def check_invariants(emulator: PyteEmulator) -> None:
     assert emulator.title.isprintable()
 
 
+@pytest.mark.parametrize("backend", sorted(available()))
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=streams, cols=st.integers(1, 30), rows=st.integers(1, 8))
-def test_feed_never_raises_and_cells_stay_printable(data: bytes, cols: int, rows: int) -> None:
-    emulator = PyteEmulator(cols, rows, scrollback=20)
+def test_feed_never_raises_and_cells_stay_printable(backend: str, data: bytes, cols: int, rows: int) -> None:
+    emulator = available()[backend](cols, rows)
     emulator.feed(data)
-    assert emulator.internal_errors == 0
+    assert getattr(emulator, "internal_errors", 0) == 0
     check_invariants(emulator)
     emulator.resize(max(1, cols // 2), rows + 1)
     check_invariants(emulator)

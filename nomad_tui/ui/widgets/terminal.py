@@ -39,6 +39,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nomad_tui.term import palette
+from nomad_tui.term.backends import make_emulator
 from nomad_tui.term.emulator import CellStyle, Emulator, Run, drawable
 from nomad_tui.term.keys import encode_key, encode_paste
 from nomad_tui.term.mouse import (
@@ -52,7 +53,6 @@ from nomad_tui.term.mouse import (
     MouseTracker,
     wheel_as_arrows,
 )
-from nomad_tui.term.pyte_backend import PyteEmulator
 from nomad_tui.ui import raw_input
 from nomad_tui.ui.widgets.selection import paint_selection
 
@@ -132,7 +132,7 @@ class TerminalView(Widget, can_focus=True):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._emulator = emulator if emulator is not None else PyteEmulator()
+        self._emulator = emulator if emulator is not None else make_emulator()
         self.detach_key = detach_key
         self.max_fps = max_fps
         self.echo_fps = echo_fps
