@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -112,7 +112,7 @@ class BlockingQuery(Generic[T]):
             return True, task.result()  # re-raises the fetch's exception, if any
         return False, None
 
-    async def updates(self) -> AsyncIterator[Update[T] | Failure]:
+    async def updates(self) -> AsyncGenerator[Update[T] | Failure]:
         first = True
         last_start: float | None = None
         while True:

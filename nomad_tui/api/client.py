@@ -228,8 +228,7 @@ class NomadClient:
             params["task_states"] = "false"
         if prefix:
             params["prefix"] = prefix
-        response = await self.query("/v1/allocations", list[AllocStub], params=params, index=index, wait=wait)
-        return response
+        return await self.query("/v1/allocations", list[AllocStub], params=params, index=index, wait=wait)
 
     async def read_allocation(
         self, alloc_id: str, *, index: int | None = None, wait: float | None = None

@@ -41,7 +41,8 @@ class RunningServer:
         await site.start()
         assert runner.server is not None
         app[SERVER_KEY].append(runner.server)
-        sockets = site._server.sockets if site._server is not None else []  # type: ignore[union-attr]
+        server = site._server
+        sockets = server.sockets if isinstance(server, asyncio.Server) else []
         host, port = sockets[0].getsockname()[:2]
         agent.http_addr = f"{host}:{port}"
         url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"

@@ -73,7 +73,7 @@ def tasks_summary(stub: AllocStub) -> tuple[str, tuple[str, ...], tuple[str, ...
 
 
 def build_row(stub: AllocStub) -> AllocRow:
-    fields = (
+    fields: tuple[str, ...] = (
         stub.id,
         stub.name,
         stub.namespace,

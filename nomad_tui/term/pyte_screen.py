@@ -138,6 +138,9 @@ def _indexed(value: str) -> str | None:
 
 
 class XtermScreen(pyte.Screen):
+    _rows: defaultdict[int, Line]
+    _base: int  # rows are stored under `row + _base` (see `buffer`)
+
     def __init__(self, columns: int, lines: int, *, scrollback: int = 2000, replies: ReplyQueue | None = None) -> None:
         # Set before pyte's __init__, which calls our reset().
         self.history: deque[Line | None] = deque(maxlen=max(0, scrollback))
@@ -161,8 +164,8 @@ class XtermScreen(pyte.Screen):
     # and bumps `_base`.  Anything that reads `buffer` (every pyte method) gets the rows re-keyed
     # from 0 first, which happens once per batch of scrolls, not once per line.
 
-    @property
-    def buffer(self) -> defaultdict[int, Line]:  # type: ignore[override]
+    @property  # type: ignore[override]
+    def buffer(self) -> defaultdict[int, Line]:
         if self._base:
             rows = self._rows
             shifted = [(y - self._base, line) for y, line in rows.items()]
@@ -196,8 +199,9 @@ class XtermScreen(pyte.Screen):
         return defaultdict(lambda: StaticDefaultDict(self.default_char))
 
     def reset(self) -> None:
-        if getattr(self, "_alt_main", None) is not None:
-            self.buffer = self._alt_main
+        main: defaultdict[int, Line] | None = getattr(self, "_alt_main", None)
+        if main is not None:
+            self.buffer = main
             self._alt_main = None
         super().reset()
         self.g1_charset = cs.LAT1_MAP  # xterm starts every G-set as ASCII; pyte's G1 is line drawing

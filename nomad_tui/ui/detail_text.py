@@ -100,10 +100,9 @@ def deployment_health(alloc: Allocation) -> str:
 
 def task_rows(alloc: Allocation, now: datetime) -> list[tuple[Text, ...]]:
     """One row per task: name, state, failed, restarts, started, finished, last event."""
-    rows = []
+    rows: list[tuple[Text, ...]] = []
     for name, state in sorted((alloc.task_states or {}).items()):
-        last = (state.events or [])[-1:] or [None]
-        event = last[0]
+        event = state.events[-1] if state.events else None
         last_text = f"{sanitize_line(event.type)}: {sanitize_line(event.text())}" if event else "-"
         rows.append(
             (
@@ -127,7 +126,7 @@ def recent_events(alloc: Allocation, limit: int = 50) -> list[tuple[str, TaskEve
 
 
 def event_rows(alloc: Allocation, now: datetime) -> list[tuple[Text, ...]]:
-    rows = []
+    rows: list[tuple[Text, ...]] = []
     for task, event in recent_events(alloc):
         moment = ns_to_datetime(event.time)
         rows.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -18,6 +19,10 @@ from textual.markup import escape
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.view import SORT_KEYS
 from nomad_tui.ui.keymap import ACTIONS, Action, keys_of
+from nomad_tui.ui.typed_app import nomad_app
+
+if TYPE_CHECKING:
+    from nomad_tui.ui.screens.dashboard import DashboardScreen
 
 MAX_ALLOC_HITS = 20
 
@@ -25,7 +30,7 @@ MAX_ALLOC_HITS = 20
 class DashboardCommands(Provider):
     """Actions of the dashboard screen; allocation IDs by prefix; namespaces by name."""
 
-    def _dashboard(self):  # type: ignore[no-untyped-def]
+    def _dashboard(self) -> DashboardScreen | None:
         from nomad_tui.ui.screens.dashboard import DashboardScreen
 
         screen = self.screen
@@ -124,7 +129,7 @@ class SessionCommands(Provider):
         if not sessions:
             return []
         entries: list[tuple[str, str, Callable[[], object]]] = [
-            ("Exec sessions", "Every exec session of this run, to re-attach (e)", self.app.show_exec_sessions),  # type: ignore[attr-defined]
+            ("Exec sessions", "Every exec session of this run, to re-attach (e)", nomad_app(self).show_exec_sessions),
         ]
         for pane_id, label, live in sessions:
             state = "running" if live else "ended"
@@ -132,7 +137,8 @@ class SessionCommands(Provider):
         return entries
 
     def _attach(self, pane_id: str) -> None:
-        self.app.run_worker(self.app.attach_exec(pane_id), exit_on_error=False)  # type: ignore[attr-defined]
+        app = nomad_app(self)
+        app.run_worker(app.attach_exec(pane_id), exit_on_error=False)
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._entries()[:1]:
@@ -155,7 +161,7 @@ class ContextCommands(Provider):
         names: list[str] = catalog.names if catalog is not None else []
         current = getattr(getattr(app, "settings", None), "context", "")
         entries: list[tuple[str, str, Callable[[], object]]] = [
-            ("Audit log", "Every action sent: stop, signal, restart, exec (:audit)", app.show_audit),  # type: ignore[attr-defined]
+            ("Audit log", "Every action sent: stop, signal, restart, exec (:audit)", nomad_app(self).show_audit),
         ]
         for name in names if len(names) > 1 else []:
             if name != current:
@@ -164,7 +170,8 @@ class ContextCommands(Provider):
         return entries
 
     def _switch(self, name: str) -> None:
-        self.app.run_worker(self.app.switch_context(name), group="switch", exclusive=True, exit_on_error=False)  # type: ignore[attr-defined]
+        app = nomad_app(self)
+        app.run_worker(app.switch_context(name), group="switch", exclusive=True, exit_on_error=False)
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._entries():

@@ -159,7 +159,7 @@ class ResourceWatcher:
 
     async def run(self) -> None:
         name = self.spec.kind.name
-        async with aclosing(self.query.updates()) as updates:  # type: ignore[type-var]
+        async with aclosing(self.query.updates()) as updates:
             async for item in updates:
                 if isinstance(item, Failure):
                     self.state = ConnectionState.failed(

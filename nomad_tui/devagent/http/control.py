@@ -24,6 +24,7 @@ to it. Every body is JSON; see docs/devagent.md for the full contract.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections import Counter
@@ -114,7 +115,8 @@ async def drop(request: web.Request) -> web.StreamResponse:
     agent = agent_of(request)
     victims = [t for t, path in agent.inflight.items() if path.startswith(prefix) and t is not request.transport]
     for transport in victims:
-        transport.abort()
+        if isinstance(transport, asyncio.Transport):
+            transport.abort()
     return _json({"dropped_connections": len(victims)})
 
 

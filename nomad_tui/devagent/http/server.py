@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
 from nomad_tui.devagent.faults import DELAY, DROP, FAIL, MALFORMED
@@ -59,7 +60,7 @@ async def _compress_big(encoding: str, chunks: Iterable[bytes], length: int) -> 
 
 
 @web.middleware
-async def api_middleware(request: web.Request, handler: web.RequestHandler) -> web.StreamResponse:  # type: ignore[type-arg]
+async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     agent = agent_of(request)
     path = request.path
     if path.startswith(CONTROL_PREFIX):
@@ -87,7 +88,7 @@ async def api_middleware(request: web.Request, handler: web.RequestHandler) -> w
 
 async def _api_request(
     request: web.Request,
-    handler: web.RequestHandler,  # type: ignore[type-arg]
+    handler: Handler,
     agent: Agent,
     path: str,
     entry: dict[str, Any],

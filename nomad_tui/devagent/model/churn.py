@@ -46,11 +46,12 @@ class Churn:
                 return f"receive {alloc.ID}"
             cluster.start_tasks(alloc.ID)
             return f"start {alloc.ID}"
-        alloc = self._random_running()
-        if alloc is None:
+        running = self._random_running()
+        if running is None:
             return "idle"
+        alloc = running
         job = cluster.job_of(alloc)
-        task = next(iter(alloc.TaskStates or {"": None}))
+        task = next(iter(alloc.TaskStates or ("",)))
         if job.type == "batch" and roll < 0.75:
             cluster.complete(alloc.ID)
             self._replace_batch(alloc)

@@ -39,6 +39,7 @@ from nomad_tui.ui.messages import (
     ListConnectionChanged,
 )
 from nomad_tui.ui.screens.dashboard_actions import AllocationActions
+from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.views import Drill
 from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
@@ -89,19 +90,19 @@ class DashboardScreen(AllocationActions):
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        app = self.app
+        app = nomad_app(self)
         yield StatusBar(
             self.settings.display_address,
             self.settings.region,
             self.namespace,
             read_only=self.read_only,
-            clock=app.monotonic,  # type: ignore[attr-defined]
+            clock=app.monotonic,
             context=status_badge(self.settings),
             id="status-bar",
         )
         with Vertical(id="list-pane"):
             yield Static(id="breadcrumb")
-            yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")  # type: ignore[attr-defined]
+            yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")
         yield DetailPanel(id="detail")
         yield PromptLine(
             "/", input_id="filter", placeholder="words, status:failed, job:web, !node:x …", id="filter-line"
@@ -152,8 +153,8 @@ class DashboardScreen(AllocationActions):
             self.namespace,
             self.post_message,
             generation=self.generation,
-            wait=self.app.watch_wait,  # type: ignore[attr-defined]
-            clock=self.app.monotonic,  # type: ignore[attr-defined]
+            wait=nomad_app(self).watch_wait,
+            clock=nomad_app(self).monotonic,
         )
         self.run_worker(self.list_watcher.run(), group="list", exclusive=True, exit_on_error=False)
 
@@ -162,8 +163,8 @@ class DashboardScreen(AllocationActions):
             self.client,
             alloc_id,
             self.post_message,
-            wait=self.app.watch_wait,  # type: ignore[attr-defined]
-            clock=self.app.monotonic,  # type: ignore[attr-defined]
+            wait=nomad_app(self).watch_wait,
+            clock=nomad_app(self).monotonic,
         )
         self.detail_state = ConnectionState()
         self.run_worker(self.detail_watcher.run(), group="detail", exclusive=True, exit_on_error=False)
@@ -286,14 +287,14 @@ class DashboardScreen(AllocationActions):
     def _detail_status(self, alloc: Allocation) -> Text:
         state = self.detail_state
         text = Text(f"Allocation {sanitize_line(alloc.id[:8])} · {sanitize_line(alloc.name)}", style="bold")
-        now = self.app.monotonic()  # type: ignore[attr-defined]
+        now = nomad_app(self).monotonic()
         text.append(f" · {state.describe(now)}", style="dim" if state.phase is Phase.LIVE else "bold yellow")
         if state.index:
             text.append(f" · index {state.index}", style="dim")
         return text
 
     def _now(self) -> datetime:
-        return datetime.fromtimestamp(self.app.clock_ns() / 1e9, tz=UTC)  # type: ignore[attr-defined]
+        return datetime.fromtimestamp(nomad_app(self).clock_ns() / 1e9, tz=UTC)
 
     @on(AllocDetailFetched)
     def detail_fetched(self, message: AllocDetailFetched) -> None:
@@ -312,7 +313,7 @@ class DashboardScreen(AllocationActions):
         elif message.state.phase is Phase.RETRYING:
             self.detail.set_banner(
                 Text(
-                    f"Allocation {message.alloc_id[:8]} · {message.state.describe(self.app.monotonic())}"  # type: ignore[attr-defined]
+                    f"Allocation {message.alloc_id[:8]} · {message.state.describe(nomad_app(self).monotonic())}"
                     f" ({message.state.error})",
                     style="bold yellow",
                 )
@@ -326,7 +327,7 @@ class DashboardScreen(AllocationActions):
 
     # ------------------------------------------------------------------------------ actions
     def action_quit(self) -> None:
-        self.app.request_quit()  # type: ignore[attr-defined]
+        nomad_app(self).request_quit()
 
     def action_help(self) -> None:
         from nomad_tui.ui.screens.help import HelpScreen
@@ -488,7 +489,7 @@ class DashboardScreen(AllocationActions):
     def run_command(self, command: commands.Command) -> None:
         name, args = command.name, command.args
         if name == "quit":
-            self.app.request_quit()  # type: ignore[attr-defined]
+            nomad_app(self).request_quit()
         elif name == "help":
             self.action_help()
         elif name == "resync":
@@ -546,7 +547,7 @@ class DashboardScreen(AllocationActions):
         screen = app.get_screen(screen_name)
         if name == "jobs" and self.table.cursor_row is not None and self.breadcrumb is None:
             row = self.table.cursor_row
-            screen.preselect = f"{row.namespace}\x00{row.job}"  # type: ignore[attr-defined]
+            cast("ResourceScreen", screen).preselect = f"{row.namespace}\x00{row.job}"
         app.push_screen(screen_name)
 
     def action_open_view(self, name: str) -> None:

@@ -35,6 +35,7 @@ from nomad_tui.ui.screens.action_dialogs import (
 from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen, ExecTaskPickerScreen
 from nomad_tui.ui.screens.save_dialogs import ChoiceScreen, ask_path, file_name, save_dir, write_text
 from nomad_tui.ui.sessions import ExecTarget
+from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.weblink import allocation_url, graphical_browser
 
 if TYPE_CHECKING:
@@ -264,7 +265,7 @@ class AllocationActions(Screen[None]):
             task = await self.app.push_screen_wait(ExecTaskPickerScreen(heading, running))
         if not task:
             return
-        memory = self.app.exec_commands  # type: ignore[attr-defined]
+        memory = nomad_app(self).exec_commands
         answer = await self.app.push_screen_wait(
             ExecCommandScreen(f"{heading} · task {task}", memory.get(row.namespace, row.job))
         )
@@ -273,11 +274,11 @@ class AllocationActions(Screen[None]):
         command, argv = answer
         memory.remember(row.namespace, row.job, command)
         target = ExecTarget(row.id, row.namespace, row.job, task, command, argv)
-        await self.app.open_exec(target)  # type: ignore[attr-defined]
+        await nomad_app(self).open_exec(target)
 
     def action_sessions(self) -> None:
         """`e`: the exec sessions of this run, to re-attach to one."""
-        self.app.show_exec_sessions()  # type: ignore[attr-defined]
+        nomad_app(self).show_exec_sessions()
 
     def action_stop(self) -> None:
         self.run_allocation_action(ActionKind.STOP)
@@ -298,7 +299,8 @@ class AllocationActions(Screen[None]):
             return
         signal = ""
         if kind is ActionKind.SIGNAL:
-            signal = await self.app.push_screen_wait(SignalPickerScreen()) or ""
+            picked: str | None = await self.app.push_screen_wait(SignalPickerScreen())
+            signal = picked or ""
             if not signal:
                 return
         tasks = TaskChoice()

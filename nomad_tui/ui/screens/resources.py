@@ -27,6 +27,7 @@ from nomad_tui.state.placement import placement_story
 from nomad_tui.state.resources import ResourceStore, ResourceView
 from nomad_tui.ui import commands
 from nomad_tui.ui.keymap import bindings
+from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.views import ResourcesConnection, ResourcesFetched, ResourceWatcher, ViewSpec
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
@@ -208,7 +209,7 @@ class ResourceScreen(Screen[None]):
 
     # ------------------------------------------------------------------------------ actions
     def action_quit(self) -> None:
-        self.app.request_quit()  # type: ignore[attr-defined]
+        nomad_app(self).request_quit()
 
     def action_help(self) -> None:
         from nomad_tui.ui.screens.help import HelpScreen

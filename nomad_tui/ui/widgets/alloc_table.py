@@ -339,13 +339,12 @@ class AllocTable(ScrollView, can_focus=True):
             "status": (row.status, status_style),
             "tasks": (row.tasks or "-", None if row.tasks else dim),
             "restarts": (str(row.restarts) if row.restarts is not None else "-", None),
-            "age": times[0],
-            "modified": times[1],
+            "age": (times[0], None),
+            "modified": (times[1], None),
         }
         segments: list[Segment] = []
         for i, (column, col_width) in enumerate(self._columns()):
-            value = cells[column.key]
-            text, style = (value, None) if isinstance(value, str) else value
+            text, style = cells[column.key]
             if i:
                 segments.append(Segment(" ", base))
             cell_style = base + style if style is not None else base
