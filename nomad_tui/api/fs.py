@@ -1,5 +1,5 @@
-"""An allocation's files: GET /v1/client/fs/{ls,stat,cat,readat,stream}/:alloc_id (docs/nomad-wire.md;
-command/agent/fs_endpoint.go, client/fs_endpoint.go).
+"""An allocation's files: GET /v1/client/fs/{ls,stat,cat,readat,stream}/:alloc_id (Nomad's
+command/agent/fs_endpoint.go, client/fs_endpoint.go, client/allocdir/alloc_dir.go).
 
 All need the `read-fs` capability.  `cat` and `readat` answer raw bytes; `stream` answers the same
 back-to-back JSON frames as the logs endpoint (so `LogFrameDecoder` reads it), following by default.

@@ -148,6 +148,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("view-drill", "enter", "drill", "Allocations", "the allocations of the selected job or node (esc: back "
            "to the view)", RESOURCES, scope="resources"),
     Action("view-raw", "y", "raw", "Raw", "raw JSON of the selected job or node", RESOURCES, scope="resources"),
+    Action("view-tail", "L", "tail_job", "Tail job", "jobs view: tail every running allocation of the selected job "
+           "in one pane", RESOURCES, scope="resources", show=False),
     Action("view-back", "escape", "back", "Back", "back", RESOURCES, scope="resources"),
     Action("view-resync", "ctrl+r", "resync", "Resync", "fetch the view again now", RESOURCES, scope="resources"),
     Action("view-sort-previous", "less_than_sign", "sort_column(-1)", "Sort ←", "sort by the previous / next "

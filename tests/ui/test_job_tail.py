@@ -71,3 +71,19 @@ async def test_job_tail_joins_and_leaves(agent: AgentProcess, control: Control) 
             lambda: f"not tailed: {left_out}" in str(capped.query_one("#logs-state").render()),
             what="the named allocation",
         )
+
+        # From the jobs view: L on the job tails the same allocations.
+        from nomad_tui.ui.screens.resources import ResourceScreen
+        from nomad_tui.ui.widgets.resource_table import ResourceTable
+
+        app.pop_screen()
+        app.pop_screen()
+        await until(pilot, lambda: app.screen is screen, what="back to the list")
+        await pilot.press("colon", *"jobs", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ResourceScreen) and app.screen.loaded, what="the jobs view")
+        assert app.screen.query_one(ResourceTable).select_key("default\x00tailjob")
+        await pilot.press("L")
+        await until(pilot, lambda: isinstance(app.screen, JobTailScreen), what="the tail from the jobs view")
+        from_jobs = app.screen
+        assert isinstance(from_jobs, JobTailScreen)
+        await until(pilot, lambda: set(from_jobs.members) == {second, replacement}, what="the job's allocations")

@@ -230,6 +230,28 @@ class ResourceScreen(Screen[None]):
         if dashboard is not None:
             dashboard.show_drill(self.spec.kind.name, drill)
 
+    def action_tail_job(self) -> None:
+        """`L` in the jobs view: every running allocation of the selected job in one pane, from the
+        dashboard's live allocation store (no watcher of its own)."""
+        item = self.selected()
+        dashboard = self._dashboard()
+        if self.spec.kind.name != "jobs" or not isinstance(item, JobStub) or dashboard is None:
+            self.app.notify("L tails a job: choose one in the jobs view.", timeout=3, markup=False)
+            return
+        namespace = item.namespace or "default"
+        if dashboard.namespace not in ("*", namespace):
+            self.app.notify(
+                f"The allocation list watches namespace {sanitize_line(dashboard.namespace)}; "
+                f"`:ns *` or `:ns {sanitize_line(namespace)}` first to tail this job.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        from nomad_tui.ui.screens.job_tail import JobTailScreen, TailScope
+
+        scope = TailScope(namespace, item.id)
+        self.app.push_screen(JobTailScreen(self.client, dashboard.store, scope, dashboard.store_listeners))
+
     def action_raw(self) -> None:
         item = self.selected()
         if item is None:
