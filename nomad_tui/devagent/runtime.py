@@ -21,7 +21,7 @@ from nomad_tui.devagent.events import EventBroker
 from nomad_tui.devagent.faults import Faults
 from nomad_tui.devagent.model import task_events as te
 from nomad_tui.devagent.model.churn import Churn
-from nomad_tui.devagent.model.cluster import Cluster, ModelError
+from nomad_tui.devagent.model.cluster import Cluster, ModelError, not_running_error
 from nomad_tui.devagent.model.ids import IdSource
 from nomad_tui.devagent.model.population import populate
 from nomad_tui.devagent.model.records import Allocation
@@ -198,9 +198,11 @@ class Agent:
             self.cluster.kill(alloc_id, exits)
 
     def signal(self, alloc_id: str, task: str | None, signal_name: str) -> None:
-        tasks = self.cluster.signal(alloc_id, task, signal_name)
+        tasks, not_running = self.cluster.signal(alloc_id, task, signal_name)
         for name in tasks:
             self.driver.signal(alloc_id, name, signal_name)
+        if not_running:
+            raise not_running_error(not_running)
 
     def restart(self, alloc_id: str, task: str, all_tasks: bool) -> None:
         tasks, reason = self.cluster.restart_tasks_to_restart(alloc_id, task, all_tasks)

@@ -121,8 +121,18 @@ def check_region(request: web.Request) -> None:
         raise HttpError(500, "No path to region")
 
 
+# What a literal `*` namespace becomes before 0.12: a name no namespace has (names are
+# `[a-zA-Z0-9-]{1,128}`, and an empty one is "default" by the time a list sees it), so it matches nothing.
+LITERAL_STAR = ""
+
+
 def namespace(request: web.Request) -> str:
-    return request.query.get("namespace", "") or "default"
+    """The request's namespace; `*` means every namespace from Nomad 0.12 on and is a plain name before
+    (nomad/alloc_endpoint.go `AllNamespacesSentinel`, added in 0.12.0)."""
+    value = request.query.get("namespace", "") or "default"
+    if value == "*" and not agent_of(request).config.at_least(0, 12):
+        return LITERAL_STAR
+    return value
 
 
 def parse_bool_param(request: web.Request, name: str, default: bool) -> bool:

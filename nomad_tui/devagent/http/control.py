@@ -158,6 +158,8 @@ async def alloc_action(request: web.Request) -> web.StreamResponse:
                 raise HttpError(400, f"client_status must be one of {sorted(STATUSES)}")
             event = body.get("event") or {}
             agent.update_alloc(alloc_id, status, str(event.get("type", "")), str(event.get("message", "")))
+            if body.get("finished_task"):
+                agent.cluster.finish_task(alloc_id, str(body["finished_task"]))
             return _json({"index": agent.cluster.index})
         if action == "log":
             agent.cluster.require(alloc_id, "alloc not found")

@@ -107,7 +107,37 @@ async def allocation_routes(request: web.Request) -> web.StreamResponse:
         return await get_allocation(request, alloc_id)
     if len(parts) == 2 and parts[1] == "stop":
         return await stop_allocation(request, alloc_id)
+    config = agent_of(request).config
+    if len(parts) == 2 and parts[1] == "services" and config.at_least(1, 3):
+        return await allocation_services(request, alloc_id)
+    if len(parts) == 2 and parts[1] == "checks" and config.at_least(1, 4):
+        return await allocation_checks(request, alloc_id)
     raise HttpError(404, "resource not found")
+
+
+async def allocation_services(request: web.Request, alloc_id: str) -> web.StreamResponse:
+    """Nomad-native service registrations of the allocation (1.3+): the simulated tasks register none."""
+    require_method(request, "GET")
+    parse_query_options(request)
+    agent = agent_of(request)
+    _resolve_token(request)
+    authorize(request, Capability.READ)
+    if agent.cluster.get(alloc_id) is None:
+        raise HttpError(404, "alloc not found")
+    response = json_response(request, [])
+    set_query_meta(response, agent.cluster.index)
+    return response
+
+
+async def allocation_checks(request: web.Request, alloc_id: str) -> web.StreamResponse:
+    """Results of Nomad-native checks (1.4+), from the client: none here, so an empty map."""
+    require_method(request, "GET")
+    parse_query_options(request)
+    agent = agent_of(request)
+    authorize(request, Capability.READ)
+    if agent.cluster.get(alloc_id) is None:
+        raise HttpError(404, f'Unknown allocation "{alloc_id}"')
+    return json_response(request, {})
 
 
 def _check_uuid(alloc_id: str) -> None:

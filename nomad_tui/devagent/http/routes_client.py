@@ -39,7 +39,8 @@ async def client_allocation_routes(request: web.Request) -> web.StreamResponse:
         raise HttpError(404, "resource not found")
     response = await handler(request, alloc_id)
     origin = request.headers.get("Origin")
-    if origin:
+    # rs/cors is set up for GET and HEAD only: it adds nothing to a PUT or POST (command/agent/http.go).
+    if origin and request.method in ("GET", "HEAD"):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Credentials"] = "true"
         response.headers.add("Vary", "Origin")
@@ -74,7 +75,8 @@ async def signal_allocation(request: web.Request, alloc_id: str) -> web.StreamRe
     body = decode_body(await request.read(), required=True)
     _alloc(request, alloc_id)
     authorize(request, Capability.LIFECYCLE)
-    signal_name = str(body.get("signal") or "SIGKILL")
+    # A missing Signal is passed on empty, as Nomad does: the exec-like drivers then send SIGINT.
+    signal_name = str(body.get("signal") or "")
     task = str(body.get("task") or "")
     try:
         agent_of(request).signal(alloc_id, task or None, signal_name)
@@ -89,8 +91,11 @@ async def restart_allocation(request: web.Request, alloc_id: str) -> web.StreamR
     body = decode_body(await request.read(), required=False)
     _alloc(request, alloc_id)
     authorize(request, Capability.LIFECYCLE)
+    agent = agent_of(request)
+    # `AllTasks` arrived in 1.4.0; older agents decode only `TaskName` and drop it (running tasks restart).
+    all_tasks = bool(body.get("alltasks")) and agent.config.at_least(1, 4)
     try:
-        agent_of(request).restart(alloc_id, str(body.get("taskname") or ""), bool(body.get("alltasks")))
+        agent.restart(alloc_id, str(body.get("taskname") or ""), all_tasks)
     except ModelError as exc:
         raise HttpError(exc.status, exc.message) from exc
     return json_response(request, {"Index": 0})

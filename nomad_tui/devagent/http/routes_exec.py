@@ -75,12 +75,19 @@ def _drop(request: web.Request) -> None:
 
 
 async def _handshake(request: web.Request, ws: web.WebSocketResponse) -> str:
+    """The session's token, as Nomad's `readWsHandshake` (command/agent/websockets.go) finds it."""
     header_token = token(request)
+    if not agent_of(request).config.at_least(0, 11):
+        # Before 0.11 there is no handshake: the token is the header's, and a handshake frame the client
+        # sends anyway is read later as an ordinary input frame (a heartbeat).
+        return header_token
     raw = request.query.get("ws_handshake", "")
-    wants = False
-    if raw:
-        with contextlib.suppress(goparse.GoParseError):
-            wants = goparse.parse_bool(raw)
+    if not raw:
+        return header_token
+    try:
+        wants = goparse.parse_bool(raw)
+    except goparse.GoParseError as exc:
+        raise ExecError(400, f"ws_handshake value is not a boolean: {exc}") from exc
     if not wants:
         return header_token
     msg = await ws.receive()
@@ -92,16 +99,18 @@ async def _handshake(request: web.Request, ws: web.WebSocketResponse) -> str:
         raise ExecError(400, f"failed to read handshake: {exc}") from exc
     if not isinstance(frame, dict):
         raise ExecError(400, "failed to read handshake: not an object")
-    version = frame.get("version")
-    if version != 1:
-        raise ExecError(400, f"unexpected handshake value: {version}")
     handshake_token = str(frame.get("auth_token") or "")
     entry = request.get(LOG_ENTRY)
     if entry is not None:
         entry["handshake_token"] = bool(handshake_token)
-    if header_token and agent_of(request).acl.allows(header_token, Capability.READ) and header_token != handshake_token:
+    # Any non-empty header token must equal the handshake's (an identical one is fine); this is
+    # checked before the version.
+    if header_token and header_token != handshake_token:
         raise ExecError(400, "handshake auth token mismatched auth header token")
-    return handshake_token or header_token
+    version = frame.get("version")
+    if version != 1:
+        raise ExecError(400, f"unexpected handshake value: {version}")
+    return handshake_token
 
 
 def _parse_params(request: web.Request) -> tuple[list[str], str, bool]:
@@ -249,9 +258,8 @@ def _apply(frame: Any, process: ExecProcess) -> None:
             process.close_stdin()
     elif isinstance(size, dict):
         process.resize(int(size.get("height") or 0), int(size.get("width") or 0))
-    elif frame:
-        process.kill()
-        raise ExecError(500, "unexpected message type")
+    # Any other object (unknown keys are dropped by Go's decoder) is a heartbeat
+    # (plugins/drivers/execstreaming.go `isHeartbeat`): a handshake frame sent to a pre-0.11 agent, too.
 
 
 async def _client_frames(ws: web.WebSocketResponse, process: ExecProcess) -> None:

@@ -77,6 +77,9 @@ async def regions(request: web.Request) -> web.StreamResponse:
 
 
 async def namespaces(request: web.Request) -> web.StreamResponse:
+    if not agent_of(request).config.at_least(1, 0):
+        # Open-source Nomad before 1.0 registers the path only to refuse it (command/agent/http_oss.go).
+        raise HttpError(501, "Nomad Enterprise only endpoint")
     require_method(request, "GET")
     parse_query_options(request)
     authorize(request, Capability.READ)

@@ -51,6 +51,13 @@ class ModelError(Exception):
         self.message = message
 
 
+def not_running_error(tasks: list[str]) -> ModelError:
+    """The multierror Nomad answers (500) when signalling all tasks meets tasks that are not running."""
+    lines = "".join(f"\t* Failed to signal task: {n}, err: Task not running\n" for n in tasks)
+    noun = "error" if len(tasks) == 1 else "errors"
+    return ModelError(500, f"{len(tasks)} {noun} occurred:\n{lines}\n")
+
+
 @dataclass
 class Commit:
     index: int
@@ -389,8 +396,10 @@ class Cluster:
             alloc_state.derive_client_status(alloc)
             txn.touch(alloc, "AllocationUpdated")
 
-    def signal(self, alloc_id: str, task: str | None, signal_name: str) -> list[str]:
-        """Record a user signal; returns the tasks signalled. Errors follow Nomad's client endpoint."""
+    def signal(self, alloc_id: str, task: str | None, signal_name: str) -> tuple[list[str], list[str]]:
+        """Record a user signal; returns (tasks signalled, tasks that were not running). Errors follow
+        Nomad's client endpoint. Without a task every running task is signalled and the others are only
+        reported (client/allocrunner/alloc_runner.go `Signal`): the caller answers with `not_running_error`."""
         alloc = self.require(alloc_id)
         states = alloc.TaskStates or {}
         if task:
@@ -398,20 +407,17 @@ class Cluster:
                 raise ModelError(500, "Task not found")
             if task not in states or states[task].State != "running":
                 raise ModelError(500, "Task not running")
-            targets = [task]
+            targets, failing = [task], []
         else:
-            targets = [name for name, st in states.items() if st.State == "running"]
-            failing = [name for name, st in states.items() if st.State != "running"]
-            if failing or not states:
-                names = failing or [t.name for t in self.group_of(alloc).tasks]
-                lines = "".join(f"\t* Failed to signal task: {n}, err: Task not running\n" for n in names)
-                noun = "error" if len(names) == 1 else "errors"
-                raise ModelError(500, f"{len(names)} {noun} occurred:\n{lines}\n")
-        with self.write() as txn:
-            for name in targets:
-                alloc_state.append_event(states[name], te.signaling(txn.now, signal_name))
-            txn.touch(alloc, "AllocationUpdated")
-        return targets
+            names = [t.name for t in self.group_of(alloc).tasks]
+            targets = [n for n in names if n in states and states[n].State == "running"]
+            failing = [n for n in names if n not in targets]
+        if targets:
+            with self.write() as txn:
+                for name in targets:
+                    alloc_state.append_event(states[name], te.signaling(txn.now, signal_name))
+                txn.touch(alloc, "AllocationUpdated")
+        return targets, failing
 
     def restart_tasks_to_restart(self, alloc_id: str, task: str, all_tasks: bool) -> tuple[list[str], str]:
         """Validate a user restart; returns (tasks, reason). Errors follow Nomad's client endpoint."""
@@ -574,6 +580,18 @@ class Cluster:
             alloc.ClientDescription = alloc_state.CLIENT_DESCRIPTIONS.get(client_status, client_status)
             txn.touch(alloc, "AllocationUpdated")
         return alloc
+
+    def finish_task(self, alloc_id: str, task: str) -> None:
+        """One task ran and finished successfully (a prestart task, say) while the allocation runs on."""
+        alloc = self.require(alloc_id)
+        if task not in {t.name for t in self.group_of(alloc).tasks}:
+            raise ModelError(400, f'unknown task name "{task}"')
+        with self.write() as txn:
+            state = self._states(alloc, txn.now)[task]
+            if state.StartedAt is None:
+                alloc_state.mark_running(state, txn.now)
+            alloc_state.mark_dead(state, txn.now, failed=False)
+            txn.touch(alloc, "AllocationUpdated")
 
 
 def hash_text(text: str) -> int:
