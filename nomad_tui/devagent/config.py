@@ -56,6 +56,15 @@ class AgentConfig:
     event_heartbeat: float = DEFAULT_EVENT_HEARTBEAT
     # Read tokens limited to some namespaces: (secret, namespaces) pairs.
     acl_namespace_tokens: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # HTTPS: a certificate and key (PEM); with a client CA, clients must show a certificate it signed.
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_client_ca: str = ""
+    # Serve on this unix socket instead of TCP, as Nomad's Task API does (a header token is required).
+    unix_socket: str = ""
+    # Rotate task logs at this many bytes (Nomad's default max_file_size is 10 MiB) keeping max_files.
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_max_files: int = 10
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:
@@ -119,6 +128,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECRET=NS[,NS...]",
         help="a read token limited to these namespaces (with --acl; repeatable)",
     )
+    parser.add_argument("--tls-cert", default="", help="serve HTTPS with this PEM certificate (with --tls-key)")
+    parser.add_argument("--tls-key", default="", help="the PEM private key of --tls-cert")
+    parser.add_argument("--tls-client-ca", default="", help="require client certificates signed by this PEM CA (mTLS)")
+    parser.add_argument(
+        "--unix-socket",
+        default="",
+        metavar="PATH",
+        help="serve on this unix socket, as Nomad's Task API (401 without a header token)",
+    )
+    parser.add_argument(
+        "--log-max-bytes",
+        type=int,
+        default=10 * 1024 * 1024,
+        help="rotate task logs at this size (default 10 MiB, as Nomad)",
+    )
+    parser.add_argument("--log-max-files", type=int, default=10, help="rotated log files kept (default 10)")
     return parser
 
 
@@ -140,6 +165,12 @@ def parse_args(argv: Sequence[str]) -> AgentConfig:
         event_buffer=args.event_buffer,
         event_heartbeat=args.event_heartbeat,
         acl_namespace_tokens=tuple(parse_namespace_token(text) for text in args.acl_namespace_token),
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_client_ca=args.tls_client_ca,
+        unix_socket=args.unix_socket,
+        log_max_bytes=args.log_max_bytes,
+        log_max_files=args.log_max_files,
     )
     validate(config)
     return config
@@ -167,6 +198,14 @@ def validate(config: AgentConfig) -> None:
         raise ConfigError("--event-buffer must be >= 1")
     if config.event_heartbeat <= 0:
         raise ConfigError("--event-heartbeat must be > 0")
+    if bool(config.tls_cert) != bool(config.tls_key):
+        raise ConfigError("--tls-cert and --tls-key go together")
+    if config.tls_client_ca and not config.tls_cert:
+        raise ConfigError("--tls-client-ca needs --tls-cert and --tls-key")
+    if config.unix_socket and config.tls_cert:
+        raise ConfigError("--unix-socket is plain HTTP (as Nomad's Task API): no --tls-cert")
+    if config.log_max_bytes < 1 or config.log_max_files < 1:
+        raise ConfigError("--log-max-bytes and --log-max-files must be >= 1")
     if not is_loopback(config.bind) and not config.acl:
         raise ConfigError(f"refusing to bind {config.bind} without --acl: exec runs real commands on this machine")
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-_URL = re.compile(r"http://[0-9.]+:\d+")
+_URL = re.compile(r"https?://[0-9.]+:\d+|unix://\S+")
 
 
 class AgentStartError(RuntimeError):
@@ -36,6 +36,7 @@ class AgentProcess:
 
     @property
     def port(self) -> int:
+        """The TCP port (not for an agent on a unix socket)."""
         return int(self.url.rsplit(":", 1)[1])
 
     @classmethod

@@ -16,6 +16,7 @@ from pathlib import Path
 from nomad_tui.devagent.acl import AclPolicy
 from nomad_tui.devagent.config import AgentConfig
 from nomad_tui.devagent.driver import allocfs, synthetic_logs
+from nomad_tui.devagent.driver.logfiles import LogLimits, RotatingLog, log_indexes
 from nomad_tui.devagent.driver.tasks import TaskDriver
 from nomad_tui.devagent.events import EventBroker
 from nomad_tui.devagent.faults import Faults
@@ -63,7 +64,7 @@ class Agent:
         self.faults = Faults()
         self.requests = RequestLog()
         self.root = root or Path(tempfile.mkdtemp(prefix="nomad-tui-devagent-"))
-        self.driver = TaskDriver(self.root, self._on_task_exit)
+        self.driver = TaskDriver(self.root, self._on_task_exit, LogLimits(config.log_max_bytes, config.log_max_files))
         self.churn = Churn(self.cluster, config.seed, config.allocs)
         self._tasks: set[asyncio.Task[None]] = set()
         self._followed: dict[Path, int] = {}
@@ -280,11 +281,16 @@ class Agent:
 
     # ----- logs -------------------------------------------------------------------------------------
 
+    def log_writer(self, alloc: Allocation, task: str, kind: str) -> RotatingLog:
+        """A task's log of one type; a simulated task's gets its synthetic lines on first use."""
+        writer = self.driver.log(alloc.ID, task, kind)
+        if not self.is_real(alloc) and not log_indexes(writer.directory, task, kind):
+            writer.append(synthetic_logs.initial_lines(alloc.ID, task, kind))
+        return writer
+
     def log_file(self, alloc: Allocation, task: str, kind: str) -> Path:
-        path = self.driver.log_path(alloc.ID, task, kind)
-        if not self.is_real(alloc):
-            synthetic_logs.ensure_log(path, alloc.ID, task, kind)
-        return path
+        """The file being written now (`<task>.<type>.<N>`, N the highest retained index)."""
+        return self.log_writer(alloc, task, kind).current
 
     def alloc_dir(self, alloc: Allocation) -> Path:
         """The allocation's directory, laid out as a Nomad client's (with sample files) on first use."""
@@ -315,17 +321,13 @@ class Agent:
             return fh.tell()
 
     def append_log(self, alloc_id: str, task: str, kind: str, data: bytes) -> int:
-        """Append raw bytes to a task's log file (the control endpoint's log injection); returns the
-        file's size after. A simulated log gets its synthetic lines first, so the injected bytes land
-        after them; a real task's file is shared with its process, which writes in append mode too."""
+        """Append raw bytes to a task's log (the control endpoint's log injection), rotating as the task's
+        own output would; returns the current file's size after. A simulated log gets its synthetic
+        lines first, so the injected bytes land after them."""
         alloc = self.cluster.require(alloc_id, "alloc not found")
         if task not in {t.name for t in self.cluster.group_of(alloc).tasks}:
             raise ModelError(400, f'unknown task name "{task}"')
-        path = self.log_file(alloc, task, kind)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "ab") as fh:
-            fh.write(data)
-            return fh.tell()
+        return self.log_writer(alloc, task, kind).append(data)
 
     def follow(self, path: Path, delta: int) -> None:
         """Count followers of a simulated log, which then grows by a line every couple of seconds."""
@@ -341,8 +343,9 @@ class Agent:
                 task, kind = task_kind.rsplit(".", 2)[0], task_kind.rsplit(".", 2)[1]
                 alloc = self.cluster.get(alloc_id)
                 states = (alloc.TaskStates or {}) if alloc else {}
-                if task in states and states[task].State == "running" and kind == "stdout":
-                    synthetic_logs.append_line(path, alloc_id, task, kind)
+                if alloc is not None and task in states and states[task].State == "running" and kind == "stdout":
+                    writer = self.log_writer(alloc, task, kind)
+                    writer.append(synthetic_logs.next_line(alloc_id, task, kind, writer.current))
 
 
 def _command(group: GroupSpec, task: str) -> tuple[str, ...] | None:

@@ -7,6 +7,7 @@ import atexit
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Sequence
@@ -37,7 +38,14 @@ class RunningServer:
         app = build_app(agent)
         runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, config.bind, config.port)
+        if config.unix_socket:
+            unix_site = web.UnixSite(runner, config.unix_socket)
+            await unix_site.start()
+            assert runner.server is not None
+            app[SERVER_KEY].append(runner.server)
+            agent.http_addr = config.unix_socket
+            return cls(agent, runner, f"unix://{config.unix_socket}")
+        site = web.TCPSite(runner, config.bind, config.port, ssl_context=server_ssl_context(config))
         await site.start()
         assert runner.server is not None
         app[SERVER_KEY].append(runner.server)
@@ -45,7 +53,8 @@ class RunningServer:
         sockets = server.sockets if isinstance(server, asyncio.Server) else []
         host, port = sockets[0].getsockname()[:2]
         agent.http_addr = f"{host}:{port}"
-        url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
+        scheme = "https" if config.tls_cert else "http"
+        url = f"{scheme}://{host}:{port}" if ":" not in host else f"{scheme}://[{host}]:{port}"
         return cls(agent, runner, url)
 
     async def close(self) -> None:
@@ -56,6 +65,19 @@ class RunningServer:
                     handler.transport.abort()
         await self.runner.cleanup()
         await self.agent.close()
+
+
+def server_ssl_context(config: AgentConfig) -> ssl.SSLContext | None:
+    """HTTPS as a Nomad agent with `tls { http = true }`; `verify_https_client` when a client CA is given."""
+    if not config.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(config.tls_cert, config.tls_key)
+    if config.tls_client_ca:
+        context.load_verify_locations(cafile=config.tls_client_ca)
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
 
 
 async def _serve(config: AgentConfig) -> int:

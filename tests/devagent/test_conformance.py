@@ -93,7 +93,7 @@ async def _heartbeats(agent: AgentThread, alloc_id: str) -> list[dict[str, Any]]
     buffer = b""
     frames: list[dict[str, Any]] = []
     async with httpx.AsyncClient(base_url=agent.url, timeout=30) as client:
-        params = {"task": "logger", "type": "stderr", "follow": "true", "origin": "end", "offset": "0"}
+        params = {"task": "logger", "type": "stderr", "follow": "true", "origin": "end", "offset": "1"}
         async with asyncio.timeout(30), client.stream("GET", f"/v1/client/fs/logs/{alloc_id}", params=params) as r:
             async for chunk in r.aiter_bytes():
                 buffer += chunk

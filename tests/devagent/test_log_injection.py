@@ -18,7 +18,9 @@ async def _follow_until(url: str, alloc_id: str, params: dict[str, str], inject:
     """Follow a log from its end, inject once the stream is open, collect until `wanted` arrived."""
     received = b""
     async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-        query = {**params, "follow": "true", "origin": "end", "offset": "0"}
+        # One byte back from the end (the last line's newline): offset 0 would mean the newest file from
+        # its start, as in Nomad's findClosest.
+        query = {**params, "follow": "true", "origin": "end", "offset": "1"}
         async with asyncio.timeout(8), client.stream("GET", f"/v1/client/fs/logs/{alloc_id}", params=query) as r:
             assert r.status_code == 200
             await client.post(f"/v1/devagent/alloc/{alloc_id}/log", json=inject)
@@ -26,7 +28,7 @@ async def _follow_until(url: str, alloc_id: str, params: dict[str, str], inject:
                 received += chunk
                 data = received if params.get("plain") == "true" else _data(received)
                 if wanted in data:
-                    return data
+                    return data[1:]
     raise AssertionError("the injected bytes never arrived")
 
 

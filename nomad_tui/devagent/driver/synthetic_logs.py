@@ -30,18 +30,16 @@ def synthetic_line(alloc_id: str, task: str, kind: str, n: int) -> str:
     return f"{level} [{task}] {text}\n"
 
 
-def ensure_log(path: Path, alloc_id: str, task: str, kind: str, lines: int = 40) -> None:
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
+def initial_lines(alloc_id: str, task: str, kind: str, lines: int = 40) -> bytes:
+    """What a simulated task has logged by the time its log is first read."""
     count = lines if kind == "stdout" else lines // 4
-    path.write_text("".join(synthetic_line(alloc_id, task, kind, n) for n in range(count)))
+    return "".join(synthetic_line(alloc_id, task, kind, n) for n in range(count)).encode()
 
 
-def append_line(path: Path, alloc_id: str, task: str, kind: str) -> None:
+def next_line(alloc_id: str, task: str, kind: str, current: Path) -> bytes:
+    """One more line for a followed simulated log (numbered from the current file's size)."""
     try:
-        size = path.stat().st_size
+        size = current.stat().st_size
     except OSError:
         size = 0
-    with open(path, "a") as fh:
-        fh.write(synthetic_line(alloc_id, task, kind, 1000 + size))
+    return synthetic_line(alloc_id, task, kind, 1000 + size).encode()

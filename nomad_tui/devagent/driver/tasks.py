@@ -1,7 +1,7 @@
 """Real task processes: one per (allocation, task), stdout/stderr written to Nomad-style log files.
 
 Layout under the agent's temporary root (removed on exit), as on a Nomad client:
-    <root>/<alloc id>/alloc/logs/<task>.stdout.0   the task's log files
+    <root>/<alloc id>/alloc/logs/<task>.stdout.<N>   the task's log files, rotated by size
     <root>/<alloc id>/<task>/                      the task's working directory (local/, tmp/)
 """
 
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nomad_tui.devagent.driver.logfiles import LogLimits, RotatingLog
 from nomad_tui.devagent.driver.spawn import die_with_parent, kill_group, task_env
 
 log = logging.getLogger("nomad_tui.devagent.driver")
@@ -75,13 +76,16 @@ class RunningTask:
     waiter: asyncio.Task[None] | None = None
     exited: asyncio.Event = field(default_factory=asyncio.Event)
     returncode: int | None = None
+    pumps: list[asyncio.Task[None]] = field(default_factory=list)
 
 
 class TaskDriver:
-    def __init__(self, root: Path, on_exit: ExitCallback) -> None:
+    def __init__(self, root: Path, on_exit: ExitCallback, limits: LogLimits | None = None) -> None:
         self.root = root
         self.on_exit = on_exit
+        self.limits = limits or LogLimits()
         self.running: dict[tuple[str, str], RunningTask] = {}
+        self._logs: dict[tuple[str, str, str], RotatingLog] = {}
 
     # ----- directories ------------------------------------------------------------------------------
 
@@ -95,8 +99,16 @@ class TaskDriver:
                 (path / sub).mkdir(parents=True, exist_ok=True)
         return path
 
-    def log_path(self, alloc_id: str, task: str, kind: str) -> Path:
-        return self.alloc_dir(alloc_id) / "alloc" / "logs" / f"{task}.{kind}.0"
+    def log_dir(self, alloc_id: str) -> Path:
+        return self.alloc_dir(alloc_id) / "alloc" / "logs"
+
+    def log(self, alloc_id: str, task: str, kind: str) -> RotatingLog:
+        """The one writer of a task's log of one type (its rotation state is shared by every appender)."""
+        key = (alloc_id, task, kind)
+        writer = self._logs.get(key)
+        if writer is None:
+            writer = self._logs[key] = RotatingLog(self.log_dir(alloc_id), task, kind, self.limits)
+        return writer
 
     def task_vars(self, alloc_id: str, task: str, namespace: str, job: str) -> dict[str, str]:
         return {
@@ -119,30 +131,31 @@ class TaskDriver:
 
     async def start(self, alloc_id: str, task: str, argv: tuple[str, ...], env: dict[str, str]) -> bool:
         cwd = self.task_dir(alloc_id, task)
-        logs = self.log_path(alloc_id, task, "stdout").parent
-        logs.mkdir(parents=True, exist_ok=True)
+        for kind in ("stdout", "stderr"):
+            self.log(alloc_id, task, kind).create()
         command = [sys.executable if argv[0] == "python3" else argv[0], *argv[1:]]
         try:
-            with (
-                open(self.log_path(alloc_id, task, "stdout"), "ab") as out,
-                open(self.log_path(alloc_id, task, "stderr"), "ab") as err,
-            ):
-                process = await asyncio.create_subprocess_exec(
-                    *command,
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    cwd=cwd,
-                    env=task_env({**env, "PYTHONUNBUFFERED": "1"}),
-                    start_new_session=True,
-                    preexec_fn=die_with_parent,
-                )
+            # Output goes through pipes to the rotating log files, as Nomad's logmon collects it.
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                cwd=cwd,
+                env=task_env({**env, "PYTHONUNBUFFERED": "1"}),
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
         except OSError as exc:
             log.warning("could not start %s/%s: %s", alloc_id, task, exc)
             return False
         running = RunningTask(alloc_id, task, process)
         self.running[(alloc_id, task)] = running
-        running.waiter = asyncio.get_running_loop().create_task(self._wait(running))
+        loop = asyncio.get_running_loop()
+        for kind, stream in (("stdout", process.stdout), ("stderr", process.stderr)):
+            if stream is not None:
+                running.pumps.append(loop.create_task(_collect(stream, self.log(alloc_id, task, kind))))
+        running.waiter = loop.create_task(self._wait(running))
         log.info("started %s/%s pid %d: %s", alloc_id[:8], task, process.pid, " ".join(command))
         return True
 
@@ -206,6 +219,19 @@ class TaskDriver:
         for running in list(self.running.values()):
             kill_group(running.process.pid)
         self.running.clear()
+
+
+async def _collect(stream: asyncio.StreamReader, writer: RotatingLog) -> None:
+    """Copy a task's output into its log files until the pipe closes (every holder of it exited)."""
+    while True:
+        chunk = await stream.read(65536)
+        if not chunk:
+            return
+        try:
+            writer.append(chunk)
+        except OSError as exc:  # the root is being removed at shutdown
+            log.debug("log write failed: %s", exc)
+            return
 
 
 def read_proc_stats(pid: int) -> tuple[int, float] | None:

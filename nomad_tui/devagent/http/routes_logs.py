@@ -1,20 +1,31 @@
 """/v1/client/fs/logs/:alloc_id — back-to-back JSON frames (or raw bytes with plain=true).
 
 Frames batch what was read in a 200 ms window, at most 64 KiB of raw bytes each; a `{}` heartbeat goes
-out every second when nothing else does. With gzip asked for, each frame is flushed through the
-compressor (Nomad's whole mux sits behind gorilla's compress handler).
+out every second on its own ticker, data or not (client/lib/streamframer/framer.go). With gzip asked
+for, each frame is flushed through the compressor (Nomad's whole mux sits behind gorilla's compress
+handler).
+
+The log is a set of rotated files `<task>.<type>.<N>` (driver/logfiles.py). As in Nomad's `logsImpl`
+and `findClosest` (client/fs_endpoint.go): `origin=start&offset=K` counts K bytes from the start of the
+lowest retained file across the files; `origin=end&offset=K` counts back from the end of the newest;
+a frame's `File` names the file its data came from and its `Offset` is the position in that file.
+Following moves to file N+1 once it exists and N is read to its end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+import sys
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
 from nomad_tui.devagent.acl import Capability
+from nomad_tui.devagent.driver.logfiles import log_indexes, log_name
 from nomad_tui.devagent.http import goparse
 from nomad_tui.devagent.http.common import HttpError, agent_of, authorize, check_region, require_method
 from nomad_tui.devagent.http.compression import choose_encoding
@@ -71,12 +82,11 @@ async def logs(request: web.Request) -> web.StreamResponse:
     state = (alloc.TaskStates or {}).get(task)
     if state is None or state.StartedAt is None:
         raise HttpError(404, f'task "{task}" not started yet. No logs available')
-    path = agent.log_file(alloc, task, kind)
-    if not path.exists():
+    current = agent.log_file(alloc, task, kind)
+    directory = current.parent
+    if not log_indexes(directory, task, kind):
         raise HttpError(404, f'log entry for task "{task}" and log type "{kind}" not found')
 
-    size = path.stat().st_size
-    position = max(0, size - offset) if origin == "end" else min(max(0, offset), size)
     response = web.StreamResponse(status=200)
     response.content_type = "text/plain" if plain else "application/json"
     response.headers["Vary"] = "Accept-Encoding"
@@ -87,17 +97,19 @@ async def logs(request: web.Request) -> web.StreamResponse:
         compressor = new_compressor(encoding)
     await response.prepare(request)
     writer = _Writer(response, compressor)
-    file_name = f"alloc/logs/{path.name}"
     simulated = not agent.is_real(alloc)
     if follow and simulated:
-        agent.follow(path, +1)
+        agent.follow(current, +1)
+    heartbeat = None if plain else asyncio.get_running_loop().create_task(_heartbeats(writer))
     try:
-        await _stream(writer, path, position, follow, plain, file_name)
+        await _stream_log(writer, _LogSet(directory, task, kind), follow, plain, origin, offset)
     except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
+        if heartbeat is not None:
+            heartbeat.cancel()
         if follow and simulated:
-            agent.follow(path, -1)
+            agent.follow(current, -1)
     try:
         await writer.finish()
     except ConnectionError:
@@ -105,15 +117,90 @@ async def logs(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _heartbeats(writer: _Writer) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            await writer.write(b"{}")
+
+
+@dataclass(frozen=True)
+class _LogSet:
+    directory: Path
+    task: str
+    kind: str
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """(index, size) of the retained files, lowest index first."""
+        found = []
+        for index in log_indexes(self.directory, self.task, self.kind):
+            with contextlib.suppress(OSError):
+                found.append((index, self.path(index).stat().st_size))
+        return found
+
+    def path(self, index: int) -> Path:
+        return self.directory / log_name(self.task, self.kind, index)
+
+    def has_after(self, index: int) -> bool:
+        return any(i > index for i in log_indexes(self.directory, self.task, self.kind))
+
+
+def find_closest(files: list[tuple[int, int]], wanted_index: int, offset: int) -> tuple[int, int]:
+    """Nomad's `findClosest`: from the first file whose index is >= `wanted_index` (else the last),
+    walk `offset` bytes forward (or back, if negative) across the files; returns (index, position)."""
+    i = next((n for n, (index, _) in enumerate(files) if index >= wanted_index), len(files) - 1)
+    while offset != 0:
+        size = files[i][1]
+        if offset < 0:
+            if size + offset >= 0:
+                offset = size + offset
+                break
+            if i == 0:
+                offset = 0
+                break
+            offset += size
+            i -= 1
+        else:
+            if offset <= size:
+                break
+            if i == len(files) - 1:
+                offset = size
+                break
+            offset -= size
+            i += 1
+    return files[i][0], offset
+
+
+async def _stream_log(writer: _Writer, logs: _LogSet, follow: bool, plain: bool, origin: str, offset: int) -> None:
+    next_index, wanted = (0, offset) if origin == "start" else (sys.maxsize, -offset)
+    while True:
+        files = logs.sizes()
+        if not files:
+            return
+        last_index = files[-1][0]
+        index, position = find_closest(files, next_index, wanted)
+        if not follow and index > last_index:
+            return
+        try:
+            await _stream_file(writer, logs, index, position, follow, plain)
+        except FileNotFoundError:
+            continue  # rotated out between listing and opening: list again
+        if not follow and index >= last_index:
+            return
+        next_index, wanted = index + 1, 0
+
+
 class _Writer:
     def __init__(self, response: web.StreamResponse, compressor: zlib._Compress | None) -> None:
         self.response = response
         self.compressor = compressor
+        self._lock = asyncio.Lock()  # frames and heartbeats come from two tasks
 
     async def write(self, data: bytes) -> None:
-        if self.compressor is not None:
-            data = self.compressor.compress(data) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
-        await self.response.write(data)
+        async with self._lock:
+            if self.compressor is not None:
+                data = self.compressor.compress(data) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
+            await self.response.write(data)
 
     async def finish(self) -> None:
         if self.compressor is not None:
@@ -121,9 +208,11 @@ class _Writer:
         await self.response.write_eof()
 
 
-async def _stream(writer: _Writer, path: Path, position: int, follow: bool, plain: bool, file_name: str) -> None:
-    loop = asyncio.get_running_loop()
-    last_sent = loop.time()
+async def _stream_file(writer: _Writer, logs: _LogSet, index: int, position: int, follow: bool, plain: bool) -> None:
+    """One file from `position`: to its end, or (following) until a newer file exists and this one is
+    read to its end."""
+    path = logs.path(index)
+    file_name = f"alloc/logs/{path.name}".encode()
     with open(path, "rb") as fh:
         fh.seek(position)
         while True:
@@ -133,27 +222,22 @@ async def _stream(writer: _Writer, path: Path, position: int, follow: bool, plai
                 if plain:
                     await writer.write(data)
                 else:
-                    frame = (
-                        b'{"Data":"'
-                        + base64.b64encode(data)
-                        + b'","File":"'
-                        + file_name.encode()
-                        + b'","Offset":'
-                        + str(position).encode()
-                        + b"}"
+                    encoded = base64.b64encode(data)
+                    offset = str(position).encode()
+                    await writer.write(
+                        b'{"Data":"' + encoded + b'","File":"' + file_name + b'","Offset":' + offset + b"}"
                     )
-                    await writer.write(frame)
-                last_sent = loop.time()
                 continue
-            if not follow:
-                return
-            if fh.tell() > path.stat().st_size:
+            if not follow or logs.has_after(index):
+                return  # the read that just came back empty was the last one after rotation
+            try:
+                size = path.stat().st_size
+            except FileNotFoundError:
+                return  # rotated out while we were at its end
+            if fh.tell() > size:
                 # The file shrank under us: say so, as Nomad's framer does, and start over.
                 if not plain:
-                    await writer.write(b'{"File":"' + file_name.encode() + b'","FileEvent":"file truncated"}')
+                    await writer.write(b'{"File":"' + file_name + b'","FileEvent":"file truncated"}')
                 fh.seek(0)
                 position = 0
             await asyncio.sleep(BATCH_S)
-            if not plain and loop.time() - last_sent >= HEARTBEAT_S:
-                await writer.write(b"{}")
-                last_sent = loop.time()

@@ -63,6 +63,10 @@ async def _compress_big(encoding: str, chunks: Iterable[bytes], length: int) -> 
 async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     agent = agent_of(request)
     path = request.path
+    if agent.config.unix_socket:
+        refusal = _task_api_refusal(agent, token(request))
+        if refusal is not None:
+            return refusal
     if path.startswith(CONTROL_PREFIX):
         if agent.acl.enabled and not agent.acl.allows(token(request), Capability.MANAGEMENT):
             return error_response(403, PERMISSION_DENIED)
@@ -84,6 +88,16 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     finally:
         if transport is not None and agent.inflight.get(transport) == path:
             del agent.inflight[transport]
+
+
+def _task_api_refusal(agent: Agent, secret: str) -> web.Response | None:
+    """Nomad's Task API auth middleware (command/agent/http.go `authMiddleware`): before any handler, and
+    so before an exec upgrade, a request without a header token is 401 and an unknown token 403."""
+    if not secret:
+        return error_response(401, "Unauthorized")
+    if agent.acl.enabled and not agent.acl.allows(secret, Capability.READ):
+        return error_response(403, "Forbidden")
+    return None
 
 
 async def _api_request(
