@@ -30,7 +30,7 @@ from nomad_tui.api.errors import (
     error_for_status,
 )
 from nomad_tui.api.models import Allocation, AllocStub, Namespace, StopResponse
-from nomad_tui.api.tls import ssl_context
+from nomad_tui.api.transport import http_transport
 from nomad_tui.settings import Settings
 
 T = TypeVar("T")
@@ -104,21 +104,14 @@ class NomadClient:
             headers["Accept-Encoding"] = "identity"
         if self._token:
             headers["X-Nomad-Token"] = self._token
-        verify: ssl.SSLContext | bool = ssl_context(settings) if settings.uses_tls else True
-        if transport is None and settings.is_unix_socket:
-            transport = httpx.AsyncHTTPTransport(uds=settings.unix_socket_path, verify=verify)
         auth = httpx.BasicAuth(*settings.basic_auth) if settings.basic_auth else None
-        self._extensions: dict[str, Any] = {}
-        if settings.tls_server_name:
-            self._extensions["sni_hostname"] = settings.tls_server_name
         self._http = httpx.AsyncClient(
             base_url=settings.base_url,
             headers=headers,
             auth=auth,
-            verify=verify,
-            transport=transport,
+            # TLS, the server name and the proxy live in this one transport, so every request gets them.
+            transport=http_transport(settings, transport),
             timeout=httpx.Timeout(DEFAULT_READ_TIMEOUT, connect=CONNECT_TIMEOUT, write=WRITE_TIMEOUT),
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
             follow_redirects=False,
             trust_env=False,
         )
@@ -177,7 +170,6 @@ class NomadClient:
                 content=content,
                 headers={"Content-Type": "application/json"} if content is not None else None,
                 timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                extensions=self._extensions or None,
             )
         except httpx.TimeoutException as exc:
             raise NomadTimeout(self._error_text(f"timed out ({type(exc).__name__})"), path=path) from None

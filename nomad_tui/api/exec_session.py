@@ -9,11 +9,13 @@
 Wire rules kept here:
 - URL `ws(s)://…/v1/client/allocation/<id>/exec?task=…&tty=true&command=<JSON argv>&ws_handshake=true`
   plus region and namespace; unix-socket addresses connect over the socket with `ws://127.0.0.1/…`.
-- The ACL token travels only in the first frame, `{"version":1,"auth_token":…}`: never in the URL
-  or a header (a header token that differs from the handshake's is refused anyway), never in a log
-  line or an error text (scrubbed).  Basic auth, when configured, is an Authorization header.
-- TLS: the same context as the HTTP client (verification on unless skip-verify), SNI from
-  `tls_server_name`.  No proxy from the environment, as for HTTP (trust_env=False there).
+- The ACL token travels in the first frame, `{"version":1,"auth_token":…}`, and the same token in
+  `X-Nomad-Token` on the upgrade request, as Nomad's Go api does: Nomad 0.11+ accepts a header token
+  equal to the handshake's, Nomad 0.10 and older read only the header, and the Task API unix socket
+  answers 401 before the upgrade without one (docs/nomad-wire.md, exec).  Never in the URL, a log
+  line or an error text (scrubbed).  Basic auth, when configured, is an Authorization header (the
+  token then goes in X-Nomad-Token only).
+- TLS, server name and proxy: the same as every HTTP request (api/transport.py).
 - `tty_size` before the first stdin and on every change; `{}` every `heartbeat_interval` seconds
   (10 s, as the CLI and the web UI do; load balancers cut idle sockets, nomad#8727).
 - The end: an `exited` frame is the end of a session (Nomad then drops TCP without a close frame);
@@ -38,7 +40,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from nomad_tui import __version__
 from nomad_tui.api.errors import clean_message
-from nomad_tui.api.tls import ssl_context
+from nomad_tui.api.transport import websocket_options
 from nomad_tui.settings import Settings
 
 HEARTBEAT_INTERVAL = 10.0
@@ -279,21 +281,21 @@ class ExecSession:
             "compression": None,  # Nomad's upgrader does not negotiate it; keystrokes are tiny anyway
             "user_agent_header": f"nomad-tui/{__version__}",
             "close_timeout": 1.0,
-            "proxy": None,
         }
+        headers: dict[str, str] = {}
+        if self._token:
+            headers["X-Nomad-Token"] = self._token
         basic = self.settings.basic_auth
         if basic is not None:
             credentials = base64.b64encode(f"{basic[0]}:{basic[1]}".encode()).decode("ascii")
-            options["additional_headers"] = {"Authorization": f"Basic {credentials}"}
+            headers["Authorization"] = f"Basic {credentials}"
+        if headers:
+            options["additional_headers"] = headers
         url = self.url
         if self.settings.is_unix_socket:
             connection = await unix_connect(self.settings.unix_socket_path, url, **options)
         else:
-            if url.startswith("wss://"):
-                options["ssl"] = ssl_context(self.settings)
-                if self.settings.tls_server_name:
-                    options["server_hostname"] = self.settings.tls_server_name
-            connection = await connect(url, **options)
+            connection = await connect(url, **options, **websocket_options(self.settings))
         # The handshake is the first frame (the token goes nowhere else).
         await connection.send(json.dumps({"version": 1, "auth_token": self._token}))
         self.connected = True

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
 from pathlib import Path
 
 from nomad_tui.settings import Settings
 
+_PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----\s.*?-----END CERTIFICATE-----", re.DOTALL)
+
 
 def ssl_context(settings: Settings) -> ssl.SSLContext:
     """CA file/dir, client certificate (mTLS) and skip-verify, as the nomad CLI applies them."""
-    context = ssl.create_default_context(cafile=settings.ca_cert or None, capath=settings.ca_path or None)
+    context = ssl.create_default_context(cafile=settings.ca_cert or None, cadata=_ca_path_pems(settings.ca_path))
     context.minimum_version = ssl.TLSVersion.TLSv1_2  # what Nomad's Go client insists on too
     if settings.client_cert and settings.client_key:
         context.load_cert_chain(settings.client_cert, settings.client_key)
@@ -29,6 +32,33 @@ class TlsFileError(ValueError):
         self.setting = setting
         self.path = path
         self.reason = reason
+
+
+def _ca_path_pems(directory: str | None) -> str | None:
+    """Every certificate in every file under `directory`, as go-rootcerts' LoadCAPath reads NOMAD_CAPATH
+    (OpenSSL's capath would only find files named by subject hash, `abcd1234.0`)."""
+    if not directory:
+        return None
+    pems: list[bytes] = []
+    for root, dirs, files in os.walk(directory, onerror=_raise):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            try:
+                with open(path, "rb") as fh:
+                    found = _PEM_CERTIFICATE.findall(fh.read())
+            except OSError as exc:
+                raise TlsFileError("ca_path", path, f"cannot read: {exc.strerror or exc}") from None
+            if not found:
+                raise TlsFileError("ca_path", path, "no PEM certificate in it")
+            pems.extend(found)
+    if not pems:
+        raise TlsFileError("ca_path", directory, "no certificate files in it")
+    return b"\n".join(pems).decode("ascii", "replace")
+
+
+def _raise(error: OSError) -> None:
+    raise TlsFileError("ca_path", str(error.filename), error.strerror or str(error))
 
 
 def _must_be(setting: str, path: str, *, directory: bool = False) -> None:
@@ -56,6 +86,12 @@ def check_tls_files(settings: Settings) -> None:
             _must_be(setting, path)
     if settings.ca_path:
         _must_be("ca_path", settings.ca_path, directory=True)
+        try:
+            ssl.create_default_context(cadata=_ca_path_pems(settings.ca_path))
+        except (ssl.SSLError, ValueError) as exc:
+            if isinstance(exc, TlsFileError):
+                raise
+            raise TlsFileError("ca_path", settings.ca_path, "its PEM certificates do not load") from None
     if settings.ca_cert:
         try:
             ssl.create_default_context(cafile=settings.ca_cert)

@@ -62,7 +62,7 @@ async def test_exit_code_and_the_1008_reason_of_a_task_that_is_not_running(
         await control.aclose()
 
 
-async def test_with_acls_the_token_travels_in_the_handshake_only(start_agent: Callable[..., AgentProcess]) -> None:
+async def test_with_acls_the_token_travels_in_the_handshake_and_the_header(start_agent: Callable[..., AgentProcess]) -> None:
     agent = start_agent(
         "--allocs",
         "8",
@@ -96,7 +96,7 @@ async def test_with_acls_the_token_travels_in_the_handshake_only(start_agent: Ca
         await poll(logged, what="the exec request in the agent's log")
         [entry] = [r for r in await control.requests() if "/exec" in r["path"]]
         assert entry["ws"] and entry["handshake_token"] is True
-        assert entry["token"] is False  # no X-Nomad-Token or Bearer header
+        assert entry["token"] is True  # the same token in X-Nomad-Token (Nomad 0.10 and the Task API need it)
         assert MGMT_TOKEN not in entry["query"] and "REDACTED" not in entry["query"]
 
         # A token without alloc-exec: Nomad answers with 1011 "Permission denied".
