@@ -1,5 +1,5 @@
-"""ACL tokens: a management token, an optional read-only token, revocation and its undoing, and where
-tokens come from."""
+"""ACL tokens: a management token, read, write and exec tokens with the capabilities Nomad's policies
+give (acl/policy.go `expandNamespacePolicy`), revocation and its undoing, and where tokens come from."""
 
 from __future__ import annotations
 
@@ -8,10 +8,28 @@ from enum import Enum
 
 
 class Capability(Enum):
-    READ = "read"  # list/read allocs, stats, logs, events, namespaces, jobs, nodes
-    READ_FS = "read-fs"  # fs ls/stat/cat/readat/stream: not in a read token, as not in Nomad's `read` policy
-    LIFECYCLE = "lifecycle"  # stop, signal, restart, exec
+    READ = "read"  # read-job: list/read allocs, stats, events, namespaces, jobs, nodes
+    READ_LOGS = "read-logs"  # the logs endpoint (read-fs also allows it)
+    READ_FS = "read-fs"  # /v1/client/fs/*
+    LIFECYCLE = "alloc-lifecycle"  # stop, signal, restart
+    ALLOC_EXEC = "alloc-exec"  # exec
+    ALLOC_NODE_EXEC = "alloc-node-exec"  # exec into tasks without filesystem isolation (raw_exec)
+    AGENT_READ = "agent-read"  # /v1/agent/self (agent { policy = "read" })
     MANAGEMENT = "management"  # the control endpoint and the all-topics event stream
+
+
+# What each kind of token may do. `read` and `write` are Nomad's namespace policies (read has no
+# read-logs/read-fs; write has them and alloc-exec, not alloc-node-exec), each with agent read here.
+READ_ROLE = frozenset({Capability.READ, Capability.AGENT_READ})
+NAMESPACE_READ_ROLE = frozenset({Capability.READ})
+WRITE_ROLE = READ_ROLE | {
+    Capability.READ_LOGS,
+    Capability.READ_FS,
+    Capability.LIFECYCLE,
+    Capability.ALLOC_EXEC,
+}
+EXEC_ROLE = WRITE_ROLE | {Capability.ALLOC_NODE_EXEC}
+MANAGEMENT_ROLE = frozenset(Capability)
 
 
 PERMISSION_DENIED = "Permission denied"
@@ -38,17 +56,23 @@ class AclPolicy:
         management_token: str = "",
         read_token: str = "",
         namespace_tokens: Iterable[tuple[str, Iterable[str]]] = (),
+        write_token: str = "",
+        exec_token: str = "",
     ) -> None:
         self.enabled = enabled
-        self._roles: dict[str, Capability] = {}
-        self._revoked: dict[str, Capability] = {}  # kept so a grant can give the token its role back
+        self._roles: dict[str, frozenset[Capability]] = {}
+        self._revoked: dict[str, frozenset[Capability]] = {}  # kept so a grant can give the role back
         self._namespaces: dict[str, frozenset[str]] = {}  # read tokens limited to these namespaces
-        if management_token:
-            self._roles[management_token] = Capability.MANAGEMENT
-        if read_token:
-            self._roles[read_token] = Capability.READ
+        for secret, role in (
+            (read_token, READ_ROLE),
+            (write_token, WRITE_ROLE),
+            (exec_token, EXEC_ROLE),
+            (management_token, MANAGEMENT_ROLE),
+        ):
+            if secret:
+                self._roles[secret] = role
         for secret, namespaces in namespace_tokens:
-            self._roles[secret] = Capability.READ
+            self._roles[secret] = NAMESPACE_READ_ROLE
             self._namespaces[secret] = frozenset(namespaces)
 
     def readable_namespaces(self, token: str) -> frozenset[str] | None:
@@ -76,11 +100,11 @@ class AclPolicy:
         if not self.enabled:
             return True
         role = self._roles.get(token)
-        if role is None:
-            return False
-        if role is Capability.MANAGEMENT:
-            return True
-        return needed is Capability.READ
+        return role is not None and needed in role
+
+    def known(self, token: str) -> bool:
+        """A token that exists (whatever it may do)."""
+        return not self.enabled or token in self._roles
 
     def revoke(self, token: str) -> bool:
         role = self._roles.pop(token, None)

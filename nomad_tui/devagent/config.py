@@ -46,6 +46,8 @@ class AgentConfig:
     acl: bool = False
     acl_token: str = ""
     acl_read_token: str = ""
+    acl_write_token: str = ""  # Nomad's namespace write policy (logs, fs, lifecycle, alloc-exec)
+    acl_exec_token: str = ""  # write plus alloc-node-exec (exec into raw_exec-like tasks)
     exit_with_parent: bool = False
     start_time: float | None = None
     real_processes: bool = True
@@ -96,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--acl", action="store_true", help="enable ACLs (needs --acl-token)")
     parser.add_argument("--acl-token", default="", help="management token secret (with --acl)")
     parser.add_argument("--acl-read-token", default="", help="read-only token secret (with --acl)")
+    parser.add_argument("--acl-write-token", default="", help="token with Nomad's namespace write policy (with --acl)")
+    parser.add_argument("--acl-exec-token", default="", help="write token that also has alloc-node-exec (with --acl)")
     parser.add_argument("--exit-with-parent", action="store_true", help="exit when stdin reaches EOF")
     parser.add_argument(
         "--start-time",
@@ -158,6 +162,8 @@ def parse_args(argv: Sequence[str]) -> AgentConfig:
         acl=args.acl,
         acl_token=args.acl_token,
         acl_read_token=args.acl_read_token,
+        acl_write_token=args.acl_write_token,
+        acl_exec_token=args.acl_exec_token,
         exit_with_parent=args.exit_with_parent,
         start_time=args.start_time,
         real_processes=not args.no_processes,
@@ -192,8 +198,9 @@ def validate(config: AgentConfig) -> None:
         raise ConfigError("--churn must be >= 0")
     if config.acl and not config.acl_token:
         raise ConfigError("--acl needs --acl-token SECRET (the management token)")
-    if not config.acl and (config.acl_token or config.acl_read_token or config.acl_namespace_tokens):
-        raise ConfigError("--acl-token, --acl-read-token and --acl-namespace-token need --acl")
+    tokens = (config.acl_token, config.acl_read_token, config.acl_write_token, config.acl_exec_token)
+    if not config.acl and (any(tokens) or config.acl_namespace_tokens):
+        raise ConfigError("--acl-token, --acl-*-token and --acl-namespace-token need --acl")
     if config.event_buffer < 1:
         raise ConfigError("--event-buffer must be >= 1")
     if config.event_heartbeat <= 0:

@@ -60,7 +60,14 @@ class Agent:
         self.watch = WatchHub()
         self.events = EventBroker(config.event_buffer)
         self.cluster.listeners += [self.watch.on_commit, self.events.on_commit]
-        self.acl = AclPolicy(config.acl, config.acl_token, config.acl_read_token, config.acl_namespace_tokens)
+        self.acl = AclPolicy(
+            config.acl,
+            config.acl_token,
+            config.acl_read_token,
+            config.acl_namespace_tokens,
+            write_token=config.acl_write_token,
+            exec_token=config.acl_exec_token,
+        )
         self.faults = Faults()
         self.requests = RequestLog()
         self.root = root or Path(tempfile.mkdtemp(prefix="nomad-tui-devagent-"))

@@ -150,7 +150,7 @@ def _resolve_token(request: web.Request) -> str:
     """A token that is present but unknown fails before any lookup, as Nomad's ResolveACL does."""
     agent = agent_of(request)
     secret = token(request)
-    if agent.acl.enabled and secret and not agent.acl.allows(secret, Capability.READ):
+    if secret and not agent.acl.known(secret):
         raise HttpError(403, PERMISSION_DENIED)
     return secret
 

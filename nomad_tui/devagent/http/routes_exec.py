@@ -135,7 +135,9 @@ async def _run(request: web.Request, ws: web.WebSocketResponse, alloc_id: str) -
     alloc = agent.cluster.get(alloc_id)
     if alloc is None:
         raise ExecError(404, f'Unknown allocation "{alloc_id}"')
-    if not agent.acl.allows(secret, Capability.LIFECYCLE):
+    # alloc-exec, and alloc-node-exec for a driver without filesystem isolation: every task here is
+    # raw_exec-like (client/alloc_endpoint.go execImpl).
+    if not agent.acl.allows(secret, Capability.ALLOC_EXEC) or not agent.acl.allows(secret, Capability.ALLOC_NODE_EXEC):
         raise ExecError(500, PERMISSION_DENIED)
     if not task:
         raise ExecError(400, "must provide task name")

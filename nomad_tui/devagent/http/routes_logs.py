@@ -24,10 +24,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from nomad_tui.devagent.acl import Capability
+from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
 from nomad_tui.devagent.driver.logfiles import log_indexes, log_name
 from nomad_tui.devagent.http import goparse
-from nomad_tui.devagent.http.common import HttpError, agent_of, authorize, check_region, require_method
+from nomad_tui.devagent.http.common import HttpError, agent_of, check_region, require_method, token
 from nomad_tui.devagent.http.compression import choose_encoding
 from nomad_tui.devagent.http.compression import compressor as new_compressor
 
@@ -76,7 +76,10 @@ async def logs(request: web.Request) -> web.StreamResponse:
     alloc = agent.cluster.get(alloc_id)
     if alloc is None:
         raise HttpError(404, f'Unknown allocation "{alloc_id}"')
-    authorize(request, Capability.READ)
+    acl = agent.acl
+    secret = token(request)
+    if not (acl.allows(secret, Capability.READ_LOGS) or acl.allows(secret, Capability.READ_FS)):
+        raise HttpError(403, PERMISSION_DENIED)  # read-logs or read-fs (client/fs_endpoint.go)
     if task not in {t.name for t in agent.cluster.group_of(alloc).tasks}:
         raise HttpError(400, f'unknown task name "{task}"')
     state = (alloc.TaskStates or {}).get(task)

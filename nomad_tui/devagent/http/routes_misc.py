@@ -27,7 +27,7 @@ REVISION = "devagent"
 
 async def agent_self(request: web.Request) -> web.StreamResponse:
     require_method(request, "GET")
-    authorize(request, Capability.READ)
+    authorize(request, Capability.AGENT_READ)
     agent = agent_of(request)
     config = agent.config
     version = config.nomad_version

@@ -95,7 +95,7 @@ def _task_api_refusal(agent: Agent, secret: str) -> web.Response | None:
     so before an exec upgrade, a request without a header token is 401 and an unknown token 403."""
     if not secret:
         return error_response(401, "Unauthorized")
-    if agent.acl.enabled and not agent.acl.allows(secret, Capability.READ):
+    if not agent.acl.known(secret):
         return error_response(403, "Forbidden")
     return None
 
