@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from nomad_tui import __version__
+from nomad_tui.api.agent_info import AgentInfo, agent_info
 from nomad_tui.api.cluster_models import AllocResourceUsage, Evaluation, JobStub, NodeStub
 from nomad_tui.api.decode import decode
 from nomad_tui.api.errors import (
@@ -97,6 +98,8 @@ class NomadClient:
         # Seconds allowed beyond a blocking query's longest legitimate hold before we call it lost.
         self.read_margin = read_margin
         self._token = settings.token.reveal() if settings.token else ""
+        self._agent_info: AgentInfo | None = None
+        self._agent_request: asyncio.Future[Response[dict[str, Any]]] | None = None
         headers = {"User-Agent": f"nomad-tui/{__version__}"}
         if is_local(settings):
             # Nomad gzips whatever the client accepts (facts §12).  Over loopback or a unix socket that
@@ -296,10 +299,23 @@ class NomadClient:
 
     async def agent_region(self) -> str:
         """The region of the agent we talk to: what an empty `region` parameter means."""
-        body: dict[str, Any] = (await self.query("/v1/agent/self", dict[str, Any])).value
-        config = body.get("config")
-        region = config.get("Region") if isinstance(config, dict) else None
-        return region if isinstance(region, str) else ""
+        return (await self.agent_info()).region
+
+    async def agent_info(self) -> AgentInfo:
+        """`/v1/agent/self` read once per client (region and version), callers at the same time sharing
+        the one request; errors are raised, and the next call asks again."""
+        if self._agent_info is not None:
+            return self._agent_info
+        if self._agent_request is None or self._agent_request.done():
+            self._agent_request = asyncio.ensure_future(self.query("/v1/agent/self", dict[str, Any]))
+        body: Any = (await asyncio.shield(self._agent_request)).value
+        self._agent_info = agent_info(body)
+        return self._agent_info
+
+    @property
+    def known_agent(self) -> AgentInfo | None:
+        """The agent's info if it was read already (no request)."""
+        return self._agent_info
 
     async def leader(self) -> str:
         response = await self.send("GET", "/v1/status/leader", params=self.common_params())

@@ -53,6 +53,13 @@ class PermissionDenied(NomadError):
     kind = "permission denied"
 
 
+class Unauthorized(PermissionDenied):
+    """401: no token came with a request that needs one (Nomad's Task API socket answers so before any
+    handler, command/agent/http.go authMiddleware)."""
+
+    kind = "no token"
+
+
 class NotFound(NomadError):
     """404: e.g. an allocation that has been garbage-collected."""
 
@@ -63,6 +70,13 @@ class ServerError(NomadError):
     """5xx with the server's message."""
 
     kind = "server error"
+
+
+class Throttled(NomadError):
+    """429: the agent's per-client connection limit (`limits.http_max_conns_per_client`, 100 by
+    default) was reached; it closes the connection after answering."""
+
+    kind = "too many connections"
 
 
 class BadRequest(NomadError):
@@ -79,10 +93,21 @@ class BadResponse(NomadError):
 
 def error_for_status(status: int, body: str, *, path: str = "", secrets: tuple[str, ...] = ()) -> NomadError:
     message = clean_message(body, secrets=secrets) or f"HTTP {status}"
-    if status == 403:
+    if status == 401:
+        return Unauthorized(message, status=status, path=path)
+    if status == 403 or (status >= 500 and is_permission_denied(message)):
+        # A server forwarding a client-side call (logs, fs) answers its "Permission denied" as a 500
+        # (nomad/client_fs_endpoint.go): still a permission problem, not a server fault to retry.
         return PermissionDenied(message, status=status, path=path)
+    if status == 429:
+        return Throttled(message, status=status, path=path)
     if status == 404:
         return NotFound(message, status=status, path=path)
     if status >= 500:
         return ServerError(message, status=status, path=path)
     return BadRequest(message, status=status, path=path)
+
+
+def is_permission_denied(message: str) -> bool:
+    """Nomad's ErrPermissionDenied text, alone or at the end of an RPC error chain."""
+    return message.rstrip().lower().endswith("permission denied")

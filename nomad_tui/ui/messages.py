@@ -28,6 +28,17 @@ class ListConnectionChanged(Message):
         self.generation = generation
 
 
+class NamespaceSubstituted(Message):
+    """The list watcher watches namespace `watched` instead of `*`: the agent is older than Nomad 0.12,
+    where `*` is a plain namespace name (`reason` says so, for the status bar)."""
+
+    def __init__(self, watched: str, reason: str, generation: int) -> None:
+        super().__init__()
+        self.watched = watched
+        self.reason = reason
+        self.generation = generation
+
+
 class AllocDetailFetched(Message):
     def __init__(self, alloc_id: str, alloc: Allocation, meta: QueryMeta) -> None:
         super().__init__()

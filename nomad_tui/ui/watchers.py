@@ -21,6 +21,7 @@ from nomad_tui.ui.messages import (
     AllocListFetched,
     DetailConnectionChanged,
     ListConnectionChanged,
+    NamespaceSubstituted,
 )
 
 Post = Callable[[Message], object]
@@ -107,19 +108,66 @@ class AllocListWatcher:
         self.post(ListConnectionChanged(self.state, self.generation))
 
     async def run(self) -> None:
-        async with aclosing(self._query(self.namespace).updates()) as updates:
+        namespace = self.namespace
+        if namespace == "*" and await self._star_unsupported():
+            # Enterprise agents before 0.12 list their namespaces; open-source ones have only `default`.
+            namespace = "" if await self._readable_namespaces() else "default"
+            if namespace:
+                self._substitute(namespace)
+        if namespace:
+            namespace = await self._watch(namespace)
+        if namespace:
+            self._substitute(namespace)
+            await self._watch(namespace)
+        if self.fallback_namespaces:
+            await self._run_fallback()
+
+    async def _watch(self, namespace: str) -> str:
+        """Run the one blocking query; returns a namespace to watch instead, or "" when done (or when
+        the fallback over readable namespaces should take over)."""
+        self.queries.clear()
+        async with aclosing(self._query(namespace).updates()) as updates:
             async for item in updates:
                 if isinstance(item, Failure):
-                    denied_star = isinstance(item.error, PermissionDenied) and self.namespace == "*"
-                    if denied_star and self.state.last_success is None and await self._readable_namespaces():
-                        break
+                    denied_star = isinstance(item.error, PermissionDenied) and namespace == "*"
+                    if denied_star and self.state.last_success is None:
+                        # Namespaces we may read, else `default`: before 1.0 open-source agents do not
+                        # list namespaces, and before 0.12 `*` needs a rule for a namespace named `*`.
+                        return "" if await self._readable_namespaces() else "default"
                     self._report_failure(item)
                     continue
+                first = self.state.last_success is None
+                if first and namespace == "*" and not item.value and await self._star_is_literal():
+                    return "default"
                 self._deliver(item.value, item.meta, item.reset, item.nbytes)
                 self._pace(item.nbytes)
                 self._adapt_payload(len(item.value))
-        if self.fallback_namespaces:
-            await self._run_fallback()
+        return ""
+
+    async def _star_unsupported(self) -> bool:
+        """The agent says it is older than 0.12, where `*` is a namespace literally named so."""
+        try:
+            info = await self.client.agent_info()
+        except NomadError:
+            return False  # /v1/agent/self needs agent:read; `_star_is_literal` catches it later
+        return info.at_least(0, 12) is False
+
+    async def _star_is_literal(self) -> bool:
+        """`*` listed nothing while the version is unknown: an old agent answers `[]` for the literal
+        name, so ask the default namespace once (without blocking) and see whether it has anything."""
+        known = self.client.known_agent
+        if known is not None and known.version is not None:
+            return False
+        try:
+            probe = await self.client.list_allocations(namespace="default", task_states=False)
+        except NomadError:
+            return False
+        return bool(probe.value)
+
+    def _substitute(self, namespace: str) -> None:
+        known = self.client.known_agent
+        version = f"Nomad {known.version_text}" if known is not None and known.version_text else "this agent"
+        self.post(NamespaceSubstituted(namespace, f"{version} has no `*` (0.12+)", self.generation))
 
     def _deliver(self, stubs: list[AllocStub], meta: QueryMeta, reset: bool, nbytes: int) -> None:
         self.state = _live(self.state, meta, self.clock(), changed=True)

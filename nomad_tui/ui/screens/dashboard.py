@@ -37,6 +37,7 @@ from nomad_tui.ui.messages import (
     AllocListFetched,
     DetailConnectionChanged,
     ListConnectionChanged,
+    NamespaceSubstituted,
 )
 from nomad_tui.ui.screens.dashboard_actions import AllocationActions
 from nomad_tui.ui.typed_app import nomad_app
@@ -133,16 +134,17 @@ class DashboardScreen(AllocationActions):
         self.table.loading = True
         self.start_list_watcher()
         self.run_worker(self.fetch_namespaces(), group="namespaces", exit_on_error=False)
-        if not self.settings.region:
-            self.run_worker(self._read_agent_region(), group="agent-region", exit_on_error=False)
+        self.run_worker(self._read_agent_info(), group="agent-region", exit_on_error=False)
 
-    async def _read_agent_region(self) -> None:
-        """With no region asked for, the agent's own region is the one shown (not "the agent's")."""
+    async def _read_agent_info(self) -> None:
+        """The agent's Nomad version, and with no region asked for its own region (not "the agent's")."""
         try:
-            region = await self.client.agent_region()
+            info = await self.client.agent_info()
         except NomadError:
-            return  # an old or locked-down agent: the status bar keeps saying "region (agent's)"
-        self.status_bar.agent_region = region
+            return  # a locked-down agent (agent:read): the status bar keeps saying "region (agent's)"
+        if not self.settings.region:
+            self.status_bar.agent_region = info.region
+        self.status_bar.agent_version = info.version_text
         self.status_bar.refresh()
 
     # ------------------------------------------------------------------------------ watchers
@@ -210,6 +212,13 @@ class DashboardScreen(AllocationActions):
         if diff or first:
             table.data_changed()
         self.status_bar.update_counts(len(self.store), len(self.view))
+
+    @on(NamespaceSubstituted)
+    def namespace_substituted(self, message: NamespaceSubstituted) -> None:
+        if message.generation != self.generation:
+            return
+        self.status_bar.namespace_note = f"{message.watched}: {message.reason}"
+        self.status_bar.refresh()
 
     @on(ListConnectionChanged)
     def list_connection(self, message: ListConnectionChanged) -> None:
@@ -645,6 +654,7 @@ class DashboardScreen(AllocationActions):
         """`:ns NAME` — watch another namespace, live, without a restart."""
         self.namespace = namespace
         self.status_bar.namespace = namespace
+        self.status_bar.namespace_note = ""
         self.store.clear()
         self.view.rebuild()
         for listener in list(self.store_listeners):

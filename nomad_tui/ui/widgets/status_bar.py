@@ -43,6 +43,8 @@ class StatusBar(Widget):
         self.context = context  # (name, badge style) of a named context; None for the implicit one
         self.nomad_region = region
         self.agent_region = ""  # what the agent says its region is, when no region was asked for
+        self.agent_version = ""  # the agent's Nomad version, once read
+        self.namespace_note = ""  # what is watched instead of `*` on an agent without it
         self.namespace = namespace
         self.filter_text = ""  # the active `/` filter, shown as k9s shows `pods(all)[web]`
         self.read_only = read_only
@@ -76,7 +78,10 @@ class StatusBar(Widget):
         parts.append((3, Text(self.address)))
         region = self.nomad_region or self.agent_region
         parts.append((2, Text(f"region {sanitize_line(region)}" if region else "region (agent's)")))
-        scope = Text(f"ns {sanitize_line(self.namespace)}")
+        if self.agent_version:
+            parts.append((1, Text(f"Nomad {sanitize_line(self.agent_version)}", dim)))
+        shown = self.namespace_note or self.namespace  # what is watched instead of `*` on an old agent
+        scope = Text(f"ns {sanitize_line(shown)}")
         if self.filter_text:
             scope.append(f" [{sanitize_line(self.filter_text)}]", self.get_component_rich_style("status-bar--filter"))
         parts.append((8, scope))
