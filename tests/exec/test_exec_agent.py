@@ -62,7 +62,9 @@ async def test_exit_code_and_the_1008_reason_of_a_task_that_is_not_running(
         await control.aclose()
 
 
-async def test_with_acls_the_token_travels_in_the_handshake_and_the_header(start_agent: Callable[..., AgentProcess]) -> None:
+async def test_with_acls_the_token_travels_in_the_handshake_and_the_header(
+    start_agent: Callable[..., AgentProcess],
+) -> None:
     agent = start_agent(
         "--allocs",
         "8",
