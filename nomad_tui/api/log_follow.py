@@ -11,6 +11,16 @@ from collections.abc import Callable
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import BadRequest, NomadError, NotFound, PermissionDenied
+from nomad_tui.api.fs import list_dir
+from nomad_tui.api.log_resume import (
+    LogPosition,
+    Resume,
+    log_file_sizes,
+    position_of,
+    resume_blind,
+    resume_exact,
+    resume_from_sizes,
+)
 from nomad_tui.api.logs import LogFrame, stream_logs
 
 SLOW_RETRY = 5.0
@@ -29,10 +39,15 @@ async def follow_task_log(
 ) -> None:
     """Never returns by itself; cancel it.  `start` is (origin, offset) of the first request."""
     attempt = 0
-    last_offset: int | None = None
+    place: LogPosition | None = None
     while True:
-        resuming = last_offset is not None
-        origin, offset = ("start", last_offset or 0) if resuming else start
+        resuming = place is not None
+        origin, offset = start
+        if place is not None:
+            resume = await _resume(client, alloc_id, task, kind, place)
+            origin, offset = resume.origin, resume.offset
+            if resume.gap:
+                on_frame(LogFrame(b"", 0, file="alloc/logs", file_event=resume.gap))
         try:
             on_state("reconnecting…" if resuming else "connecting…")
             stream = stream_logs(client, alloc_id, task, kind=kind, origin=origin, offset=offset)
@@ -42,7 +57,7 @@ async def follow_task_log(
                 attempt = 0
                 on_frame(frame)
                 if frame.data:
-                    last_offset = frame.offset
+                    place = position_of(frame.file, frame.offset) or LogPosition(0, frame.offset)
             on_state("stream ended by the agent; reconnecting…")
         except (NotFound, BadRequest, PermissionDenied) as error:
             # Task not started yet, unknown task, log collection off, or no read-logs: say it, retry slowly.
@@ -56,3 +71,16 @@ async def follow_task_log(
             await asyncio.sleep(delay)
             continue
         await asyncio.sleep(0.5)
+
+
+async def _resume(client: NomadClient, alloc_id: str, task: str, kind: str, place: LogPosition) -> Resume:
+    """The request that continues after `place` (api/log_resume.py): exact before any rotation, from
+    the retained files' sizes after one, else near the end with a gap said."""
+    exact = resume_exact(place)
+    if exact is not None:
+        return exact
+    try:
+        listing = await list_dir(client, alloc_id, "alloc/logs")
+    except NomadError:
+        return resume_blind()
+    return resume_from_sizes(place, log_file_sizes([(f.name, f.size) for f in listing], task, kind))
