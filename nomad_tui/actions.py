@@ -8,17 +8,41 @@ concurrency and turns every error into words a user can act on.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from nomad_tui.api.client import NomadClient
-from nomad_tui.api.errors import NomadError, NotFound, PermissionDenied
+from nomad_tui.api.errors import NomadError, NotFound, PermissionDenied, ServerError, Throttled, Unauthorized
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.rows import AllocRow
 
-# The signal picker's shortlist; any other name can be typed (Nomad validates it per driver).
+# The signal picker's shortlist; any other name Nomad knows can be typed.
 COMMON_SIGNALS = ("SIGHUP", "SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGQUIT", "SIGKILL")
+# The names Nomad's drivers know (consul-template's signal table, docs/nomad-wire.md): exec, raw_exec
+# and java turn any other name into SIGINT without a word, so nothing else is sent.
+KNOWN_SIGNALS = frozenset(
+    {
+        "SIGABRT", "SIGALRM", "SIGBUS", "SIGCONT", "SIGFPE", "SIGHUP", "SIGILL", "SIGINT", "SIGIO", "SIGIOT",
+        "SIGKILL", "SIGNULL", "SIGPIPE", "SIGPROF", "SIGQUIT", "SIGSEGV", "SIGSTOP", "SIGSYS", "SIGTERM",
+        "SIGTRAP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGUSR1", "SIGUSR2", "SIGWINCH", "SIGXCPU", "SIGXFSZ",
+    }
+)  # fmt: skip
+# Nomad's answer to "signal all tasks" when some tasks are not running (the running ones did get it):
+# `N error(s) occurred:` then `* Failed to signal task: <t>, err: Task not running` per task (the
+# message arrives with its line breaks made spaces).
+_MULTIERROR_HEAD = re.compile(r"\d+ errors? occurred:\s*")
+_NOT_RUNNING = re.compile(r"\*\s*Failed to signal task: (.+?), err: Task not running\s*")
+
+
+def known_signal(name: str) -> str | None:
+    """A typed signal name as Nomad spells it (`usr1` → SIGUSR1), or None if Nomad does not know it."""
+    name = name.strip().upper()
+    name = name if name.startswith("SIG") else f"SIG{name}"
+    return name if name in KNOWN_SIGNALS else None
+
+
 MAX_CONCURRENCY = 4
 
 
@@ -52,6 +76,8 @@ class Target:
     job: str
     group: str
     refusal: str = ""  # why this allocation is skipped without a request; "" means go
+    task_names: tuple[str, ...] = ()  # from the list's TaskStates; () when not known
+    running_tasks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,28 +135,105 @@ def plan(kind: ActionKind, rows: Iterable[AllocRow], *, tasks: TaskChoice | None
     tasks = tasks or TaskChoice()
     if kind is ActionKind.SIGNAL and not signal:
         raise ValueError("a signal action needs a signal name")
-    targets = tuple(Target(r.id, r.short_id, r.namespace, r.job, r.group, refusal_for(kind, r, tasks)) for r in rows)
+    targets = tuple(
+        Target(
+            r.id, r.short_id, r.namespace, r.job, r.group, refusal_for(kind, r, tasks), r.task_names, r.running_tasks
+        )
+        for r in rows
+    )
     return Plan(kind, targets, tasks, signal.upper() if signal else "")
 
 
 def explain(error: NomadError, target: Target) -> str:
+    if isinstance(error, Unauthorized):
+        return "no token: this address needs one (a Task API socket answers 401 without it)"
     if isinstance(error, PermissionDenied):
-        return f"permission denied: the token lacks alloc-lifecycle in namespace {target.namespace}"
+        # Nomad answers 403 for a token that lacks the capability, and also for one it does not know
+        # (expired, deleted, mistyped): say both.
+        return (
+            f"permission denied: the token lacks alloc-lifecycle in namespace {target.namespace}, "
+            "or it is unknown or expired"
+        )
+    if isinstance(error, Throttled):
+        return "too many connections: the agent's per-client connection limit was reached; try again"
     if isinstance(error, NotFound):
         return "allocation no longer exists"
     return f"{error.kind}: {error.message}"
 
 
+def not_running_tasks(error: NomadError) -> list[str] | None:
+    """The tasks named by a multierror made only of `Task not running` items (signal all tasks), or
+    None for any other error."""
+    if not isinstance(error, ServerError):
+        return None
+    head = _MULTIERROR_HEAD.match(error.message)
+    if head is None:
+        return None
+    names: list[str] = []
+    position = head.end()
+    while position < len(error.message):
+        item = _NOT_RUNNING.match(error.message, position)
+        if item is None:
+            return None
+        names.append(item.group(1))
+        position = item.end()
+    return names or None
+
+
+async def _signal(client: NomadClient, plan_: Plan, target: Target) -> Outcome:
+    """Nomad signals every running task and answers 500 naming the tasks that were not running, so
+    with task states known each running task is signalled by name; otherwise that 500 is read as
+    the partial success it is."""
+    signal = plan_.signal
+    if plan_.tasks.task:
+        await client.signal_allocation(target.alloc_id, signal, task=plan_.tasks.task, namespace=target.namespace)
+        return Outcome(target, True, sanitize_line(f"{signal} sent to task {plan_.tasks.task}"))
+    skipped = [name for name in target.task_names if name not in target.running_tasks]
+    if target.running_tasks and skipped:
+        for name in target.running_tasks:
+            await client.signal_allocation(target.alloc_id, signal, task=name, namespace=target.namespace)
+        return Outcome(target, True, _sent_to_running(signal, target.running_tasks, skipped))
+    try:
+        await client.signal_allocation(target.alloc_id, signal, namespace=target.namespace)
+    except NomadError as error:
+        names = not_running_tasks(error)
+        if names is None:
+            raise
+        running = [name for name in target.task_names if name not in names]
+        return Outcome(target, True, _sent_to_running(signal, tuple(running), names))
+    return Outcome(target, True, sanitize_line(f"{signal} sent to all tasks"))
+
+
+def _sent_to_running(signal: str, running: tuple[str, ...], skipped: list[str]) -> str:
+    to = f"tasks {', '.join(running)}" if running else "the running tasks"
+    return sanitize_line(f"{signal} sent to {to}; not running, skipped: {', '.join(skipped)}")
+
+
+def _restart_words(client: NomadClient, tasks: TaskChoice) -> str:
+    if not tasks.all_tasks:
+        return f"restarting {tasks.describe(ActionKind.RESTART)}"
+    agent = client.known_agent
+    older = agent.at_least(1, 4) is False if agent is not None else False
+    if older:
+        # `AllTasks` arrived in Nomad 1.4; older agents drop it and restart only the running tasks.
+        return f"restarting the running tasks (Nomad {agent.version_text if agent else '?'} ignores all-tasks)"
+    if agent is None or agent.version is None:
+        return "restart of all tasks requested (Nomad before 1.4 restarts only the running ones)"
+    return "restarting all tasks"
+
+
 async def _run_one(client: NomadClient, plan_: Plan, target: Target) -> Outcome:
+    namespace = target.namespace  # each allocation's own, as the CLI's -namespace
     try:
         if plan_.kind is ActionKind.STOP:
-            response = await client.stop_allocation(target.alloc_id)
+            response = await client.stop_allocation(target.alloc_id, namespace=namespace)
             return Outcome(target, True, sanitize_line(f"stop requested (evaluation {response.eval_id[:8]})"))
         if plan_.kind is ActionKind.SIGNAL:
-            await client.signal_allocation(target.alloc_id, plan_.signal, task=plan_.tasks.task)
-            return Outcome(target, True, sanitize_line(f"{plan_.signal} sent to {plan_.tasks.describe(plan_.kind)}"))
-        await client.restart_allocation(target.alloc_id, task=plan_.tasks.task, all_tasks=plan_.tasks.all_tasks)
-        return Outcome(target, True, sanitize_line(f"restarting {plan_.tasks.describe(plan_.kind)}"))
+            return await _signal(client, plan_, target)
+        await client.restart_allocation(
+            target.alloc_id, task=plan_.tasks.task, all_tasks=plan_.tasks.all_tasks, namespace=namespace
+        )
+        return Outcome(target, True, sanitize_line(_restart_words(client, plan_.tasks)))
     except NomadError as error:
         return Outcome(target, False, explain(error, target))
 

@@ -225,32 +225,38 @@ class NomadClient:
             params["prefix"] = prefix
         return await self.query("/v1/allocations", list[AllocStub], params=params, index=index, wait=wait)
 
+    # Per-allocation calls take the allocation's own namespace (`namespace`), as the CLI's -namespace;
+    # without one they send the dashboard's.
     async def read_allocation(
-        self, alloc_id: str, *, index: int | None = None, wait: float | None = None
+        self, alloc_id: str, *, index: int | None = None, wait: float | None = None, namespace: str | None = None
     ) -> Response[Allocation]:
         path = f"/v1/allocation/{quote(alloc_id, safe='')}"
-        return await self.query(path, Allocation, params=self.common_params(), index=index, wait=wait)
+        return await self.query(path, Allocation, params=self.common_params(namespace), index=index, wait=wait)
 
-    async def stop_allocation(self, alloc_id: str) -> StopResponse:
+    async def stop_allocation(self, alloc_id: str, *, namespace: str | None = None) -> StopResponse:
         path = f"/v1/allocation/{quote(alloc_id, safe='')}/stop"
-        response = await self.send("PUT", path, params=self.common_params())
+        response = await self.send("PUT", path, params=self.common_params(namespace))
         return decode(response.content, StopResponse, path=path)
 
-    async def signal_allocation(self, alloc_id: str, signal: str, *, task: str | None = None) -> None:
+    async def signal_allocation(
+        self, alloc_id: str, signal: str, *, task: str | None = None, namespace: str | None = None
+    ) -> None:
         path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/signal"
         body: dict[str, str] = {"Signal": signal}
         if task:
             body["Task"] = task
-        await self.send("PUT", path, params=self.common_params(), body=body)
+        await self.send("PUT", path, params=self.common_params(namespace), body=body)
 
-    async def restart_allocation(self, alloc_id: str, *, task: str | None = None, all_tasks: bool = False) -> None:
+    async def restart_allocation(
+        self, alloc_id: str, *, task: str | None = None, all_tasks: bool = False, namespace: str | None = None
+    ) -> None:
         path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/restart"
         body: dict[str, object] = {}
         if task:
             body["TaskName"] = task
         if all_tasks:
             body["AllTasks"] = True
-        await self.send("PUT", path, params=self.common_params(), body=body)
+        await self.send("PUT", path, params=self.common_params(namespace), body=body)
 
     async def allocation_stats(self, alloc_id: str) -> AllocResourceUsage:
         """Current resource usage (not blocking: Nomad samples it on the client; facts §7)."""

@@ -6,8 +6,6 @@ markup string: a job called "[@click=app.quit]" is shown, not run.
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -18,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from nomad_tui.actions import COMMON_SIGNALS, ActionKind, Outcome, Plan, TaskChoice
+from nomad_tui.actions import COMMON_SIGNALS, ActionKind, Outcome, Plan, TaskChoice, known_signal
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.ui.keymap import bindings
 
@@ -33,8 +31,6 @@ DIALOG_CSS = """
 {name} Button {{ margin-left: 2; }}
 {name} OptionList {{ height: auto; max-height: 14; }}
 """
-
-SIGNAL_NAME = re.compile(r"^(SIG)?[A-Z][A-Z0-9+-]{0,15}$")
 
 
 def target_lines(plan: Plan) -> Text:
@@ -194,7 +190,7 @@ class SignalPickerScreen(ModalScreen[str | None]):
         with Vertical():
             yield Static(Text("Which signal?"), classes="dialog-title")
             yield OptionList(*(Option(Text(name), id=name) for name in COMMON_SIGNALS), id="signal-options")
-            yield Input(placeholder="or type another signal name, e.g. SIGWINCH", id="signal-other")
+            yield Input(placeholder="or type one Nomad knows, e.g. SIGWINCH (SIGRTMIN etc. are not)", id="signal-other")
             yield Static(Text("enter: choose · tab: type a name · esc: cancel"), classes="dialog-hint")
 
     @on(OptionList.OptionSelected)
@@ -203,11 +199,13 @@ class SignalPickerScreen(ModalScreen[str | None]):
 
     @on(Input.Submitted, "#signal-other")
     def typed(self, event: Input.Submitted) -> None:
-        name = event.value.strip().upper()
-        if not SIGNAL_NAME.match(name):
-            self.app.notify(f"{sanitize_line(name)!r} is not a signal name", severity="error", markup=False)
+        name = known_signal(event.value)
+        if name is None:
+            # Nomad's exec, raw_exec and java drivers would send SIGINT instead of an unknown name.
+            typed = sanitize_line(event.value.strip())[:24]
+            self.app.notify(f"{typed!r} is not a signal Nomad knows", severity="error", markup=False)
             return
-        self.dismiss(name if name.startswith("SIG") else f"SIG{name}")
+        self.dismiss(name)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
