@@ -33,6 +33,12 @@ TASK_STATES_LIMIT = 2000
 # LIST_BYTES_PER_SECOND on average (~40 % of a core decoding here), and never more than
 # MAX_LIST_INTERVAL apart: a 90 MB list (100k allocations) every 0.9 s.  Smaller lists are not paced:
 # measured at 10k allocations, pacing raised change-to-visible p95 from 109 to 255 ms.
+# The namespace fallback holds one blocking query per readable namespace. Each holds a pooled
+# connection (64 in all) and counts against Nomad's per-client limit (100 by default, answered 429):
+# beyond this many namespaces the queries take turns in this many slots, each holding its slot for at
+# most FALLBACK_TURN_WAIT seconds (a change then shows within a few turns, not at once).
+MAX_HELD_QUERIES = 24
+FALLBACK_TURN_WAIT = 5.0
 PACE_ABOVE_BYTES = 20_000_000
 LIST_BYTES_PER_SECOND = 100_000_000
 MAX_LIST_INTERVAL = 3.0
@@ -80,13 +86,19 @@ class AllocListWatcher:
         for query in self.queries:
             query.resync()
 
-    def _query(self, namespace: str) -> BlockingQuery[list[AllocStub]]:
+    def _query(self, namespace: str, slots: asyncio.Semaphore | None = None) -> BlockingQuery[list[AllocStub]]:
         async def fetch(index: int | None, wait: float) -> Response[list[AllocStub]]:
-            return await self.client.list_allocations(
-                namespace=namespace, index=index, wait=wait, task_states=self.task_states
-            )
+            if slots is None:
+                return await self.client.list_allocations(
+                    namespace=namespace, index=index, wait=wait, task_states=self.task_states
+                )
+            async with slots:
+                return await self.client.list_allocations(
+                    namespace=namespace, index=index, wait=wait, task_states=self.task_states
+                )
 
-        query = BlockingQuery(fetch, wait=self.wait, clock=self.clock)
+        wait = self.wait if slots is None else min(self.wait, FALLBACK_TURN_WAIT)
+        query = BlockingQuery(fetch, wait=wait, clock=self.clock)
         self.queries.append(query)
         return query
 
@@ -191,8 +203,11 @@ class AllocListWatcher:
         meta_by_ns: dict[str, QueryMeta] = {}
         inbox: asyncio.Queue[tuple[str, Update[list[AllocStub]] | Failure]] = asyncio.Queue()
 
+        many = len(self.fallback_namespaces) > MAX_HELD_QUERIES
+        slots = asyncio.Semaphore(MAX_HELD_QUERIES) if many else None
+
         async def pump(namespace: str) -> None:
-            async with aclosing(self._query(namespace).updates()) as updates:
+            async with aclosing(self._query(namespace, slots).updates()) as updates:
                 async for item in updates:
                     await inbox.put((namespace, item))
 

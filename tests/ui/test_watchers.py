@@ -90,3 +90,54 @@ def test_list_queries_are_paced_by_answer_size() -> None:
     assert 0.8 < query.min_interval < 0.95
     watcher._pace(900_000_000)
     assert query.min_interval == 3.0
+
+
+async def test_namespace_fallback_never_holds_more_queries_than_its_slots(monkeypatch: object) -> None:
+    import nomad_tui.ui.watchers as watchers
+
+    monkeypatch.setattr(watchers, "FALLBACK_TURN_WAIT", 0.1)  # type: ignore[attr-defined]
+    names = [f"ns{i:02d}" for i in range(80)]
+    in_flight = 0
+    most = 0
+    answered: set[str] = set()
+
+    def answer(seen: Seen) -> Reply:
+        nonlocal in_flight, most
+        if seen.path == "/v1/namespaces":
+            return Reply.json([{"Name": n} for n in names], index=3)
+        if seen.path != "/v1/allocations":
+            return Reply.error(404, "")
+        namespace = seen.query.get("namespace", [""])[0]
+        if namespace == "*":
+            return Reply.error(403, "Permission denied")
+        answered.add(namespace)
+        return Reply.json([stub(f"{names.index(namespace):08x}-x", namespace)], index=9, delay=0.1)
+
+    async with ScriptedServer(answer) as server:
+        client = NomadClient(resolve({"address": server.url}, {}, {}))
+        original = client.list_allocations
+
+        async def counting(**kw: object) -> object:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            try:
+                return await original(**kw)  # type: ignore[arg-type]
+            finally:
+                in_flight -= 1
+
+        client.list_allocations = counting  # type: ignore[method-assign]
+        fetched = asyncio.Event()
+
+        def post(message: object) -> None:
+            if isinstance(message, AllocListFetched):
+                fetched.set()
+
+        watcher = AllocListWatcher(client, "*", post)
+        task = asyncio.create_task(watcher.run())
+        await asyncio.wait_for(fetched.wait(), 30)  # every namespace answered once: the merged list
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await client.aclose()
+    assert answered == set(names)
+    assert most <= watchers.MAX_HELD_QUERIES < len(names)
