@@ -102,9 +102,11 @@ async def stream_logs(
     follow: bool = True,
     origin: str = "end",
     offset: int = 50_000,
+    namespace: str | None = None,
 ) -> AsyncIterator[LogFrame]:
-    """Yield log frames; starting `offset` bytes back from the end (origin=end) tails the log."""
-    params = client.common_params()
+    """Yield log frames; starting `offset` bytes back from the end (origin=end) tails the log.
+    `namespace` is the allocation's own (as the CLI sends it); without it the dashboard's."""
+    params = client.common_params(namespace)
     params.update(
         {
             "task": task,

@@ -244,9 +244,11 @@ class AllocDetailWatcher:
         *,
         wait: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        namespace: str | None = None,
     ) -> None:
         self.client = client
         self.alloc_id = alloc_id
+        self.namespace = namespace  # the allocation's own
         self.post = post
         self.wait = wait
         self.clock = clock
@@ -255,7 +257,7 @@ class AllocDetailWatcher:
 
     async def run(self) -> None:
         async def fetch(index: int | None, wait: float) -> Response[Allocation]:
-            return await self.client.read_allocation(self.alloc_id, index=index, wait=wait)
+            return await self.client.read_allocation(self.alloc_id, index=index, wait=wait, namespace=self.namespace)
 
         self.query = BlockingQuery(fetch, wait=self.wait, clock=self.clock)
         async with aclosing(self.query.updates()) as updates:

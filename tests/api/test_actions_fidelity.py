@@ -12,6 +12,7 @@ from devagent.agents import AgentThread, make_config
 from nomad_tui.actions import ActionKind, TaskChoice, execute, explain, known_signal, plan
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import PermissionDenied, Throttled, Unauthorized, error_for_status
+from nomad_tui.api.logs import stream_logs
 from nomad_tui.settings import resolve
 from nomad_tui.state.rows import AllocRow, build_row
 
@@ -60,9 +61,16 @@ async def test_per_allocation_calls_carry_the_allocations_namespace(agent: Agent
         row = await _row(client, alloc_id)
         await execute(client, plan(ActionKind.SIGNAL, [row], signal="SIGHUP", tasks=TaskChoice("main")))
         await execute(client, plan(ActionKind.RESTART, [row]))
+        async for _ in stream_logs(client, alloc_id, "main", follow=False, namespace=row.namespace):
+            break
+        await client.read_allocation(alloc_id, namespace=row.namespace)
     for action in ("signal", "restart"):
         [query] = _requests(agent, alloc_id, action)
         assert query["namespace"] == ["staging"], action
+    log = agent.control("GET", "requests")
+    for prefix in (f"/v1/client/fs/logs/{alloc_id}", f"/v1/allocation/{alloc_id}"):
+        queries = [parse_qs(r["query"]) for r in log if r["path"] == prefix]
+        assert queries and all(q["namespace"] == ["staging"] for q in queries), prefix
 
 
 async def test_all_tasks_restart_is_worded_by_the_agents_version() -> None:

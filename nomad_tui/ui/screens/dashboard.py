@@ -161,12 +161,14 @@ class DashboardScreen(AllocationActions):
         self.run_worker(self.list_watcher.run(), group="list", exclusive=True, exit_on_error=False)
 
     def start_detail_watcher(self, alloc_id: str) -> None:
+        stub = self.store.stubs.get(alloc_id)
         self.detail_watcher = AllocDetailWatcher(
             self.client,
             alloc_id,
             self.post_message,
             wait=nomad_app(self).watch_wait,
             clock=nomad_app(self).monotonic,
+            namespace=stub.namespace if stub is not None and stub.namespace else None,
         )
         self.detail_state = ConnectionState()
         self.run_worker(self.detail_watcher.run(), group="detail", exclusive=True, exit_on_error=False)

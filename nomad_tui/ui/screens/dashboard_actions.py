@@ -163,7 +163,8 @@ class AllocationActions(Screen[None]):
         from nomad_tui.ui.screens.logs import LogsScreen
 
         title = f"{row.short_id} · {row.job}/{row.group}"
-        self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=(running or names)[0]))
+        task = (running or names)[0]
+        self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=task, namespace=row.namespace))
 
     def action_copy_id(self) -> None:
         """`c`: the selected allocation's full ID to the clipboard (the terminal's OSC 52 sequence)."""

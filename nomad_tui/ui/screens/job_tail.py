@@ -269,7 +269,17 @@ class JobTailScreen(LogPaneScreen):
         def on_state(text: str) -> None:
             self.stream_states[source] = text
 
-        await follow_task_log(self.client, alloc_id, task, kind, start=start, on_frame=on_frame, on_state=on_state)
+        stub = self.store.stubs.get(alloc_id)
+        await follow_task_log(
+            self.client,
+            alloc_id,
+            task,
+            kind,
+            start=start,
+            on_frame=on_frame,
+            on_state=on_state,
+            namespace=stub.namespace if stub is not None and stub.namespace else None,
+        )
 
     def _label(self, source: int) -> Text:
         label = self._labels.get(source)

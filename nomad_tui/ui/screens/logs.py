@@ -52,10 +52,12 @@ class LogsScreen(LogPaneScreen):
         *,
         task: str | None = None,
         max_bytes: int = 4 * 1024 * 1024,
+        namespace: str | None = None,
     ) -> None:
         super().__init__(max_bytes=max_bytes)
         self.client = client
         self.alloc_id = alloc_id
+        self.alloc_namespace = namespace  # the allocation's own, sent with its log requests
         self.title_text = sanitize_line(title)
         self.tasks = tasks or ("",)
         self.task_name = task if task in self.tasks else self.tasks[0]
@@ -98,6 +100,7 @@ class LogsScreen(LogPaneScreen):
             start=start,
             on_frame=on_frame,
             on_state=lambda text: self._set_state(label + text),
+            namespace=self.alloc_namespace,
         )
 
     # ------------------------------------------------------------------------------ text
