@@ -189,17 +189,20 @@ class TaskEvent(NomadStruct):
 
 
 def legacy_display_message(event: TaskEvent) -> str:
-    """Rebuild DisplayMessage for agents that predate it (facts §3, PopulateEventDisplayMessage)."""
+    """Rebuild DisplayMessage for agents that predate it (0.7 and older), as Nomad's server fills it
+    (nomad/structs/structs.go `PopulateEventDisplayMessage`): its default texts, Go's duration format."""
     kind = event.type
     if kind == "Received":
         return "Task received by client"
     if kind == "Started":
         return "Task started by client"
+    if kind == "Downloading Artifacts":
+        return "Client is downloading artifacts"
     if kind == "Killing":
         if event.kill_reason:
             return event.kill_reason
         if event.kill_timeout:
-            return f"Sent interrupt. Waiting {event.kill_timeout / 1e9:g}s before force killing"
+            return f"Sent interrupt. Waiting {go_duration(event.kill_timeout)} before force killing"
         return "Sent interrupt"
     if kind == "Killed":
         return event.kill_error or "Task successfully killed"
@@ -211,20 +214,20 @@ def legacy_display_message(event: TaskEvent) -> str:
             text += f', Exit Message: "{event.message}"'
         return text
     if kind == "Restarting":
-        delay = f"Task restarting in {event.start_delay / 1e9:g}s"
+        delay = f"Task restarting in {go_duration(event.start_delay)}"
         reason = event.restart_reason
         return delay if not reason or reason == "Restart within policy" else f"{reason} - {delay}"
     if kind == "Not Restarting":
         return event.restart_reason or "Task exceeded restart policy"
     if kind == "Signaling":
-        if not event.task_signal and not event.task_signal_reason:
-            return "Task being sent a signal"
-        text = f"Task being sent signal {event.task_signal}"
-        return f"{text}: {event.task_signal_reason}" if event.task_signal_reason else text
+        signal, reason = event.task_signal, event.task_signal_reason
+        if not signal:
+            return reason or "Task being sent a signal"
+        return f"Task being sent signal {signal}: {reason}" if reason else f"Task being sent signal {signal}"
     if kind == "Restart Signaled":
-        return event.restart_reason
+        return event.restart_reason or "Task signaled to restart"
     if kind == "Sibling Task Failed":
-        return f'Task\'s sibling "{event.failed_sibling}" failed'
+        return f'Task\'s sibling "{event.failed_sibling}" failed' if event.failed_sibling else "Task's sibling failed"
     if kind == "Leader Task Dead":
         return "Leader Task in Group dead"
     if kind == "Main Tasks Dead":
@@ -234,14 +237,38 @@ def legacy_display_message(event: TaskEvent) -> str:
     if kind == "Driver":
         return event.driver_message or event.message
     if kind == "Driver Failure":
-        return event.driver_error or event.message
+        return event.driver_error or "Failed to start task"
     if kind == "Setup Failure":
-        return event.setup_error or event.message
+        return event.setup_error or "Task setup failed"
     if kind == "Failed Validation":
-        return event.validation_error or event.message
+        return event.validation_error or "Validation of task failed"
     if kind == "Failed Artifact Download":
-        return event.download_error or event.message
+        return event.download_error or "Failed to download artifacts"
     return event.message
+
+
+def go_duration(ns: int) -> str:
+    """Nanoseconds as Go's time.Duration prints them (`%v`): 0s, 750ms, 1.5s, 1m30s, 2h0m0s."""
+    if ns == 0:
+        return "0s"
+    sign, ns = ("-", -ns) if ns < 0 else ("", ns)
+    if ns < 1_000_000_000:
+        unit, scale = ("ns", 1) if ns < 1_000 else ("µs", 1_000) if ns < 1_000_000 else ("ms", 1_000_000)
+        return f"{sign}{_with_fraction(ns, scale)}{unit}"
+    hours, rest = divmod(ns, 3_600_000_000_000)
+    minutes, rest = divmod(rest, 60_000_000_000)
+    text = f"{hours}h" if hours else ""
+    if hours or minutes:
+        text += f"{minutes}m"
+    return f"{sign}{text}{_with_fraction(rest, 1_000_000_000)}s"
+
+
+def _with_fraction(value: int, scale: int) -> str:
+    whole, fraction = divmod(value, scale)
+    if not fraction:
+        return str(whole)
+    digits = str(fraction).rjust(len(str(scale)) - 1, "0").rstrip("0")
+    return f"{whole}.{digits}"
 
 
 class TaskState(NomadStruct):

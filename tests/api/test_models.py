@@ -19,6 +19,7 @@ from nomad_tui.api.models import (
     Allocation,
     AllocStub,
     TaskEvent,
+    go_duration,
     legacy_display_message,
     ns_to_datetime,
     parse_time,
@@ -112,6 +113,13 @@ def test_times_with_offsets_and_nanoseconds() -> None:
     assert ns_to_datetime(1495747371794276400).year == 2017  # type: ignore[union-attr]
 
 
+def test_go_durations() -> None:
+    cases = {0: "0s", 750_000_000: "750ms", 1_500: "1.5µs", 12: "12ns", 61_250_000_000: "1m1.25s"}
+    cases[-5_000_000_000] = "-5s"
+    for ns, text in cases.items():
+        assert go_duration(ns) == text
+
+
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
@@ -132,6 +140,18 @@ def test_times_with_offsets_and_nanoseconds() -> None:
         ),
         ({"Type": "Killing", "KillTimeout": 5_000_000_000}, "Sent interrupt. Waiting 5s before force killing"),
         ({"Type": "Sibling Task Failed", "FailedSibling": "web"}, 'Task\'s sibling "web" failed'),
+        # Go's duration format and Nomad's default texts (nomad/structs/structs.go, 0.8).
+        ({"Type": "Restarting", "StartDelay": 90_000_000_000}, "Task restarting in 1m30s"),
+        ({"Type": "Killing", "KillTimeout": 1_500_000_000}, "Sent interrupt. Waiting 1.5s before force killing"),
+        ({"Type": "Restarting", "StartDelay": 7_200_000_000_000}, "Task restarting in 2h0m0s"),
+        ({"Type": "Signaling", "TaskSignalReason": "template re-rendered"}, "template re-rendered"),
+        ({"Type": "Failed Validation"}, "Validation of task failed"),
+        ({"Type": "Setup Failure"}, "Task setup failed"),
+        ({"Type": "Driver Failure"}, "Failed to start task"),
+        ({"Type": "Downloading Artifacts"}, "Client is downloading artifacts"),
+        ({"Type": "Failed Artifact Download"}, "Failed to download artifacts"),
+        ({"Type": "Sibling Task Failed"}, "Task's sibling failed"),
+        ({"Type": "Restart Signaled"}, "Task signaled to restart"),
     ],
 )
 def test_legacy_display_messages(fields: dict[str, Any], expected: str) -> None:
