@@ -67,6 +67,8 @@ class AgentConfig:
     # Rotate task logs at this many bytes (Nomad's default max_file_size is 10 MiB) keeping max_files.
     log_max_bytes: int = 10 * 1024 * 1024
     log_max_files: int = 10
+    # Answer logs as a server that forwards them to the node: a permission refusal is a 500.
+    forwarded_logs: bool = False
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:
@@ -148,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="rotate task logs at this size (default 10 MiB, as Nomad)",
     )
     parser.add_argument("--log-max-files", type=int, default=10, help="rotated log files kept (default 10)")
+    parser.add_argument(
+        "--forwarded-logs",
+        action="store_true",
+        help="answer logs as a server forwarding them to the node (a permission refusal is 500)",
+    )
     return parser
 
 
@@ -177,6 +184,7 @@ def parse_args(argv: Sequence[str]) -> AgentConfig:
         unix_socket=args.unix_socket,
         log_max_bytes=args.log_max_bytes,
         log_max_files=args.log_max_files,
+        forwarded_logs=args.forwarded_logs,
     )
     validate(config)
     return config

@@ -84,3 +84,43 @@ def test_resume_arithmetic() -> None:
     assert resume_from_sizes(LogPosition(4, 60), sizes) == Resume("start", 160)
     gone = resume_from_sizes(LogPosition(1, 60), sizes)
     assert (gone.origin, gone.offset) == ("start", 0) and gone.gap
+
+
+async def test_a_forwarded_permission_refusal_is_a_permission_problem() -> None:
+    """A server forwarding logs answers the node's refusal as 500 "Permission denied": said as a
+    permission problem and retried slowly, not backed off as a server error."""
+    agent = AgentThread(
+        make_config(
+            real_processes=False,
+            acl=True,
+            acl_token="mgmt-secret-0001",
+            acl_read_token="read-secret-0002",
+            forwarded_logs=True,
+        )
+    )
+    states: list[str] = []
+    said = asyncio.Event()
+
+    def on_state(text: str) -> None:
+        states.append(text)
+        if text.startswith("permission denied"):
+            said.set()
+
+    client = NomadClient(resolve({"address": agent.url, "token": "read-secret-0002"}, {}, {}))
+    try:
+        alloc_id = (await client.list_allocations()).value[0].id
+        follower = asyncio.create_task(
+            follow_task_log(
+                client, alloc_id, "main", "stdout", start=("end", 0), on_frame=lambda f: None, on_state=on_state
+            )
+        )
+        try:
+            await asyncio.wait_for(said.wait(), 20)
+        except TimeoutError:
+            raise AssertionError(states) from None
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+    finally:
+        await client.aclose()
+        agent.stop()
+    assert not any("server error" in s or "retrying in" in s for s in states)

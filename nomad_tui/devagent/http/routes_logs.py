@@ -79,7 +79,9 @@ async def logs(request: web.Request) -> web.StreamResponse:
     acl = agent.acl
     secret = token(request)
     if not (acl.allows(secret, Capability.READ_LOGS) or acl.allows(secret, Capability.READ_FS)):
-        raise HttpError(403, PERMISSION_DENIED)  # read-logs or read-fs (client/fs_endpoint.go)
+        # read-logs or read-fs (client/fs_endpoint.go); a server forwarding the stream to the node answers
+        # the node's refusal as 500 (nomad/client_fs_endpoint.go handleStreamResultError).
+        raise HttpError(500 if agent.config.forwarded_logs else 403, PERMISSION_DENIED)
     if task not in {t.name for t in agent.cluster.group_of(alloc).tasks}:
         raise HttpError(400, f'unknown task name "{task}"')
     state = (alloc.TaskStates or {}).get(task)
