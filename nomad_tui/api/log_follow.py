@@ -51,9 +51,7 @@ async def follow_task_log(
                 on_frame(LogFrame(b"", 0, file="alloc/logs", file_event=resume.gap))
         try:
             on_state("reconnecting…" if resuming else "connecting…")
-            stream = stream_logs(
-                client, alloc_id, task, kind=kind, origin=origin, offset=offset, namespace=namespace
-            )
+            stream = stream_logs(client, alloc_id, task, kind=kind, origin=origin, offset=offset, namespace=namespace)
             # "streaming", not "following": following the tail is the view's state, shown in the header.
             on_state("streaming")
             async for frame in stream:

@@ -93,8 +93,12 @@ class AclPolicy:
         return wanted <= scope
 
     def role_of(self, token: str) -> Capability | None:
-        """The token's role; None for no token or one the agent does not know (or has revoked)."""
-        return self._roles.get(token)
+        """MANAGEMENT for the management token, READ for any other token the agent knows (read, write,
+        exec or namespace-scoped); None for no token or one it does not know (or has revoked)."""
+        role = self._roles.get(token)
+        if role is None:
+            return None
+        return Capability.MANAGEMENT if role == MANAGEMENT_ROLE else Capability.READ
 
     def allows(self, token: str, needed: Capability) -> bool:
         if not self.enabled:
