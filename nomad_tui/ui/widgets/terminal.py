@@ -58,6 +58,7 @@ from nomad_tui.ui.widgets.selection import paint_selection
 
 DEFAULT_DETACH_KEY = "ctrl+right_square_bracket"
 SCROLLBACK_KEYS = {"shift+pageup": -1, "shift+pagedown": 1}
+SMALL_CHANGE_BYTES = 256  # output up to this size since the last paint is an echo, not bulk
 _MOUSE_BUTTONS = {1: LEFT, 2: MIDDLE, 3: RIGHT}  # Textual's button numbers to xterm's
 
 
@@ -171,6 +172,8 @@ class TerminalView(Widget, can_focus=True):
         self.raw_keys = raw_keys
         self._accepts_input = True
         self._mouse = MouseTracker()
+        self._parsed_since_paint = 0
+        self._repaint_cost = 0.0  # seconds the emulator took to hand over changed rows (smoothed)
         self._mouse_shift = False
 
         # Counters, for the exec session's status line, the benchmark and tests.
@@ -339,6 +342,7 @@ class TerminalView(Widget, can_focus=True):
                     emulator.feed(chunk)
                     parsed += len(chunk)
                 self.bytes_fed += parsed
+                self._parsed_since_paint += parsed
                 elapsed = clock() - started
                 if elapsed > 0.002:
                     self._parse_rate = 0.7 * self._parse_rate + 0.3 * (parsed / elapsed)
@@ -360,8 +364,18 @@ class TerminalView(Widget, can_focus=True):
         # Output in bulk repaints at most `max_fps` times a second.  A small change with nothing
         # else waiting (the echo of a key, a prompt) may go out sooner, up to `echo_fps`: holding
         # an echo back for a 30 fps frame would add up to 33 ms to every keystroke.
-        small = not self._backlog and len(self._emulator.dirty_rows()) <= 2
-        delay = self._last_paint + 1.0 / (self.echo_fps if small else self.max_fps) - time.monotonic()
+        # The emulator is asked for its dirty rows only after a few bytes: a backend that reads
+        # rows when asked (libghostty's render state) would otherwise read the whole screen
+        # after every parse slice of a flood.
+        small = (
+            not self._backlog
+            and self._parsed_since_paint <= SMALL_CHANGE_BYTES
+            and len(self._emulator.dirty_rows()) <= 2
+        )
+        # Bulk output also waits at least a few times as long as the last repaint took, so
+        # reading and drawing the screen never takes more than a fraction of the event loop.
+        interval = 1.0 / self.echo_fps if small else max(1.0 / self.max_fps, 4 * self._repaint_cost)
+        delay = self._last_paint + interval - time.monotonic()
         if delay > 0:
             self._repaint_timer = self.set_timer(delay, self._repaint, name="terminal-repaint")
         else:
@@ -371,10 +385,12 @@ class TerminalView(Widget, can_focus=True):
 
     def _repaint(self) -> None:
         self._repaint_timer = None
-        self._last_paint = time.monotonic()
+        self._last_paint = started = time.monotonic()
+        self._parsed_since_paint = 0
         emulator = self._emulator
         dirty = emulator.dirty_rows()
         emulator.clear_dirty_rows()
+        self._repaint_cost = 0.7 * self._repaint_cost + 0.3 * (time.monotonic() - started)
         base = self.rich_style
         if base != self._base_style:
             self._base_style = base
