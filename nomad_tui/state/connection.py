@@ -26,6 +26,8 @@ class ConnectionState:
     error_kind: str = ""  # "unreachable", "permission denied", "server error", ...
     error: str = ""  # sanitised message
     attempt: int = 0
+    mode: str = ""  # how the data is kept live: "events" (the event stream) or "list" (blocking lists)
+    note: str = ""  # why that mode, when it is a fallback ("event stream refused: …")
 
     @classmethod
     def failed(cls, previous: ConnectionState, error: NomadError, attempt: int, retry_at: float) -> ConnectionState:
@@ -40,6 +42,8 @@ class ConnectionState:
             error_kind=error_kind(error),
             error=error.message,
             attempt=attempt,
+            mode=previous.mode,
+            note=previous.note,
         )
 
     def describe(self, now: float) -> str:
@@ -47,7 +51,8 @@ class ConnectionState:
         if self.phase is Phase.CONNECTING:
             return "connecting…"
         if self.phase is Phase.LIVE:
-            return "live" if self.known_leader is not False else "live (no cluster leader)"
+            text = "live" if self.known_leader is not False else "live (no cluster leader)"
+            return f"{text} · {self.mode}" if self.mode else text
         wait = max(0, round((self.retry_at or now) - now))
         verb = "retrying" if self.error_kind == "permission denied" else "reconnecting"
         return f"{self.error_kind} · {verb} in {wait}s"

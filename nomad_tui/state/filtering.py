@@ -58,6 +58,11 @@ class AllocFilter:
     def __bool__(self) -> bool:
         return bool(self.terms)
 
+    @property
+    def uses_tasks(self) -> bool:
+        """A `task:` term: its answer depends on task states, which big lists come without."""
+        return any(term.field == "task" for term in self.terms)
+
     def __call__(self, row: AllocRow) -> bool:
         return all(term.matches(row) for term in self.terms)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from itertools import compress
 from operator import attrgetter
 
+import msgspec
+
 from nomad_tui.api.models import AllocStub
 from nomad_tui.state.rows import AllocRow, build_row
 
@@ -40,6 +42,7 @@ class AllocStore:
         self._rows: dict[str, AllocRow] = {}
         self.index = 0
         self._with_task_states: bool | None = None
+        self._task_states_known = 0  # -1: count again when asked (after a whole-list apply)
 
     def __len__(self) -> int:
         return len(self.stubs)
@@ -65,6 +68,7 @@ class AllocStore:
         if not isinstance(stubs, Sequence):
             stubs = list(stubs)
         since, self.index = self.index, index
+        self._task_states_known = -1
         with_task_states = bool(stubs) and stubs[0].task_states is not None
         if not self.stubs:
             self.stubs = {stub.id: stub for stub in stubs if stub.id}
@@ -138,23 +142,93 @@ class AllocStore:
         return diff
 
     def upsert(self, stubs: Iterable[AllocStub], deletes: Iterable[str] = ()) -> Diff:
-        """Apply individual changes (e.g. from the event stream) without a complete list."""
+        """Apply individual changes (the event stream, a page of the first load) without a complete list.
+
+        A stub replaces the one held only when its ModifyIndex is newer (events can be replayed and
+        arrive twice), or, at the same ModifyIndex, when it brings task states the held one lacks. Event
+        payloads carry no Job, so JobType/JobVersion (which an allocation keeps) come from the held stub.
+        """
         diff = Diff()
+        known = self.stubs
         for stub in stubs:
-            old = self.stubs.get(stub.id)
-            if old is not None and old.modify_index >= stub.modify_index:
-                continue  # stale or duplicate
-            self.stubs[stub.id] = stub
-            self._rows.pop(stub.id, None)
-            (diff.added if old is None else diff.changed).append(stub.id)
+            alloc_id = stub.id
+            if not alloc_id:
+                continue
+            old = known.get(alloc_id)
+            if old is not None:
+                if old.modify_index > stub.modify_index:
+                    continue  # stale
+                if old.modify_index == stub.modify_index and (stub.task_states is None or old.task_states is not None):
+                    continue  # a duplicate, or the same write without the task states we hold
+                if not stub.job_type and old.job_type:
+                    stub = msgspec.structs.replace(stub, job_type=old.job_type, job_version=old.job_version)
+            known[alloc_id] = stub
+            self._rows.pop(alloc_id, None)
+            self._count_task_states(old, stub)
+            (diff.added if old is None else diff.changed).append(alloc_id)
         for alloc_id in deletes:
-            if self.stubs.pop(alloc_id, None) is not None:
+            old = known.pop(alloc_id, None)
+            if old is not None:
                 self._rows.pop(alloc_id, None)
+                self._count_task_states(old, None)
                 diff.removed.append(alloc_id)
         return diff
+
+    def reconcile(
+        self,
+        stubs: Iterable[AllocStub],
+        *,
+        index: int,
+        since: int,
+        ids: set[str] | None = None,
+        reset: bool = False,
+    ) -> Diff:
+        """Compare a complete list with what events have brought, and say what that changed.
+
+        `stubs` is the list, or with `ids` (every ID the list held) only its stubs that may differ from
+        ours. The list may be older than some events already applied (it was read while they streamed
+        in), so a held stub is replaced only by a newer ModifyIndex, and a held allocation missing from
+        the list is removed (Nomad sends no event when it garbage-collects one) only if nothing newer
+        than `since` (the index the list was read from) wrote it. With `reset` (the index went
+        backwards: a restored agent, every index rewritten) `stubs` is the whole list and it wins.
+        """
+        self.index = index
+        if reset:
+            self._task_states_known = -1
+            return self._merge(stubs)
+        if not isinstance(stubs, Sequence):
+            stubs = list(stubs)
+        seen = ids if ids is not None else set(map(_ID, stubs))
+        diff = self.upsert(stubs)
+        gone = [
+            alloc_id for alloc_id, stub in self.stubs.items() if alloc_id not in seen and stub.modify_index <= since
+        ]
+        if gone:
+            diff.removed.extend(self.upsert((), gone).removed)
+        return diff
+
+    def modify_index(self, alloc_id: str) -> int:
+        """The held ModifyIndex, -1 for an unknown allocation."""
+        stub = self.stubs.get(alloc_id)
+        return -1 if stub is None else stub.modify_index
+
+    @property
+    def task_states_known(self) -> int:
+        """How many allocations we hold with their task states (lists above the threshold lack them)."""
+        if self._task_states_known < 0:
+            self._task_states_known = sum(1 for stub in self.stubs.values() if stub.task_states is not None)
+        return self._task_states_known
+
+    def _count_task_states(self, old: AllocStub | None, new: AllocStub | None) -> None:
+        if self._task_states_known < 0:
+            return
+        self._task_states_known += (new is not None and new.task_states is not None) - (
+            old is not None and old.task_states is not None
+        )
 
     def clear(self) -> Diff:
         diff = Diff(removed=list(self.stubs))
         self.stubs = {}
         self._rows.clear()
+        self._task_states_known = 0
         return diff

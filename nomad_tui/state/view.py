@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
-from operator import attrgetter, lt
+from operator import attrgetter, gt, lt
 
 from nomad_tui.api.models import AllocStub
 from nomad_tui.state.filtering import AllocFilter
@@ -120,6 +120,10 @@ class AllocView:
         if not wanted and self.sort.column == "age":
             ordered = list(stubs.values())
             create = list(map(_CREATE_INDEX, ordered))
+            if all(map(gt, create, islice(create, 1, None))):
+                # Loaded newest first (paged with reverse=true): the same order, read backwards.
+                ordered.reverse()
+                create.reverse()
             if all(map(lt, create, islice(create, 1, None))):
                 # Nomad lists oldest first (facts §2): already in age order.  The first paint of
                 # 100k allocations needs only the IDs; keys wait until a bisection needs them.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -82,6 +83,7 @@ class NomadTuiApp(App[int]):
         exec_heartbeat: float = HEARTBEAT_INTERVAL,
         catalog: ContextCatalog | None = None,
         audit: AuditLog | None = None,
+        feed_options: Mapping[str, Any] | None = None,
     ) -> None:
         raw_input.install()  # before the driver starts reading keys
         super().__init__()
@@ -96,6 +98,9 @@ class NomadTuiApp(App[int]):
         self.monotonic = monotonic
         self.watch_wait = watch_wait
         self.exec_heartbeat = exec_heartbeat
+        # The allocation feed's knobs (tests and benchmarks): page sizes, reconciliation pace, and
+        # `force_list` for the list-blocking engine alone.
+        self.feed_options = dict(feed_options or {})
         self.exec_commands = CommandMemory(settings.exec_command)
         self._exec_screen: ExecScreen | None = None
         self._gc_thresholds: tuple[int, int, int] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from nomad_tui.api.client import QueryMeta
+from nomad_tui.api.feed import Progress, Snapshot, Upserts
 from nomad_tui.api.models import Allocation, AllocStub
 from nomad_tui.state.connection import ConnectionState
 
@@ -19,6 +20,16 @@ class AllocListFetched(Message):
         self.reset = reset
         self.nbytes = nbytes
         self.generation = generation  # which watcher sent it: answers from a replaced watcher are dropped
+
+
+class AllocFeedItem(Message):
+    """What the allocation feed brought: a page or events (Upserts), a whole list to reconcile with
+    (Snapshot), or how far the first load is (Progress)."""
+
+    def __init__(self, item: Upserts | Snapshot | Progress, generation: int) -> None:
+        super().__init__()
+        self.item = item
+        self.generation = generation
 
 
 class ListConnectionChanged(Message):

@@ -141,8 +141,11 @@ async def test_malformed_json(agent: AgentProcess, control: Control) -> None:
 
 async def test_answers_slower_than_the_wait(agent: AgentProcess, control: Control) -> None:
     settings = settings_for(agent.url)
-    # wait=1 s: a blocking answer may take up to 1.06 s; we give up 0.4 s later.
-    app = NomadTuiApp(settings, client=NomadClient(settings, read_margin=0.4), watch_wait=1.0)
+    # wait=1 s: a blocking answer may take up to 1.06 s; we give up 0.4 s later. Blocking queries keep
+    # the list live only in the list engine (the fallback when there is no event stream).
+    app = NomadTuiApp(
+        settings, client=NomadClient(settings, read_margin=0.4), watch_wait=1.0, feed_options={"force_list": True}
+    )
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         _screen, chosen = await loaded_with_cursor(pilot, app)
         await control.faults(delay_ms=4000, delay_next=2, path_prefix="/v1/allocations")

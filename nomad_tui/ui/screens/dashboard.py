@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
+from nomad_tui.api.feed import Progress, Upserts
 from nomad_tui.api.models import Allocation
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.settings import IMPLICIT_CONTEXT
@@ -30,10 +31,12 @@ from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
 from nomad_tui.ui.context_badge import status_badge
+from nomad_tui.ui.feed_watcher import AllocFeedWatcher
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.messages import (
     AllocDetailFetched,
     AllocDetailGone,
+    AllocFeedItem,
     AllocListFetched,
     DetailConnectionChanged,
     ListConnectionChanged,
@@ -42,7 +45,7 @@ from nomad_tui.ui.messages import (
 from nomad_tui.ui.screens.dashboard_actions import AllocationActions
 from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.views import Drill
-from nomad_tui.ui.watchers import AllocDetailWatcher, AllocListWatcher
+from nomad_tui.ui.watchers import AllocDetailWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
 from nomad_tui.ui.widgets.prompt import PromptLine
@@ -74,7 +77,7 @@ class DashboardScreen(AllocationActions):
         self.namespace = self.settings.namespace
         self.store = AllocStore()
         self.view = AllocView(self.store)
-        self.list_watcher: AllocListWatcher | None = None
+        self.list_watcher: AllocFeedWatcher | None = None
         self.detail_watcher: AllocDetailWatcher | None = None
         self.generation = 0
         self.list_state = ConnectionState()
@@ -150,13 +153,17 @@ class DashboardScreen(AllocationActions):
     # ------------------------------------------------------------------------------ watchers
     def start_list_watcher(self) -> None:
         self.generation += 1
-        self.list_watcher = AllocListWatcher(
+        options = dict(nomad_app(self).feed_options)
+        self.list_watcher = AllocFeedWatcher(
             self.client,
             self.namespace,
             self.post_message,
             generation=self.generation,
             wait=nomad_app(self).watch_wait,
             clock=nomad_app(self).monotonic,
+            force_list=bool(options.pop("force_list", False)),
+            held=self.store.modify_index,
+            feed_options=options,
         )
         self.run_worker(self.list_watcher.run(), group="list", exclusive=True, exit_on_error=False)
 
@@ -195,7 +202,24 @@ class DashboardScreen(AllocationActions):
     def apply_list(self, message: AllocListFetched) -> None:
         if message.generation != self.generation:
             return  # from a watcher we replaced (namespace switch)
-        diff = self.store.apply_list(message.stubs, index=message.meta.index)
+        self._show_diff(self.store.apply_list(message.stubs, index=message.meta.index))
+
+    @on(AllocFeedItem)
+    def apply_feed_item(self, message: AllocFeedItem) -> None:
+        """Pages, events and reconciliations from the feed: all through the store's diff."""
+        if message.generation != self.generation:
+            return
+        item = message.item
+        if isinstance(item, Progress):
+            self.status_bar.update_loading(None if item.done else (item.loaded, item.estimate))
+            return
+        if isinstance(item, Upserts):
+            diff = self.store.upsert(item.stubs)
+        else:
+            diff = self.store.reconcile(item.stubs, index=item.index, since=item.since, ids=item.ids, reset=item.reset)
+        self._show_diff(diff)
+
+    def _show_diff(self, diff: Diff) -> None:
         table = self.table
         first = not self.first_list_seen
         if first:
@@ -213,7 +237,15 @@ class DashboardScreen(AllocationActions):
                 listener(diff)
         if diff or first:
             table.data_changed()
-        self.status_bar.update_counts(len(self.store), len(self.view))
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        store = self.store
+        total = len(store)
+        known = store.task_states_known if total else 0
+        partial = (known, total) if known < total else None
+        self.table.set_task_coverage(partial)
+        self.status_bar.update_counts(total, len(self.view), tasks_known=known if partial else None)
 
     @on(NamespaceSubstituted)
     def namespace_substituted(self, message: NamespaceSubstituted) -> None:
@@ -466,13 +498,20 @@ class DashboardScreen(AllocationActions):
         self.status_bar.filter_text = self.view.filter.text
         self._update_empty_message()
         self.table.data_changed()
-        self.status_bar.update_counts(len(self.store), len(self.view))
+        self._update_counts()
 
     def _update_empty_message(self) -> None:
         """What an empty list says, from its real cause: a filter hiding everything, a namespace that
         does not exist, or a namespace (or cluster) with no allocations."""
         hidden = len(self.store)
-        if hidden and self.view.filter.text:
+        known = self.store.task_states_known if hidden else 0
+        if hidden and self.view.filter.uses_tasks and known < hidden:
+            # Task data is partial (big lists come without it): say where the filter could look.
+            message = (
+                f"No allocation matches the filter {sanitize_line(self.view.filter.text)!r} among the {known:,} "
+                f"whose task states are known (of {hidden:,}); the others' are still loading"
+            )
+        elif hidden and self.view.filter.text:
             message = (
                 f"No allocation matches the filter {sanitize_line(self.view.filter.text)!r} "
                 f"({hidden} hidden; esc clears it)"
@@ -669,6 +708,7 @@ class DashboardScreen(AllocationActions):
         self.list_state = ConnectionState()
         self.status_bar.update_state(self.list_state)
         self.status_bar.update_counts(0, 0)
+        self.status_bar.update_loading(None)
         self.stop_detail_watcher()
         self.detail.show_nothing()
         self.start_list_watcher()

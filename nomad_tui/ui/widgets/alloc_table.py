@@ -77,6 +77,10 @@ def layout_columns(width: int) -> list[tuple[Column, int]]:
     return widths
 
 
+def _percent(coverage: tuple[int, int] | None) -> int | None:
+    return None if coverage is None else coverage[0] * 100 // max(1, coverage[1])
+
+
 def fit(text: str, width: int, *, right: bool = False) -> str:
     if len(text) > width:
         return text[: max(0, width - 1)] + "…" if width > 0 else ""
@@ -145,6 +149,7 @@ class AllocTable(ScrollView, can_focus=True):
         self.cursor_position = 0
         self.marks: set[str] = set()
         self.empty_message = "No allocations"
+        self.task_coverage: tuple[int, int] | None = None  # (known, total) while task states are partial
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
@@ -294,12 +299,24 @@ class AllocTable(ScrollView, can_focus=True):
         style = self.get_component_rich_style("alloc-table--header")
         sort: SortSpec = self.view.sort
         parts = []
+        coverage = self.task_coverage
         for column, width in self._columns():
             title = column.title
+            if column.key == "tasks" and coverage is not None:
+                # Honest while task states are partial: the share of allocations they are known for.
+                title = f"Tasks {_percent(coverage)}%"
             if column.key == sort.column:
                 title += "▼" if sort.descending else "▲"
             parts.append(fit(title, width, right=column.key == "restarts"))
         return Strip([Segment(" ".join(parts).ljust(self.size.width), style)], self.size.width)
+
+    def set_task_coverage(self, coverage: tuple[int, int] | None) -> None:
+        """(known, total) while only some allocations' task states are known; None when all are."""
+        if coverage != self.task_coverage:
+            shown = _percent(self.task_coverage)
+            self.task_coverage = coverage
+            if _percent(coverage) != shown:
+                self.refresh_line(0)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

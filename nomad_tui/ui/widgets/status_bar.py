@@ -52,6 +52,8 @@ class StatusBar(Widget):
         self.state = ConnectionState()
         self.total = 0
         self.shown = 0
+        self.tasks_known: int | None = None  # how many allocations' task states are known, when not all
+        self.load_progress: tuple[int, int | None] | None = None  # the first load: (loaded, estimated total)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh)
@@ -60,8 +62,12 @@ class StatusBar(Widget):
         self.state = state
         self.refresh()
 
-    def update_counts(self, total: int, shown: int) -> None:
-        self.total, self.shown = total, shown
+    def update_counts(self, total: int, shown: int, *, tasks_known: int | None = None) -> None:
+        self.total, self.shown, self.tasks_known = total, shown, tasks_known
+        self.refresh()
+
+    def update_loading(self, loading: tuple[int, int | None] | None) -> None:
+        self.load_progress = loading
         self.refresh()
 
     def segments(self) -> list[tuple[int, Text]]:
@@ -105,6 +111,12 @@ class StatusBar(Widget):
             if state.last_contact_ms is not None:
                 index.append(f" · contact {state.last_contact_ms}ms", dim)
             parts.append((0, index))
+        if self.load_progress is not None:
+            loaded, estimate = self.load_progress
+            text = f"loading {loaded:,} / ~{estimate:,}" if estimate else f"loading {loaded:,}…"
+            parts.append((8, Text(text, style)))
+        if self.tasks_known is not None and self.total:
+            parts.append((4, Text(f"task states known for {self.tasks_known:,} of {self.total:,}", dim)))
         if self.read_only:
             parts.append((9, Text("read-only", self.get_component_rich_style("status-bar--read-only"))))
         return parts

@@ -1,0 +1,521 @@
+"""The allocation feed: a live collection whose cost follows the changes, not the list.
+
+It gives its consumer a snapshot, then upserts, then now and then a complete list to reconcile with,
+plus a word on how it is kept live.  The consumer (the dashboard) applies everything through the
+store's diff and does not know where a change came from.
+
+  1. First paint: `GET /v1/allocations?namespace=…&reverse=true&per_page=N` (Nomad 1.3+ pages in
+     CreateIndex order, newest first with `reverse`): the first page goes out at once, the rest
+     follows page by page with a progress count.  A server that ignores `per_page` (before 1.3)
+     answers everything in one page, which is then the whole snapshot.
+  2. Changes: the event stream from the snapshot's index (docs/nomad-wire.md, event stream).  The
+     entry at that index is asked for again on purpose: if it comes back, the buffer still covers
+     everything since the snapshot; if the first entry is newer, entries may have been dropped from
+     Nomad's 100-entry buffer, and a reconciliation runs at once.
+  3. Reconciliation, because Nomad sends no event when it garbage-collects an allocation and drops
+     buffer gaps silently: a whole list (`task_states=false`, paged) every so often, the interval
+     scaled from the last one's measured CPU cost to keep the average under RECONCILE_BUDGET of a core;
+     and at once when the stream reconnects, the index goes backwards, or entries were missed.
+  4. Task states: above TASK_STATES_LIMIT the pages come without them (~3x lighter); they are then
+     read in the background, newest first, paced to FILL_BUDGET of a core, and events keep them.
+  5. Fallback: when the stream is refused (403, or a 200 that ends before its first `{}`), absent
+     (404, before 1.0) or fails MAX_STREAM_FAILURES times in a row, the feed yields `Fallback` and
+     the consumer switches to list blocking queries.
+
+No Textual here: `run()` is an async iterator of the items below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing, suppress
+from dataclasses import dataclass, field
+from enum import StrEnum
+from itertools import pairwise
+
+from nomad_tui.api.client import NomadClient, QueryMeta, Response
+from nomad_tui.api.errors import NomadError, PermissionDenied
+from nomad_tui.api.events import StreamAbsent, StreamRefused, stream_allocation_events, with_task_states
+from nomad_tui.api.models import AllocStub
+
+FIRST_PAGE = 500  # what the first paint waits for: a screen or two, light enough to answer at once
+PAGE = 20_000  # later pages: large, since a page costs Nomad a walk from the list's start
+# Pages are asked with TaskStates while fewer than this many allocations are loaded (the Tasks and
+# Restarts columns); above it task_states=false keeps a 100k list ~3x lighter (docs/nomad-wire.md).
+TASK_STATES_LIMIT = 2000
+RECONCILE_BUDGET = 0.02  # share of one core the paced reconciliation may use on average
+FILL_PAGE = 1000  # allocations per background page of task states
+FILL_BUDGET = 0.03  # share of one core the one-time task-state fill may use while it runs
+RECONCILE_MIN = 5.0  # seconds: never reconcile more often than this
+RECONCILE_MAX = 600.0
+MAX_STREAM_FAILURES = 3  # consecutive stream failures (never subscribed in between) before falling back
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+
+
+class FeedMode(StrEnum):
+    EVENTS = "events"
+    LIST = "list"
+
+
+@dataclass(frozen=True, slots=True)
+class Upserts:
+    """New or changed allocations: a page of the first load, or what the event stream brought."""
+
+    stubs: list[AllocStub]
+    index: int
+    nbytes: int
+    source: str  # "page" or "events"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A complete list: what it lacks and nothing newer than `since` wrote is gone.
+
+    `stubs` are the allocations to upsert; `ids` every ID the list held, when `stubs` carries only
+    those that differ from what the consumer holds (None: `stubs` is the whole list)."""
+
+    stubs: list[AllocStub]
+    ids: set[str] | None
+    index: int
+    since: int
+    nbytes: int
+    reset: bool  # the index went backwards (a restored agent): the list wins outright
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The first load so far."""
+
+    loaded: int
+    estimate: int | None  # the whole list's size, estimated from CreateIndex span; None if unknown
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """How the feed is doing: live (with the last answer's meta) or retrying after an error."""
+
+    mode: FeedMode
+    meta: QueryMeta | None = None
+    error: NomadError | None = None
+    attempt: int = 0
+    retry_in: float = 0.0
+    note: str = ""
+    changed: bool = True  # the data changed with this answer
+
+
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """The event stream cannot be used: keep the list live with blocking queries instead."""
+
+    reason: str
+
+
+FeedItem = Upserts | Snapshot | Progress | Health | Fallback
+
+
+@dataclass
+class FeedStats:
+    """Counters for tests and benchmarks."""
+
+    reconciles: int = 0
+    last_reconcile_cost: float = 0.0  # CPU seconds
+    reconcile_interval: float = RECONCILE_MIN
+    subscribes: int = 0
+    gaps: int = 0
+    resets: int = 0
+    bytes: int = 0
+    events: int = 0
+    filled: int = 0  # allocations read again for their task states
+    reasons: list[str] = field(default_factory=list)  # why each reconciliation ran
+
+
+async def list_page(
+    client: NomadClient,
+    *,
+    namespace: str,
+    per_page: int,
+    next_token: str = "",
+    reverse: bool = False,
+    task_states: bool = False,
+) -> Response[list[AllocStub]]:
+    params = client.common_params(namespace)
+    if per_page:
+        params["per_page"] = str(per_page)
+    if next_token:
+        params["next_token"] = next_token
+    if reverse:
+        params["reverse"] = "true"
+    if not task_states:
+        params["task_states"] = "false"
+        return await client.query("/v1/allocations", list[AllocStub], params=params)
+    response: Response[list[AllocStub]] = await client.query("/v1/allocations", list[AllocStub], params=params)
+    stubs = response.value
+    for position, stub in enumerate(stubs):
+        if stub.task_states is None:
+            stubs[position] = with_task_states(stub)
+    return response
+
+
+class AllocFeed:
+    def __init__(
+        self,
+        client: NomadClient,
+        namespace: str,
+        *,
+        first_page: int = FIRST_PAGE,
+        page: int = PAGE,
+        task_states_limit: int = TASK_STATES_LIMIT,
+        reconcile_budget: float = RECONCILE_BUDGET,
+        reconcile_min: float = RECONCILE_MIN,
+        fill_page: int = FILL_PAGE,
+        fill_budget: float = FILL_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
+        cpu_clock: Callable[[], float] = time.process_time,
+        rng: Callable[[], float] = random.random,
+        held: Callable[[str], int] | None = None,
+    ) -> None:
+        self.client = client
+        self.namespace = namespace
+        self.first_page = first_page
+        self.page = page
+        self.task_states_limit = task_states_limit
+        self.reconcile_budget = reconcile_budget
+        self.reconcile_min = reconcile_min
+        self.fill_page = fill_page
+        self.fill_budget = fill_budget
+        self.clock = clock
+        self.cpu_clock = cpu_clock
+        self.rng = rng
+        # The ModifyIndex the consumer holds for an ID (-1 if none): lets a reconciliation keep only
+        # what differs instead of a second copy of the whole list.
+        self.held = held
+        self.stats = FeedStats()
+        self.index = 0  # the newest index we have applied (list or event)
+        self.task_states_complete = False  # every allocation of the first load came with TaskStates
+        self._out: asyncio.Queue[FeedItem] = asyncio.Queue()
+        self._resync = asyncio.Event()
+        self._reconcile_due = 0.0
+
+    def resync(self, reason: str = "asked") -> None:
+        """Reconcile with a whole list now (the user's ctrl+r, or a sign that events were missed)."""
+        self.stats.reasons.append(reason)
+        self._resync.set()
+
+    # ------------------------------------------------------------------------------ running
+    async def run(self) -> AsyncGenerator[FeedItem, None]:
+        tasks = [asyncio.create_task(self._drive())]
+        try:
+            while True:
+                item = await self._out.get()
+                yield item
+                if isinstance(item, Fallback):
+                    return
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _drive(self) -> None:
+        try:
+            start_cpu = self.cpu_clock()
+            snapshot_index = await self._first_load()
+            if snapshot_index is None:
+                return
+            self._pace(self.cpu_clock() - start_cpu)  # the first reconciliation is paced by the load's cost
+            await self._follow(snapshot_index)
+        except NomadError as error:  # pragma: no cover - every path above handles its own errors
+            self._out.put_nowait(Fallback(f"feed failed: {error}"))
+
+    def _backoff(self, attempt: int) -> float:
+        return self.rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+
+    # ------------------------------------------------------------------------------ first load
+    async def _first_load(self) -> int | None:
+        """Page the list in, newest first; returns the index to follow events from (None: fell back)."""
+        attempt = 0
+        while True:
+            try:
+                return await self._load_pages()
+            except PermissionDenied as error:
+                if self.namespace == "*":
+                    # Older servers refuse `*` to tokens scoped to some namespaces: the list watcher
+                    # knows how to go namespace by namespace.
+                    self._out.put_nowait(Fallback(f"listing every namespace refused: {error.message}"))
+                    return None
+                attempt += 1
+                delay = self._backoff(attempt)
+                self._out.put_nowait(Health(FeedMode.EVENTS, error=error, attempt=attempt, retry_in=delay))
+                await asyncio.sleep(delay)
+            except NomadError as error:
+                attempt += 1
+                delay = self._backoff(attempt)
+                self._out.put_nowait(Health(FeedMode.EVENTS, error=error, attempt=attempt, retry_in=delay))
+                await asyncio.sleep(delay)
+
+    async def _load_pages(self) -> int:
+        with_states = self.task_states_limit > 0
+        oldest = asyncio.create_task(self._oldest_create_index())
+        try:
+            first = await list_page(
+                self.client,
+                namespace=self.namespace,
+                per_page=self.first_page,
+                reverse=True,
+                task_states=with_states,
+            )
+        except BaseException:
+            oldest.cancel()
+            raise
+        stubs = first.value
+        index = first.meta.index
+        self.index = max(self.index, index)
+        self.stats.bytes += first.nbytes
+        if len(stubs) > self.first_page or (not first.meta.next_token and not _newest_first(stubs)):
+            # The server ignored per_page (before 1.3): this is the whole list, oldest first.
+            oldest.cancel()
+            self.task_states_complete = with_states and len(stubs) <= self.task_states_limit
+            if self.task_states_complete or not with_states:
+                self._out.put_nowait(Snapshot(stubs, None, index, index, first.nbytes, reset=False))
+            else:
+                # Too big to have asked with TaskStates: ask again the lighter way.
+                light = await list_page(self.client, namespace=self.namespace, per_page=0, task_states=False)
+                self.stats.bytes += light.nbytes
+                self._out.put_nowait(Snapshot(light.value, None, light.meta.index, index, light.nbytes, reset=False))
+            self._out.put_nowait(Progress(len(stubs), len(stubs), done=True))
+            self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta, note="one page"))
+            return index
+        self._out.put_nowait(Upserts(stubs, index, first.nbytes, "page"))
+        self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta))
+        loaded = len(stubs)
+        token = first.meta.next_token or ""
+        newest = stubs[0].create_index if stubs else 0
+        floor: int | None = None
+        self.task_states_complete = with_states and not token
+        while token:
+            if floor is None and oldest.done() and not oldest.cancelled() and oldest.exception() is None:
+                floor = oldest.result()
+            self._out.put_nowait(Progress(loaded, _estimate(loaded, newest, stubs, floor), done=False))
+            with_states = with_states and loaded < self.task_states_limit
+            response = await list_page(
+                self.client,
+                namespace=self.namespace,
+                per_page=self.page,
+                next_token=token,
+                reverse=True,
+                task_states=with_states,
+            )
+            stubs = response.value
+            self.stats.bytes += response.nbytes
+            loaded += len(stubs)
+            token = response.meta.next_token or ""
+            self.task_states_complete = with_states and not token
+            self._out.put_nowait(Upserts(stubs, response.meta.index, response.nbytes, "page"))
+            del response
+        oldest.cancel()
+        self._out.put_nowait(Progress(loaded, loaded, done=True))
+        return index
+
+    async def _oldest_create_index(self) -> int | None:
+        """The oldest allocation's CreateIndex (one item, oldest first): with the newest, a progress
+        estimate — Nomad says nowhere how many allocations a list holds."""
+        try:
+            response = await list_page(self.client, namespace=self.namespace, per_page=1, task_states=False)
+        except NomadError:
+            return None
+        return response.value[0].create_index if len(response.value) == 1 else None
+
+    # ------------------------------------------------------------------------------ following
+    async def _follow(self, snapshot_index: int) -> None:
+        helpers = [asyncio.create_task(self._reconcile_loop())]
+        if not self.task_states_complete and self.fill_budget > 0:
+            helpers.append(asyncio.create_task(self._fill_task_states()))
+        try:
+            await self._stream_loop(snapshot_index)
+        finally:
+            for task in helpers:
+                task.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+
+    async def _fill_task_states(self) -> None:
+        """Above the threshold the list came without TaskStates: read them in the background, newest
+        first, a page at a time, paced to FILL_BUDGET of a core. Events keep them current after that
+        (their payloads carry task states), so this walks the list once."""
+        token = ""
+        attempt = 0
+        while True:
+            start_cpu = self.cpu_clock()
+            try:
+                response = await list_page(
+                    self.client,
+                    namespace=self.namespace,
+                    per_page=self.fill_page,
+                    next_token=token,
+                    reverse=True,
+                    task_states=True,
+                )
+            except NomadError:
+                attempt += 1
+                await asyncio.sleep(self._backoff(attempt) + self.reconcile_min)
+                continue
+            attempt = 0
+            self.stats.bytes += response.nbytes
+            self.stats.filled += len(response.value)
+            self._out.put_nowait(Upserts(response.value, response.meta.index, response.nbytes, "task states"))
+            token = response.meta.next_token or ""
+            if not token or len(response.value) > self.fill_page:
+                self.task_states_complete = True
+                return
+            del response
+            cost = self.cpu_clock() - start_cpu
+            await asyncio.sleep(max(0.05, cost / self.fill_budget))
+
+    async def _stream_loop(self, snapshot_index: int) -> None:
+        resume = snapshot_index
+        failures = 0
+        reconnect = False
+        while True:
+            self.stats.subscribes += 1
+            subscribed = False
+            last_entry: int | None = None  # the Index of the last entry in this subscription
+            try:
+                async with aclosing(
+                    stream_allocation_events(self.client, index=resume, namespace=self.namespace)
+                ) as batches:
+                    async for batch in batches:
+                        if not subscribed:
+                            subscribed = True
+                            failures = 0
+                            self._out.put_nowait(
+                                Health(FeedMode.EVENTS, meta=QueryMeta(index=self.index), changed=False)
+                            )
+                            if reconnect:
+                                self.resync("stream reconnected")
+                        self.stats.bytes += batch.nbytes
+                        if not batch.first_index:
+                            continue
+                        if last_entry is None and batch.first_index > resume:
+                            # We asked again for the entry we already have: it is no longer buffered,
+                            # so entries after it may have been dropped too.
+                            self.stats.gaps += 1
+                            self.resync("entries missed")
+                        elif last_entry is not None and batch.first_index < last_entry:
+                            self.stats.resets += 1
+                            self.resync("index went backwards")
+                        last_entry = resume = batch.last_index
+                        self.index = max(self.index, batch.last_index)
+                        self.stats.events += len(batch.allocations)
+                        if batch.allocations:
+                            self._out.put_nowait(Upserts(batch.allocations, batch.last_index, batch.nbytes, "events"))
+                        self._out.put_nowait(Health(FeedMode.EVENTS, meta=QueryMeta(index=self.index)))
+            except StreamAbsent:
+                self._out.put_nowait(Fallback("no event stream on this server (Nomad before 1.0)"))
+                return
+            except StreamRefused as error:
+                self._out.put_nowait(Fallback(f"event stream refused: {error.message}"))
+                return
+            except NomadError as error:
+                if not subscribed:
+                    failures += 1
+                if failures >= MAX_STREAM_FAILURES:
+                    self._out.put_nowait(Fallback(f"event stream failing ({error.message})"))
+                    return
+                delay = self._backoff(max(1, failures))
+                self._out.put_nowait(Health(FeedMode.EVENTS, error=error, attempt=max(1, failures), retry_in=delay))
+                await asyncio.sleep(delay)
+            reconnect = True
+
+    async def _reconcile_loop(self) -> None:
+        while True:
+            wait = max(0.0, self._reconcile_due - self.clock())
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._resync.wait(), wait)
+            if not self._resync.is_set():
+                self.stats.reasons.append("paced")
+            self._resync.clear()
+            try:
+                await self._reconcile()
+            except NomadError as error:
+                # The stream is what keeps us live; a failed reconciliation is retried on the pace.
+                self._out.put_nowait(Health(FeedMode.EVENTS, error=error, attempt=1, retry_in=self.reconcile_min))
+                self._reconcile_due = self.clock() + self.reconcile_min
+
+    async def _reconcile(self) -> None:
+        """One whole list, paged and light; only what differs from what is held is kept in memory."""
+        start_cpu = self.cpu_clock()
+        before = self.index
+        held = self.held
+        changed: list[AllocStub] = []
+        ids: set[str] | None = set() if held is not None else None
+        since = index = nbytes = 0
+        token = ""
+        meta = QueryMeta(index=0)
+        while True:
+            response = await list_page(self.client, namespace=self.namespace, per_page=self.page, next_token=token)
+            meta = response.meta
+            since = since or response.meta.index
+            index = max(index, response.meta.index)
+            nbytes += response.nbytes
+            if held is None or ids is None:
+                changed.extend(response.value)
+            else:
+                for stub in response.value:
+                    ids.add(stub.id)
+                    if held(stub.id) != stub.modify_index:
+                        changed.append(stub)
+            token = response.meta.next_token or ""
+            del response
+            if not token:
+                break
+        # An index below what we had seen before asking: a restored agent rewrote every index.
+        reset = since < before
+        self.stats.bytes += nbytes
+        self.stats.reconciles += 1
+        if reset:
+            self.stats.resets += 1
+            if ids is not None:  # the list must win outright: hand over all of it
+                changed = await self._whole_list()
+                ids = None
+        self.index = index if reset else max(self.index, index)
+        self._out.put_nowait(Snapshot(changed, ids, index, since, nbytes, reset=reset))
+        self._out.put_nowait(Health(FeedMode.EVENTS, meta=dataclasses.replace(meta, index=self.index), changed=False))
+        del changed
+        self._pace(self.cpu_clock() - start_cpu)
+
+    async def _whole_list(self) -> list[AllocStub]:
+        stubs: list[AllocStub] = []
+        token = ""
+        while True:
+            response = await list_page(self.client, namespace=self.namespace, per_page=self.page, next_token=token)
+            stubs.extend(response.value)
+            self.stats.bytes += response.nbytes
+            token = response.meta.next_token or ""
+            if not token:
+                return stubs
+
+    def _pace(self, cost: float) -> None:
+        """The next reconciliation comes when this one's CPU cost is RECONCILE_BUDGET of the time."""
+        self.stats.last_reconcile_cost = cost
+        interval = min(RECONCILE_MAX, max(self.reconcile_min, cost / self.reconcile_budget))
+        self.stats.reconcile_interval = interval
+        self._reconcile_due = self.clock() + interval
+
+
+def _newest_first(stubs: list[AllocStub]) -> bool:
+    return all(a.create_index >= b.create_index for a, b in pairwise(stubs))
+
+
+def _estimate(loaded: int, newest: int, last_page: list[AllocStub], oldest: int | None) -> int | None:
+    """Allocations in the whole list, assuming they are spread over CreateIndex as evenly as so far."""
+    if oldest is None or not last_page:
+        return None
+    reached = last_page[-1].create_index
+    covered = newest - reached
+    if covered <= 0 or reached <= oldest:
+        return None
+    return max(loaded, round(loaded * (newest - oldest) / covered))

@@ -1,0 +1,224 @@
+"""The allocation feed against the dev agent: paged first paint, events, reconciliation, fallbacks and
+task-data honesty (issue 10). Small agents, a small event buffer and short heartbeats keep it fast."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conftest import FIXED_START, Control, settings_for, until
+
+from nomad_tui.api.feed import FeedMode
+from nomad_tui.devagent.launcher import AgentProcess
+from nomad_tui.ui.app import NomadTuiApp
+from nomad_tui.ui.screens.dashboard import DashboardScreen
+from nomad_tui.ui.widgets.alloc_table import AllocTable
+
+SIZE = (140, 40)
+QUIET = ("--seed", "7", "--churn", "0", "--no-processes", "--start-time", str(FIXED_START))
+
+
+def screen_of(app: NomadTuiApp) -> DashboardScreen:
+    screen = app.screen
+    assert isinstance(screen, DashboardScreen)
+    return screen
+
+
+def status_text(app: NomadTuiApp) -> str:
+    return screen_of(app).status_bar.render().plain
+
+
+async def held_equals_agent(screen: DashboardScreen, control: Control) -> bool:
+    """The app's store holds exactly the agent's allocations, each at the agent's ModifyIndex."""
+    agent_view = {a["ID"]: a["ModifyIndex"] for a in await control.allocs()}
+    return {alloc_id: stub.modify_index for alloc_id, stub in screen.store.stubs.items()} == agent_view
+
+
+async def until_same(pilot: Any, screen: DashboardScreen, control: Control, what: str) -> None:
+    result = {"same": False}
+
+    async def check() -> bool:
+        result["same"] = await held_equals_agent(screen, control)
+        return result["same"]
+
+    await until(pilot, check, timeout=30, what=what)
+
+
+async def list_requests(control: Control) -> int:
+    return sum(1 for r in await control.requests() if r["path"] == "/v1/allocations")
+
+
+async def test_first_page_is_shown_before_the_rest(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "300", *QUIET)
+    control = Control(agent.url)
+    # Every list answer takes 0.3 s: the first page is on screen long before the last one arrives.
+    await control.faults(delay_ms=300, delay_next=20, path_prefix="/v1/allocations")
+    app = NomadTuiApp(settings_for(agent.url), feed_options={"first_page": 20, "page": 60})
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = screen_of(app)
+            table = screen.query_one(AllocTable)
+            await until(pilot, lambda: len(screen.view) > 0, what="the first page")
+            assert len(screen.store) == 20 and "loading 20" in status_text(app)
+            newest = max(stub.create_index for stub in screen.store)
+            assert screen.view.row_at(0).create_index == newest  # newest first, as the list will stay
+            await pilot.press("j", "j")  # usable meanwhile
+            assert table.cursor_id == screen.view.id_at(2)
+            await until(pilot, lambda: len(screen.store) == 300, timeout=30, what="the rest")
+            await until(pilot, lambda: "loading" not in status_text(app), what="the progress to go")
+            assert table.cursor_id == screen.view.id_at(2) or table.cursor_id in screen.store
+            assert "live · events" in status_text(app)
+    finally:
+        await control.aclose()
+
+
+async def test_events_applied_without_lists_and_gc_reconciled(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "40", *QUIET, "--event-heartbeat", "0.2")
+    control = Control(agent.url)
+    app = NomadTuiApp(settings_for(agent.url), feed_options={"reconcile_min": 300.0})
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = screen_of(app)
+            await until(pilot, lambda: "live · events" in status_text(app), what="the stream")
+            await until_same(pilot, screen, control, "the first load")
+            before = await list_requests(control)
+            target = next(iter(screen.store.stubs))
+            await control.post(f"alloc/{target}/update", {"client_status": "failed"})
+            row = lambda: screen.store.get(target)  # noqa: E731
+            await until(pilot, lambda: (r := row()) is not None and r.status == "failed", what="the event")
+            created = (await control.post("allocs", {"job": "from-events", "count": 2}))["ids"]
+            await until(pilot, lambda: all(a in screen.store for a in created), what="new allocations")
+            assert await list_requests(control) == before  # events alone, no list fetched
+            # Nomad sends no event for a GC: the allocation leaves at the next reconciliation.
+            await control.post(f"alloc/{created[0]}/gc")
+            screen.list_watcher.resync()  # type: ignore[union-attr]
+            await until(pilot, lambda: created[0] not in screen.store, what="the GC'd allocation to leave")
+            await until_same(pilot, screen, control, "the agent's list")
+    finally:
+        await control.aclose()
+
+
+async def test_missed_entries_and_restart_resync(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "60", *QUIET, "--event-buffer", "5", "--event-heartbeat", "0.2")
+    control = Control(agent.url)
+    app = NomadTuiApp(settings_for(agent.url), feed_options={"reconcile_min": 300.0})
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = screen_of(app)
+            await until(pilot, lambda: "live · events" in status_text(app), what="the stream")
+            await until_same(pilot, screen, control, "the first load")
+            watcher = screen.list_watcher
+            assert watcher is not None and watcher.feed is not None
+            feed = watcher.feed
+            # Cut the stream and hold the reconnection while 30 changes overflow the 5-entry buffer.
+            await control.faults(delay_ms=1500, delay_next=1, path_prefix="/v1/event/stream")
+            await control.post("drop", {"path_prefix": "/v1/event/stream"})
+            await control.post("churn", {"steps": 30})
+            await until(pilot, lambda: feed.stats.gaps >= 1, what="the gap to be noticed")
+            await until_same(pilot, screen, control, "nothing lost or duplicated after the overflow")
+            assert len(screen.store) == len(set(screen.store.stubs))
+            # An agent restart: every index goes back; the resync takes the restored list as it is.
+            await control.post("restart", {"index": 3})
+            await control.post("churn", {"steps": 5})
+            await until(pilot, lambda: feed.stats.resets >= 1, timeout=30, what="the reset")
+            await until_same(pilot, screen, control, "the restored agent's list")
+            assert "stream reconnected" in feed.stats.reasons and "entries missed" in feed.stats.reasons
+    finally:
+        await control.aclose()
+
+
+async def fallback_case(agent: AgentProcess, token: str | None, why: str) -> None:
+    control = Control(agent.url, token="m" if token else None)
+    flags = {"token": token} if token else {}
+    app = NomadTuiApp(settings_for(agent.url, **flags))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = screen_of(app)
+            await until(pilot, lambda: "live · list" in status_text(app), what="the list fallback")
+            watcher = screen.list_watcher
+            assert watcher is not None and watcher.mode is FeedMode.LIST and why in watcher.fallback_reason
+            assert why in screen.list_state.note
+            await until(pilot, lambda: len(screen.store) > 0, what="the list")
+            changed = next(iter(screen.store.stubs))
+            await control.post(f"alloc/{changed}/update", {"client_status": "failed"})
+            row = lambda: screen.store.get(changed)  # noqa: E731
+            await until(pilot, lambda: (r := row()) is not None and r.status == "failed", what="a change via lists")
+    finally:
+        await control.aclose()
+
+
+async def test_fallback_when_the_stream_is_refused(start_agent: Callable[..., AgentProcess]) -> None:
+    # A token that may read "default" only: `namespace=*` lists that namespace, but the stream needs
+    # read in every namespace (Nomad 1.11.2+ says no with an empty 200 that closes).
+    agent = start_agent(
+        "--allocs", "30", *QUIET, "--acl", "--acl-token", "m", "--acl-namespace-token", "narrow=default"
+    )
+    await fallback_case(agent, "narrow", "refused")
+
+
+async def test_fallback_when_the_stream_is_forbidden_before_1_11_2(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent(
+        "--allocs",
+        "30",
+        *QUIET,
+        "--nomad-version",
+        "1.11.1",
+        "--acl",
+        "--acl-token",
+        "m",
+        "--acl-namespace-token",
+        "narrow=default",
+    )
+    await fallback_case(agent, "narrow", "refused")
+
+
+async def test_fallback_without_stream_or_pages(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "30", *QUIET, "--nomad-version", "0.12.12")
+    await fallback_case(agent, None, "before 1.0")
+
+
+async def test_one_page_server_with_events(start_agent: Callable[..., AgentProcess]) -> None:
+    """Nomad 1.0-1.2: an event stream, but per_page is ignored and the list comes whole."""
+    agent = start_agent("--allocs", "700", *QUIET, "--nomad-version", "1.2.0")
+    control = Control(agent.url)
+    app = NomadTuiApp(settings_for(agent.url), feed_options={"first_page": 50})
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = screen_of(app)
+            await until(pilot, lambda: "live · events" in status_text(app), what="the stream")
+            await until_same(pilot, screen, control, "the whole list in one page")
+    finally:
+        await control.aclose()
+
+
+async def test_task_data_is_honest_when_partial(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "200", *QUIET)
+    options = {"first_page": 20, "page": 50, "task_states_limit": 20, "fill_budget": 0}
+    app = NomadTuiApp(settings_for(agent.url), feed_options=options)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        table = screen.query_one(AllocTable)
+        await until(pilot, lambda: len(screen.store) == 200, what="the list")
+        known = screen.store.task_states_known
+        assert 20 <= known < 200
+        assert f"task states known for {known:,} of 200" in status_text(app)
+        assert table.render_line(0).text.split()[6].startswith("Tasks")
+        assert f"Tasks {known * 100 // 200}%" in table.render_line(0).text
+        screen.run_filter("task:no-such-task")
+        await until(pilot, lambda: len(screen.view) == 0, what="the filter")
+        assert f"among the {known:,} whose task states are known" in table.empty_message
+
+
+async def test_task_states_fill_in_the_background(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "200", *QUIET)
+    options = {"first_page": 20, "page": 50, "task_states_limit": 20, "fill_page": 40, "fill_budget": 0.5}
+    app = NomadTuiApp(settings_for(agent.url), feed_options=options)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = screen_of(app)
+        table = screen.query_one(AllocTable)
+        await until(pilot, lambda: len(screen.store) == 200, what="the list")
+        await until(pilot, lambda: screen.store.task_states_known == 200, what="the task states")
+        await until(pilot, lambda: "task states known" not in status_text(app), what="the note to go")
+        assert "Tasks " in table.render_line(0).text and "%" not in table.render_line(0).text
+        screen.run_filter("task:envoy")
+        await until(pilot, lambda: len(screen.view) > 0, what="tasks to be found")
