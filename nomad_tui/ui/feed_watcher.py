@@ -10,7 +10,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from contextlib import aclosing
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.message import Message
 
@@ -21,6 +21,7 @@ from nomad_tui.ui.messages import AllocFeedItem, ListConnectionChanged
 from nomad_tui.ui.watchers import TASK_STATES_LIMIT, AllocListWatcher
 
 Post = Callable[[Message], object]
+T = TypeVar("T")
 
 
 class AllocFeedWatcher:
@@ -91,8 +92,9 @@ class AllocFeedWatcher:
             self.state = ConnectionState(
                 phase=Phase.LIVE,
                 index=meta.index if meta is not None else self.state.index,
-                known_leader=meta.known_leader if meta is not None else self.state.known_leader,
-                last_contact_ms=meta.last_contact_ms if meta is not None else self.state.last_contact_ms,
+                # The stream says nothing of the leader: keep what the last list answer said.
+                known_leader=_or(meta.known_leader if meta else None, self.state.known_leader),
+                last_contact_ms=_or(meta.last_contact_ms if meta else None, self.state.last_contact_ms),
                 last_success=now,
                 last_change=now if health.changed or self.state.last_change is None else self.state.last_change,
                 mode=FeedMode.EVENTS,
@@ -120,3 +122,7 @@ class AllocFeedWatcher:
         )
         self.feed = None
         await self.list_watcher.run()
+
+
+def _or(value: T | None, previous: T | None) -> T | None:
+    return previous if value is None else value
