@@ -14,7 +14,8 @@ store's diff and does not know where a change came from.
      Nomad's 100-entry buffer, and a reconciliation runs at once.
   3. Reconciliation, because Nomad sends no event when it garbage-collects an allocation and drops
      buffer gaps silently: a whole list (`task_states=false`, paged) every so often, the interval
-     scaled from the last one's measured CPU cost to keep the average under RECONCILE_BUDGET of a core;
+     scaled from the last one's measured CPU cost and size to keep the average under RECONCILE_BUDGET
+     of a core and RECONCILE_BYTES_PER_S;
      and at once when the stream reconnects, the index goes backwards, or entries were missed.
   4. Task states: above TASK_STATES_LIMIT the pages come without them (~3x lighter); they are then
      read in the background, newest first, paced to FILL_BUDGET of a core, and events keep them.
@@ -48,11 +49,16 @@ PAGE = 20_000  # later pages: large, since a page costs Nomad a walk from the li
 # Restarts columns); above it task_states=false keeps a 100k list ~3x lighter (docs/nomad-wire.md).
 TASK_STATES_LIMIT = 2000
 RECONCILE_BUDGET = 0.02  # share of one core the paced reconciliation may use on average
+# ...and the bytes it may move on average: a whole list is what the event stream saves, so it must stay
+# rare (at 10k allocations an 8.7 MB list every ~34 s; at 100k, 88 MB every ~6 min — Nomad itself
+# garbage-collects on a 5-minute tick, so a GC'd allocation is not kept much longer than that).
+RECONCILE_BYTES_PER_S = 256 * 1024
 FILL_PAGE = 1000  # allocations per background page of task states
 FILL_BUDGET = 0.03  # share of one core the one-time task-state fill may use while it runs
-RECONCILE_MIN = 5.0  # seconds: never reconcile more often than this
+RECONCILE_MIN = 30.0  # seconds: never reconcile more often than this
 RECONCILE_MAX = 600.0
 MAX_STREAM_FAILURES = 3  # consecutive stream failures (never subscribed in between) before falling back
+HEALTH_EVERY = 1.0  # seconds between freshness reports while events flow
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 
@@ -173,6 +179,7 @@ class AllocFeed:
         task_states_limit: int = TASK_STATES_LIMIT,
         reconcile_budget: float = RECONCILE_BUDGET,
         reconcile_min: float = RECONCILE_MIN,
+        reconcile_bytes_per_s: float = RECONCILE_BYTES_PER_S,
         fill_page: int = FILL_PAGE,
         fill_budget: float = FILL_BUDGET,
         clock: Callable[[], float] = time.monotonic,
@@ -187,6 +194,7 @@ class AllocFeed:
         self.task_states_limit = task_states_limit
         self.reconcile_budget = reconcile_budget
         self.reconcile_min = reconcile_min
+        self.reconcile_bytes_per_s = reconcile_bytes_per_s
         self.fill_page = fill_page
         self.fill_budget = fill_budget
         self.clock = clock
@@ -198,6 +206,7 @@ class AllocFeed:
         self.stats = FeedStats()
         self.index = 0  # the newest index we have applied (list or event)
         self.task_states_complete = False  # every allocation of the first load came with TaskStates
+        self.paginates = True  # the server honours per_page (Nomad 1.3+)
         self._out: asyncio.Queue[FeedItem] = asyncio.Queue()
         self._resync = asyncio.Event()
         self._reconcile_due = 0.0
@@ -227,7 +236,8 @@ class AllocFeed:
             snapshot_index = await self._first_load()
             if snapshot_index is None:
                 return
-            self._pace(self.cpu_clock() - start_cpu)  # the first reconciliation is paced by the load's cost
+            # The first reconciliation is paced by the first load's cost.
+            self._pace(self.cpu_clock() - start_cpu, self.stats.bytes)
             await self._follow(snapshot_index)
         except NomadError as error:  # pragma: no cover - every path above handles its own errors
             self._out.put_nowait(Fallback(f"feed failed: {error}"))
@@ -260,33 +270,23 @@ class AllocFeed:
 
     async def _load_pages(self) -> int:
         with_states = self.task_states_limit > 0
-        oldest = asyncio.create_task(self._oldest_create_index())
-        try:
-            first = await list_page(
-                self.client,
-                namespace=self.namespace,
-                per_page=self.first_page,
-                reverse=True,
-                task_states=with_states,
-            )
-        except BaseException:
-            oldest.cancel()
-            raise
+        first = await list_page(
+            self.client,
+            namespace=self.namespace,
+            per_page=self.first_page,
+            reverse=True,
+            task_states=with_states,
+        )
         stubs = first.value
         index = first.meta.index
         self.index = max(self.index, index)
         self.stats.bytes += first.nbytes
         if len(stubs) > self.first_page or (not first.meta.next_token and not _newest_first(stubs)):
-            # The server ignored per_page (before 1.3): this is the whole list, oldest first.
-            oldest.cancel()
-            self.task_states_complete = with_states and len(stubs) <= self.task_states_limit
-            if self.task_states_complete or not with_states:
-                self._out.put_nowait(Snapshot(stubs, None, index, index, first.nbytes, reset=False))
-            else:
-                # Too big to have asked with TaskStates: ask again the lighter way.
-                light = await list_page(self.client, namespace=self.namespace, per_page=0, task_states=False)
-                self.stats.bytes += light.nbytes
-                self._out.put_nowait(Snapshot(light.value, None, light.meta.index, index, light.nbytes, reset=False))
+            # The server ignored per_page (before 1.3): this is the whole list, oldest first, with the
+            # task states asked for the first page (heavier than planned, once; nothing to fill later).
+            self.paginates = False
+            self.task_states_complete = with_states
+            self._out.put_nowait(Snapshot(stubs, None, index, index, first.nbytes, reset=False))
             self._out.put_nowait(Progress(len(stubs), len(stubs), done=True))
             self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta, note="one page"))
             return index
@@ -295,10 +295,27 @@ class AllocFeed:
         loaded = len(stubs)
         token = first.meta.next_token or ""
         newest = stubs[0].create_index if stubs else 0
-        floor: int | None = None
         self.task_states_complete = with_states and not token
+        oldest = asyncio.create_task(self._oldest_create_index()) if token else None
+        try:
+            return await self._more_pages(index, token, loaded, newest, stubs, with_states, oldest)
+        finally:
+            if oldest is not None:
+                oldest.cancel()
+
+    async def _more_pages(
+        self,
+        index: int,
+        token: str,
+        loaded: int,
+        newest: int,
+        stubs: list[AllocStub],
+        with_states: bool,
+        oldest: asyncio.Task[int | None] | None,
+    ) -> int:
+        floor: int | None = None
         while token:
-            if floor is None and oldest.done() and not oldest.cancelled() and oldest.exception() is None:
+            if floor is None and oldest is not None and oldest.done() and not oldest.cancelled():
                 floor = oldest.result()
             self._out.put_nowait(Progress(loaded, _estimate(loaded, newest, stubs, floor), done=False))
             with_states = with_states and loaded < self.task_states_limit
@@ -317,7 +334,6 @@ class AllocFeed:
             self.task_states_complete = with_states and not token
             self._out.put_nowait(Upserts(stubs, response.meta.index, response.nbytes, "page"))
             del response
-        oldest.cancel()
         self._out.put_nowait(Progress(loaded, loaded, done=True))
         return index
 
@@ -333,7 +349,7 @@ class AllocFeed:
     # ------------------------------------------------------------------------------ following
     async def _follow(self, snapshot_index: int) -> None:
         helpers = [asyncio.create_task(self._reconcile_loop())]
-        if not self.task_states_complete and self.fill_budget > 0:
+        if not self.task_states_complete and self.fill_budget > 0 and self.paginates:
             helpers.append(asyncio.create_task(self._fill_task_states()))
         try:
             await self._stream_loop(snapshot_index)
@@ -382,6 +398,7 @@ class AllocFeed:
         while True:
             self.stats.subscribes += 1
             subscribed = False
+            last_health = -HEALTH_EVERY
             last_entry: int | None = None  # the Index of the last entry in this subscription
             try:
                 async with aclosing(
@@ -412,7 +429,11 @@ class AllocFeed:
                         self.stats.events += len(batch.allocations)
                         if batch.allocations:
                             self._out.put_nowait(Upserts(batch.allocations, batch.last_index, batch.nbytes, "events"))
-                        self._out.put_nowait(Health(FeedMode.EVENTS, meta=QueryMeta(index=self.index)))
+                        now = self.clock()
+                        if now - last_health >= HEALTH_EVERY:
+                            # The index and "changed" age for the status bar: once a second is enough.
+                            last_health = now
+                            self._out.put_nowait(Health(FeedMode.EVENTS, meta=QueryMeta(index=self.index)))
             except StreamAbsent:
                 self._out.put_nowait(Fallback("no event stream on this server (Nomad before 1.0)"))
                 return
@@ -485,7 +506,7 @@ class AllocFeed:
         self._out.put_nowait(Snapshot(changed, ids, index, since, nbytes, reset=reset))
         self._out.put_nowait(Health(FeedMode.EVENTS, meta=dataclasses.replace(meta, index=self.index), changed=False))
         del changed
-        self._pace(self.cpu_clock() - start_cpu)
+        self._pace(self.cpu_clock() - start_cpu, nbytes)
 
     async def _whole_list(self) -> list[AllocStub]:
         stubs: list[AllocStub] = []
@@ -498,10 +519,12 @@ class AllocFeed:
             if not token:
                 return stubs
 
-    def _pace(self, cost: float) -> None:
-        """The next reconciliation comes when this one's CPU cost is RECONCILE_BUDGET of the time."""
+    def _pace(self, cost: float, nbytes: int) -> None:
+        """The next reconciliation comes when this one's CPU cost is RECONCILE_BUDGET of the time and
+        its bytes RECONCILE_BYTES_PER_S."""
         self.stats.last_reconcile_cost = cost
-        interval = min(RECONCILE_MAX, max(self.reconcile_min, cost / self.reconcile_budget))
+        wanted = max(cost / self.reconcile_budget, nbytes / self.reconcile_bytes_per_s)
+        interval = min(RECONCILE_MAX, max(self.reconcile_min, wanted))
         self.stats.reconcile_interval = interval
         self._reconcile_due = self.clock() + interval
 

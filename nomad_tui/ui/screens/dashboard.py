@@ -230,13 +230,17 @@ class DashboardScreen(AllocationActions):
                 # or j/k/arrows do nothing until esc.
                 table.focus()
         self._update_empty_message()
-        if diff:
-            self.view.apply(diff)
+        moved = bool(diff) and self.view.apply(diff)
+        if diff.removed:
             table.prune_marks()
+        if diff:
             for listener in list(self.store_listeners):
                 listener(diff)
-        if diff or first:
+        if moved or first:
             table.data_changed()
+        elif diff.changed:
+            # Rows rewritten in place (the common event): repaint just those lines, if on screen.
+            table.rows_changed(diff.changed)
         self._update_counts()
 
     def _update_counts(self) -> None:

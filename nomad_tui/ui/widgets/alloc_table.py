@@ -167,6 +167,18 @@ class AllocTable(ScrollView, can_focus=True):
         self._place_cursor(keep_screen_line=screen_line)
         self.refresh()
 
+    def rows_changed(self, alloc_ids: list[str]) -> None:
+        """These allocations changed but kept their places: repaint only their lines on screen."""
+        changed = set(alloc_ids)
+        view = self.view
+        top = int(self.scroll_y)
+        for line in range(1, self.size.height):
+            position = top + line - 1
+            if position >= len(view):
+                break
+            if view.id_at(position) in changed:
+                self.refresh_line(line)
+
     def sort_changed(self) -> None:
         self._cache.clear()
         self.data_changed()

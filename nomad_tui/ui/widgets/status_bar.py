@@ -63,8 +63,9 @@ class StatusBar(Widget):
         self.refresh()
 
     def update_counts(self, total: int, shown: int, *, tasks_known: int | None = None) -> None:
-        self.total, self.shown, self.tasks_known = total, shown, tasks_known
-        self.refresh()
+        if (total, shown, tasks_known) != (self.total, self.shown, self.tasks_known):
+            self.total, self.shown, self.tasks_known = total, shown, tasks_known
+            self.refresh()
 
     def update_loading(self, loading: tuple[int, int | None] | None) -> None:
         self.load_progress = loading

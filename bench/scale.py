@@ -1,0 +1,310 @@
+"""The live engine at scale (issue 10): the event-stream feed against the list-blocking path, side by
+side on the same dev agent, plus first rows after launch at large sizes.  Prints, in one run:
+
+  for each CASE (allocations @ churn steps/s), for the new engine and for the list path forced:
+    app CPU % of one core, RSS min/max (sampled every second), bytes received per minute,
+    change -> visible p50/p95 (a probe change every 2 s to the allocation under the cursor)
+  first rows after launch (from spawning the app's process, and from the app's start) at each size,
+  with the time and RSS once everything is loaded.
+
+    python bench/scale.py                                   # 10k@5/s and 100k@10/s, 5 min each; 100k and 1M
+    python bench/scale.py --duration 20 --cases 10000:5 --first-rows 100000
+
+Each app runs headless (App.run_test) in its own process, so /proc gives its CPU and RSS alone; the
+agent runs as its own process.  CPU includes the probe's own small requests.  Bytes are response body
+bytes as httpx reads them off the socket (the probe's own answers included, a few KB a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+SIZE = (200, 50)
+PROBE_EVERY = 2.0
+WARMUP = 5.0
+
+
+# ------------------------------------------------------------------------------------------ /proc
+def proc_cpu() -> float:
+    fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+RECEIVED = [0]
+
+
+def count_received() -> None:
+    """Count every response body byte httpx reads off a socket (lists, the event stream, details)."""
+    import httpx
+
+    original = httpx.Response.aiter_raw
+
+    async def aiter_raw(self: httpx.Response, chunk_size: int | None = None):  # type: ignore[no-untyped-def]
+        async for chunk in original(self, chunk_size):
+            RECEIVED[0] += len(chunk)
+            yield chunk
+
+    httpx.Response.aiter_raw = aiter_raw  # type: ignore[method-assign]
+
+
+# ------------------------------------------------------------------------------------------ child
+class Probe:
+    """Wraps AllocTable.render_line: when the first data row is painted, and when a watched
+    allocation is painted at (or past) a given ModifyIndex."""
+
+    def __init__(self) -> None:
+        from nomad_tui.ui.widgets.alloc_table import AllocTable
+
+        self.first_row: float | None = None
+        self.watch: tuple[str, int] | None = None
+        self.seen_at: float | None = None
+        original = AllocTable.render_line
+        probe = self
+
+        def render_line(table: AllocTable, y: int):  # type: ignore[no-untyped-def]
+            strip = original(table, y)
+            if y > 0 and len(table.view):
+                now = time.perf_counter()
+                if probe.first_row is None:
+                    probe.first_row = now
+                if probe.watch is not None and probe.seen_at is None:
+                    position = int(table.scroll_y) + y - 1
+                    if position < len(table.view):
+                        row = table.view.row_at(position)
+                        alloc_id, index = probe.watch
+                        if row.id == alloc_id and row.modify_index >= index:
+                            probe.seen_at = now
+            return strip
+
+        AllocTable.render_line = render_line  # type: ignore[method-assign]
+
+
+async def wait_for(predicate: Any, pilot: Any, timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while not predicate():
+        if time.perf_counter() > deadline:
+            raise TimeoutError
+        await pilot.pause(0.01)
+
+
+async def child_live(url: str, engine: str, duration: float) -> dict[str, Any]:
+    import httpx
+
+    from nomad_tui.settings import resolve
+    from nomad_tui.ui.app import NomadTuiApp
+    from nomad_tui.ui.screens.dashboard import DashboardScreen
+    from nomad_tui.ui.widgets.alloc_table import AllocTable
+
+    probe = Probe()
+    control = httpx.AsyncClient(base_url=url, timeout=60)
+    count_received()
+    total = len((await control.get("/v1/allocations", params={"task_states": "false", "namespace": "*"})).json())
+    app = NomadTuiApp(resolve({"address": url}, {}, {}), feed_options={"force_list": engine == "list"})
+    latencies: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        table = screen.query_one(AllocTable)
+        await wait_for(lambda: len(screen.store) >= total * 0.95, pilot, 600)
+        await wait_for(lambda: screen.status_bar.load_progress is None, pilot, 600)
+        await pilot.pause(WARMUP)
+        await pilot.press("j", "j", "j", "j", "j")
+        cpu0, t0, bytes0 = proc_cpu(), time.perf_counter(), RECEIVED[0]
+        rss: list[float] = []
+        next_probe = t0
+        end = t0 + duration
+        while time.perf_counter() < end:
+            rss.append(proc_rss_mb())
+            now = time.perf_counter()
+            if now >= next_probe and table.cursor_id is not None:
+                next_probe = now + PROBE_EVERY
+                alloc_id = table.cursor_id
+                probe.seen_at = None
+                sent = time.perf_counter()
+                body = {"event": {"type": "Driver", "message": f"probe {len(latencies)}"}}
+                answer = await control.post(f"/v1/devagent/alloc/{alloc_id}/update", json=body)
+                if answer.status_code == 200:
+                    probe.watch = (alloc_id, int(answer.json()["index"]))
+                    try:
+                        await wait_for(lambda: probe.seen_at is not None, pilot, 10)
+                        assert probe.seen_at is not None
+                        latencies.append((probe.seen_at - sent) * 1000)
+                    except TimeoutError:
+                        latencies.append(10_000.0)
+                    probe.watch = None
+            await pilot.pause(1.0 if not latencies else 0.2)
+        elapsed = time.perf_counter() - t0
+        cpu = proc_cpu() - cpu0
+        received = RECEIVED[0] - bytes0
+        watcher = screen.list_watcher
+        feed = watcher.feed if watcher is not None else None
+        stats = feed.stats if feed is not None else None
+        result = {
+            "engine": engine,
+            "mode": watcher.mode.value if watcher is not None else "?",
+            "allocs": len(screen.store),
+            "cpu_pct": 100 * cpu / elapsed,
+            "rss_min": min(rss),
+            "rss_max": max(rss),
+            "bytes_per_min": received / elapsed * 60,
+            "p50_ms": statistics.median(latencies) if latencies else None,
+            "p95_ms": statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 20 else max(latencies or [0]),
+            "probes": len(latencies),
+            "seconds": elapsed,
+            "reconciles": stats.reconciles if stats else None,
+            "reconcile_interval": stats.reconcile_interval if stats else None,
+        }
+    await control.aclose()
+    return result
+
+
+async def child_first_rows(url: str, spawned: float, total: int) -> dict[str, Any]:
+    from nomad_tui.settings import resolve
+    from nomad_tui.ui.app import NomadTuiApp
+    from nomad_tui.ui.screens.dashboard import DashboardScreen
+
+    probe = Probe()
+    app = NomadTuiApp(resolve({"address": url}, {}, {}))
+    started = time.perf_counter()
+    started_mono = time.monotonic()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        await wait_for(lambda: probe.first_row is not None, pilot, 600)
+        assert probe.first_row is not None
+        first = probe.first_row - started
+        shown_at_first = len(screen.store)
+        await wait_for(lambda: screen.status_bar.load_progress is None and len(screen.store) >= total, pilot, 1200)
+        loaded = time.perf_counter() - started
+        await pilot.pause(2.0)
+        return {
+            "first_rows_from_app_start": first,
+            "first_rows_from_spawn": first + (started_mono - spawned),
+            "rows_at_first_paint": shown_at_first,
+            "loaded_s": loaded,
+            "allocs": len(screen.store),
+            "rss_loaded_mb": proc_rss_mb(),
+        }
+
+
+# ------------------------------------------------------------------------------------------ parent
+def run_child(*args: str) -> dict[str, Any]:
+    spawned = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args, "--spawned", repr(spawned)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"child failed ({out.returncode}): {out.stderr[-2000:]}")
+    return json.loads(lines[-1])
+
+
+def start_agent(allocs: int, churn: float) -> Any:
+    from nomad_tui.devagent.launcher import AgentProcess
+
+    timeout = 60 + allocs / 10_000 * 10
+    return AgentProcess.start(
+        "--allocs", str(allocs), "--churn", str(churn), "--no-processes", "--seed", "5", timeout=timeout
+    )
+
+
+def fmt(value: Any, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def live_cases(cases: list[tuple[int, float]], duration: float) -> None:
+    print(f"live engine, {duration:g} s per engine and case (after the first load and {WARMUP:g} s)")
+    header = (
+        f"{'case':>14} {'engine':>7} {'CPU %':>7} {'RSS MB min-max':>15} {'MB/min':>8} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'probes':>6} {'reconcile':>10}"
+    )
+    print(header)
+    for allocs, rate in cases:
+        agent = start_agent(allocs, rate)
+        try:
+            results = {}
+            for engine in ("events", "list"):
+                result = run_child("live", agent.url, engine, repr(duration))
+                results[engine] = result
+                reconcile = (
+                    f"{result['reconciles']}×{result['reconcile_interval']:.0f}s" if result["reconciles"] else "-"
+                )
+                print(
+                    f"{allocs:>8,}@{rate:g}/s {result['mode']:>7} {result['cpu_pct']:7.2f} "
+                    f"{result['rss_min']:7.0f}-{result['rss_max']:<7.0f} {result['bytes_per_min'] / 1e6:8.2f} "
+                    f"{fmt(result['p50_ms'], '7.0f')} {fmt(result['p95_ms'], '7.0f')} {result['probes']:>6} "
+                    f"{reconcile:>10}",
+                    flush=True,
+                )
+            events, listing = results["events"], results["list"]
+            print(
+                f"{'':>14} ratio list/events: CPU {listing['cpu_pct'] / max(events['cpu_pct'], 1e-9):.1f}x, "
+                f"bytes {listing['bytes_per_min'] / max(events['bytes_per_min'], 1):.0f}x",
+                flush=True,
+            )
+        finally:
+            agent.stop()
+
+
+def first_rows(sizes: list[int]) -> None:
+    print("first rows after launch (new engine)")
+    print(f"{'allocs':>10} {'from spawn s':>12} {'from app s':>10} {'rows':>6} {'loaded s':>9} {'RSS loaded MB':>13}")
+    for allocs in sizes:
+        agent = start_agent(allocs, 0)
+        try:
+            result = run_child("first-rows", agent.url, "events", str(allocs))
+            print(
+                f"{allocs:>10,} {result['first_rows_from_spawn']:12.2f} {result['first_rows_from_app_start']:10.2f} "
+                f"{result['rows_at_first_paint']:>6} {result['loaded_s']:9.1f} {result['rss_loaded_mb']:13.0f}",
+                flush=True,
+            )
+        finally:
+            agent.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=300.0, help="seconds measured per engine and case")
+    parser.add_argument("--cases", default="10000:5,100000:10", help="ALLOCS:STEPS_PER_S,... ('' for none)")
+    parser.add_argument("--first-rows", default="100000,1000000", help="sizes for first rows ('' for none)")
+    parser.add_argument("--child", nargs=4, metavar=("MODE", "URL", "ENGINE", "DURATION"), help=argparse.SUPPRESS)
+    parser.add_argument("--spawned", type=float, default=0.0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        mode, url, engine, duration = args.child
+        if mode == "live":
+            result = asyncio.run(child_live(url, engine, float(duration)))
+        else:
+            result = asyncio.run(child_first_rows(url, args.spawned, int(duration)))
+        print(json.dumps(result), flush=True)
+        return
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores (shared with other work: see the README)")
+    cases = [(int(a), float(r)) for a, r in (c.split(":") for c in args.cases.split(",") if c)]
+    if cases:
+        live_cases(cases, args.duration)
+    sizes = [int(s) for s in args.first_rows.split(",") if s]
+    if sizes:
+        first_rows(sizes)
+
+
+if __name__ == "__main__":
+    main()
