@@ -100,13 +100,14 @@ async def p1_p2(allocs: int) -> None:
         fetch, size = await download_and_decode(agent.url, task_states=False)
         probe = PaintProbe()
         asked: list[float] = []
-        original_list = NomadClient.list_allocations
+        original_query = NomadClient.query
 
-        async def timed_list(client: NomadClient, **kwargs: Any) -> Any:
-            asked.append(time.perf_counter())
-            return await original_list(client, **kwargs)
+        async def timed_query(client: NomadClient, path: str, *args: Any, **kwargs: Any) -> Any:
+            if path == "/v1/allocations":
+                asked.append(time.perf_counter())
+            return await original_query(client, path, *args, **kwargs)
 
-        NomadClient.list_allocations = timed_list  # type: ignore[method-assign]
+        NomadClient.query = timed_query  # type: ignore[method-assign]
         app = NomadTuiApp(resolve({"address": agent.url}, {}, {}))
         start = time.perf_counter()
         async with app.run_test(size=SIZE) as pilot:

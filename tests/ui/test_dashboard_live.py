@@ -159,7 +159,8 @@ async def test_namespace_switch_is_live(agent: AgentProcess, control: Control) -
 
 
 async def test_cursor_stays_on_its_allocation_while_rows_come_and_go(agent: AgentProcess, control: Control) -> None:
-    app = NomadTuiApp(settings_for(agent.url))
+    # Nomad sends no event for a GC: rows vanish at the next reconciliation, made frequent here.
+    app = NomadTuiApp(settings_for(agent.url), feed_options={"reconcile_min": 0.5})
     async with app.run_test(size=SIZE) as pilot:
         screen = screen_of(app)
         table = screen.query_one(AllocTable)

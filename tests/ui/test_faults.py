@@ -115,7 +115,9 @@ async def test_agent_killed_and_started_again(start_agent: Callable[..., AgentPr
 
 
 async def test_burst_of_500s(agent: AgentProcess, control: Control) -> None:
-    app = NomadTuiApp(settings_for(agent.url))
+    # Faults on list requests: the list engine (the fallback without an event stream) keeps the list live
+    # with them; the event engine's faults are in test_feed_live.py.
+    app = NomadTuiApp(settings_for(agent.url), feed_options={"force_list": True})
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         _screen, chosen = await loaded_with_cursor(pilot, app)
         await control.faults(
@@ -154,7 +156,9 @@ async def test_answers_slower_than_the_wait(agent: AgentProcess, control: Contro
 
 
 async def test_dropped_connections(agent: AgentProcess, control: Control) -> None:
-    app = NomadTuiApp(settings_for(agent.url))
+    # Faults on list requests: the list engine (the fallback without an event stream) keeps the list live
+    # with them; the event engine's faults are in test_feed_live.py.
+    app = NomadTuiApp(settings_for(agent.url), feed_options={"force_list": True})
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen, chosen = await loaded_with_cursor(pilot, app)
         await control.faults(drop_next=2, path_prefix="/v1/allocations")

@@ -371,6 +371,9 @@ class DashboardScreen(AllocationActions):
         self.detail.show_gone(message.alloc_id, sanitize_line(message.alloc_id[:8]))
         if self.detail_watcher is not None and self.detail_watcher.alloc_id == message.alloc_id:
             self.detail_watcher = None
+        # Its 404 is proof it was garbage-collected: no need to wait for the next reconciliation (the
+        # event stream says nothing of a GC).
+        self._show_diff(self.store.upsert((), [message.alloc_id]))
 
     # ------------------------------------------------------------------------------ actions
     def action_quit(self) -> None:
