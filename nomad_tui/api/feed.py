@@ -218,17 +218,24 @@ class AllocFeed:
 
     # ------------------------------------------------------------------------------ running
     async def run(self) -> AsyncGenerator[FeedItem, None]:
-        tasks = [asyncio.create_task(self._drive())]
+        drive = asyncio.create_task(self._drive())
         try:
             while True:
-                item = await self._out.get()
+                if self._out.empty() and drive.done():
+                    drive.result()  # a bug in the feed surfaces here (the worker restarts it), never a hang
+                    return
+                getter = asyncio.ensure_future(self._out.get())
+                await asyncio.wait({getter, drive}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    continue
+                item = getter.result()
                 yield item
                 if isinstance(item, Fallback):
                     return
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            drive.cancel()
+            await asyncio.gather(drive, return_exceptions=True)
 
     async def _drive(self) -> None:
         try:
@@ -290,10 +297,12 @@ class AllocFeed:
             self._out.put_nowait(Progress(len(stubs), len(stubs), done=True))
             self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta, note="one page"))
             return index
-        self._out.put_nowait(Upserts(stubs, index, first.nbytes, "page"))
-        self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta))
         loaded = len(stubs)
         token = first.meta.next_token or ""
+        if token:  # said before the rows show, so the first paint already says more is coming
+            self._out.put_nowait(Progress(loaded, None, done=False))
+        self._out.put_nowait(Upserts(stubs, index, first.nbytes, "page"))
+        self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta))
         newest = stubs[0].create_index if stubs else 0
         self.task_states_complete = with_states and not token
         oldest = asyncio.create_task(self._oldest_create_index()) if token else None
