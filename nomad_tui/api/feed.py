@@ -8,7 +8,7 @@ store's diff and does not know where a change came from.
      CreateIndex order, newest first with `reverse`): the first page goes out at once, the rest
      follows page by page with a progress count.  A server that ignores `per_page` (before 1.3)
      answers everything in one page, which is then the whole snapshot.
-  2. Changes: the event stream from the snapshot's index (docs/nomad-wire.md, event stream).  The
+  2. Changes: the event stream from the snapshot's index (nomad/stream/event_broker.go Subscribe).  The
      entry at that index is asked for again on purpose: if it comes back, the buffer still covers
      everything since the snapshot; if the first entry is newer, entries may have been dropped from
      Nomad's 100-entry buffer, and a reconciliation runs at once.
@@ -46,7 +46,7 @@ from nomad_tui.api.models import AllocStub
 FIRST_PAGE = 500  # what the first paint waits for: a screen or two, light enough to answer at once
 PAGE = 20_000  # later pages: large, since a page costs Nomad a walk from the list's start
 # Pages are asked with TaskStates while fewer than this many allocations are loaded (the Tasks and
-# Restarts columns); above it task_states=false keeps a 100k list ~3x lighter (docs/nomad-wire.md).
+# Restarts columns); above it task_states=false keeps a 100k list ~3x lighter (nomad/structs/alloc.go Stub).
 TASK_STATES_LIMIT = 2000
 RECONCILE_BUDGET = 0.02  # share of one core the paced reconciliation may use on average
 # ...and the bytes it may move on average: a whole list is what the event stream saves, so it must stay
