@@ -93,6 +93,11 @@ def classify_char(char: str) -> tuple[str, int]:
     Width 0 with text means "combine with the previous cell"; empty text means "drop it".
     Everything `str.isprintable()` rejects is replaced or dropped here, so cells stay printable.
     """
+    if "\U0001f3fb" <= char <= "\U0001f3ff":
+        # Skin-tone modifiers: glibc's wcwidth (what the remote's programs count with) gives 2,
+        # so they take their own two cells, as in tmux and libghostty; combining them would put
+        # the cursor 2 columns left of where the remote believes it is.
+        return char, 2
     if char.isprintable():
         return char, get_character_cell_size(char)
     category = unicodedata.category(char)

@@ -102,3 +102,9 @@ def test_dim_is_carried(make: Callable[[int, int], Emulator]) -> None:
     assert emulator.cell(0, 0).style.dim and not emulator.cell(0, 0).style.bold
     assert emulator.cell(1, 0).style.dim and emulator.cell(1, 0).style.bold
     assert not emulator.cell(2, 0).style.dim and not emulator.cell(2, 0).style.bold
+
+
+def test_a_skin_tone_modifier_advances_two_columns_as_glibc_counts(make: Callable[[int, int], Emulator]) -> None:
+    emulator = fed(make, "\U0001f44d\U0001f3fdX".encode())
+    assert emulator.cursor.x == 5
+    assert emulator.display()[0].endswith("X") and emulator.display()[0].index("X") == 3  # 2 + 2 cells
