@@ -155,3 +155,14 @@ def send_burst(app: Any, text: str) -> None:
         event = events.Key(key, None if key == "enter" else char)
         event.set_sender(app)
         app._driver.send_message(event)
+
+
+def first_palette_hit(app: Any) -> str:
+    """The first hit's text in the open command palette ("" when there is none yet)."""
+    from textual.command import CommandList
+
+    try:
+        hits = app.screen.query_one(CommandList)
+    except Exception:
+        return ""
+    return str(hits.get_option_at_index(0).prompt) if hits.option_count else ""

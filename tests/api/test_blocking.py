@@ -215,6 +215,7 @@ async def test_cancel_during_a_resync_is_not_swallowed() -> None:
     from nomad_tui.api.client import QueryMeta, Response
 
     tearing_down = asyncio.Event()
+    torn_down = asyncio.Event()
 
     async def fetch(index: int | None, wait: float) -> Response[list[object]]:
         if index is None:
@@ -223,7 +224,7 @@ async def test_cancel_during_a_resync_is_not_swallowed() -> None:
             await asyncio.Event().wait()  # a blocking query that never answers
         except asyncio.CancelledError:
             tearing_down.set()
-            await asyncio.sleep(0.2)  # closing the connection takes a moment
+            await torn_down.wait()  # closing the connection takes a moment
             raise
         raise AssertionError
 
@@ -239,5 +240,6 @@ async def test_cancel_during_a_resync_is_not_swallowed() -> None:
     query.resync()
     await asyncio.wait_for(tearing_down.wait(), 5)
     consumer.cancel()  # lands while the old request is still being torn down
+    torn_down.set()
     done, _ = await asyncio.wait({consumer}, timeout=5)
     assert consumer in done and consumer.cancelled()

@@ -136,3 +136,21 @@ async def read_lines(client: httpx.AsyncClient, url: str, params: Any, count: in
             if len(lines) >= count:
                 break
     return lines
+
+
+async def until_in_flight(
+    client: httpx.AsyncClient, path: str, query_part: str = "", *, unanswered: bool = True
+) -> None:
+    """Wait until the agent has received a request on `path` whose query contains `query_part` and
+    (`unanswered`) has not answered it yet: its request log keeps status 0 until then.  A change made
+    after this is one a blocking request must see (if its handler has not started waiting yet, the
+    index has moved past the one asked for, so it answers at once)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        entries = (await client.get("/v1/devagent/requests")).json()
+        if any(
+            e["path"] == path and query_part in e["query"] and (e["status"] == 0 or not unanswered) for e in entries
+        ):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no request on {path} ({query_part}) arrived")

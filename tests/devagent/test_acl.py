@@ -121,13 +121,17 @@ async def test_revoke_ends_that_tokens_event_streams(fresh_agent: object) -> Non
     agent = fresh_agent(acl=True, acl_token="m", acl_read_token="r")  # type: ignore[operator]
     params = {"topic": "Allocation", "namespace": "*", "index": "999999"}
     async with httpx.AsyncClient(base_url=agent.url, timeout=10) as client:
+        subscribed: dict[str, asyncio.Event] = {}
 
         async def read(secret: str, marker: str = "") -> list[str]:
             """Lines until one contains `marker` (or the body ends). A stream from beyond the newest
-            buffered entry first replays that entry, as Nomad's StartAtClosest does."""
+            buffered entry first replays that entry, as Nomad's StartAtClosest does.  The first line (the
+            `{}` heartbeat) sets `subscribed[secret]`: from then on the stream sees every change."""
             lines = []
+            event = subscribed[secret] = asyncio.Event()
             async with client.stream("GET", "/v1/event/stream", params=params, headers={"X-Nomad-Token": secret}) as r:
                 async for line in r.aiter_lines():
+                    event.set()
                     lines.append(line)
                     if marker and marker in line:
                         break
@@ -138,7 +142,8 @@ async def test_revoke_ends_that_tokens_event_streams(fresh_agent: object) -> Non
         )  # the newest buffered entry, replayed to every subscriber
         revoked = asyncio.ensure_future(read("r"))
         kept = asyncio.ensure_future(read("m", "after-revoke"))
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0)  # both tasks have started and made their events
+        await asyncio.wait_for(asyncio.gather(subscribed["r"].wait(), subscribed["m"].wait()), 10)
         await client.post("/v1/devagent/acl/revoke", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
         lines = await asyncio.wait_for(revoked, 5)  # the body just ends after the heartbeat and the replay
         assert lines[0] == "{}" and all("after-revoke" not in line for line in lines)
@@ -150,7 +155,8 @@ async def test_revoke_ends_that_tokens_event_streams(fresh_agent: object) -> Non
         assert denied.status_code == 200 and denied.content == b""
         await client.post("/v1/devagent/acl/grant", json={"token": "r"}, headers={"X-Nomad-Token": "m"})
         again = asyncio.ensure_future(read("r", "after-grant"))
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0)
+        await asyncio.wait_for(subscribed["r"].wait(), 10)
         await client.post("/v1/devagent/allocs", json={"job": "after-grant"}, headers={"X-Nomad-Token": "m"})
         lines = await asyncio.wait_for(again, 5)
         assert lines[0] == "{}" and "after-grant" in lines[-1]

@@ -29,6 +29,7 @@ from .helpers import (
     read_lines,
     run_exec,
     task_events,
+    until_in_flight,
 )
 from .helpers import alloc as get_alloc
 
@@ -51,28 +52,12 @@ async def _timed_get(url: str, params: dict[str, Any]) -> tuple[float, httpx.Res
         return time.monotonic() - start, response
 
 
-async def _in_flight(client: httpx.AsyncClient, path: str, index: int, *, unanswered: bool = True) -> None:
-    """Wait until the agent has received the request on `path` with `index=<index>` and (`unanswered`) has
-    not answered it yet (its request log gives an entry status 0 until then): a change made after this is
-    one the request must see, whether or not its handler has started waiting."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        entries = (await client.get("/v1/devagent/requests")).json()
-        if any(
-            e["path"] == path and f"index={index}" in e["query"] and (e["status"] == 0 or not unanswered)
-            for e in entries
-        ):
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"the blocking request on {path} never arrived")
-
-
 async def _blocking_change(agent: AgentThread, alloc_id: str, params: dict[str, Any]) -> Any:
     """A blocking list query with a long wait, then a change: it must return with a newer index."""
     index = int(agent.client.get("/v1/allocations").headers["X-Nomad-Index"])
     request = asyncio.ensure_future(_timed_get(f"{agent.url}/v1/allocations", {"index": index, **params}))
     async with httpx.AsyncClient(base_url=agent.url) as client:
-        await _in_flight(client, "/v1/allocations", index)
+        await until_in_flight(client, "/v1/allocations", f"index={index}")
         await client.post(f"/v1/devagent/alloc/{alloc_id}/update", json={"event": {"type": "Driver", "message": "x"}})
     _, response = await request
     return index, response
@@ -82,7 +67,7 @@ async def _alloc_wait(agent: AgentThread, watched: str, other: str) -> Any:
     modify = get_alloc(agent, watched)["ModifyIndex"]
     request = asyncio.ensure_future(_timed_get(f"{agent.url}/v1/allocation/{watched}", {"index": modify, "wait": "1s"}))
     async with httpx.AsyncClient(base_url=agent.url) as client:
-        await _in_flight(client, f"/v1/allocation/{watched}", modify)
+        await until_in_flight(client, f"/v1/allocation/{watched}", f"index={modify}")
         await client.post(f"/v1/devagent/alloc/{other}/update", json={"event": {"type": "Driver", "message": "y"}})
     elapsed, response = await request
     return modify, elapsed, response
@@ -480,7 +465,7 @@ async def _events_after_change(agent: AgentThread, params: dict[str, Any], chang
             read_lines(client, "/v1/event/stream", {"namespace": "*", "index": index + 1, **params}, count, 5)
         )
         # The stream replays from `index`, so changes made once it has arrived are all seen.
-        await _in_flight(client, "/v1/event/stream", index + 1, unanswered=False)
+        await until_in_flight(client, "/v1/event/stream", f"index={index + 1}", unanswered=False)
         for alloc_id in changes:
             await client.post(
                 f"/v1/devagent/alloc/{alloc_id}/update", json={"event": {"type": "Driver", "message": "e"}}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Control, settings_for, until
+from conftest import Control, first_palette_hit, settings_for, until
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
@@ -199,13 +199,13 @@ async def test_command_palette_jumps_to_an_allocation_and_switches_namespace(
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*target["ID"][:6])
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "Go to allocation" in first_palette_hit(app), what="the allocation hit")
         await pilot.press("enter")
         await until(pilot, lambda: table.cursor_id == target["ID"], what="the jump")
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*f"switch namespace: {target['Namespace']}")
-        await pilot.pause(0.3)
+        await until(pilot, lambda: target["Namespace"] in first_palette_hit(app), what="the namespace hit")
         await pilot.press("enter")
         await until(pilot, lambda: screen.namespace == target["Namespace"], what="the namespace switch")
         expected = {a["ID"] for a in everything if a["Namespace"] == target["Namespace"]}

@@ -147,7 +147,9 @@ async def test_hostile_log_lines_are_inert(agent: AgentProcess, control: Control
             ),
             what="the hostile line",
         )
-        await pilot.pause(0.2)
+        await until(
+            pilot, lambda: any("markup" in view.render_line(y).text for y in range(view.size.height)), what="shown"
+        )
         rendered = [view.render_line(y).text for y in range(view.size.height)]
         line = next(text for text in rendered if "markup" in text)
         assert "RED [b]markup[/b] [@click=app.quit]x[/]" in line and "link" in line and "end" in line
