@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import parse_python
 
 import nomad_tui
 
@@ -61,7 +62,7 @@ def test_ui_reaches_the_dev_agent_only_through_its_launcher() -> None:
     allowed = {"nomad_tui.devagent.launcher"}
     found = []
     for path in (PACKAGE / "ui").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(parse_python(path.read_text(), str(path))):
             names = []
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]

@@ -15,7 +15,7 @@ import pkgutil
 import textwrap
 from functools import cache
 
-from conftest import settings_for, until
+from conftest import parse_python, settings_for, until
 from textual.message_pump import MessagePump
 from textual.reactive import Reactive
 
@@ -61,7 +61,7 @@ INTENDED_OVERRIDES = frozenset(
 def _self_assignments(cls: type) -> frozenset[str]:
     """Names assigned as `self.NAME = …` in the class body's methods."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        tree = parse_python(textwrap.dedent(inspect.getsource(cls)))
     except (OSError, TypeError):
         return frozenset()
     names = set()
