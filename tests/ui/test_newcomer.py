@@ -136,3 +136,34 @@ async def test_a_denial_says_whether_the_token_is_missing_or_unknown(
     async with app.run_test(size=(120, 35)) as pilot:
         screen = dashboard(app)
         await until(pilot, lambda: expected in screen.table.empty_message, what="the worded denial")
+
+
+async def test_columns_by_content_namespace_column_header_click_and_wide_characters(
+    agent: AgentProcess, control: Control
+) -> None:
+    cjk = "日本語のジョブ名がとても長い-payments"
+    [cjk_id] = (await control.post("allocs", {"namespace": "default", "job": cjk, "group": "グループ"}))["ids"]
+    [emoji_id] = (await control.post("allocs", {"namespace": "default", "job": "emoji-🚀🚀🚀-job"}))["ids"]
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = dashboard(app)
+        table = screen.table
+        await until(pilot, lambda: cjk_id in screen.store and emoji_id in screen.store, what="the list")
+        header = table.render_line(0).text
+        assert "Namespace" in header  # `*` with several namespaces in view
+        # Every row is exactly as wide as the table, wide characters included: later columns stay put.
+        for alloc_id in (cjk_id, emoji_id):
+            assert table.select_id(alloc_id)
+            await pilot.pause()
+            rows = [table.render_line(y) for y in range(1, table.size.height)]
+            line = next(strip for strip in rows if alloc_id[:8] in strip.text)
+            assert line.cell_length == table.size.width
+            assert line.text.rstrip().endswith(("s", "m", "h", "d"))  # Modified is still on the row
+        # Clicking a header sorts by it (again: the other way round); the arrow shows on narrow columns.
+        x = header.index("Modified")
+        await pilot.click(table, offset=(x + 1, 0))
+        await until(pilot, lambda: screen.view.sort.column == "modified", what="sorted by Modified")
+        assert "▼" in table.render_line(0).text or "▲" in table.render_line(0).text
+        await pilot.press("colon", *"ns default", "enter")
+        await until(pilot, lambda: screen.namespace == "default" and len(screen.store) > 0, what="one namespace")
+        await until(pilot, lambda: "Namespace" not in table.render_line(0).text, what="no Namespace column")

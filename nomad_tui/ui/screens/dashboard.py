@@ -440,6 +440,11 @@ class DashboardScreen(AllocationActions):
         descending = not current.descending if current.column == column else column in ("age", "modified")
         self._set_sort(SortSpec(column, descending))
 
+    @on(AllocTable.HeaderClicked)
+    def header_clicked(self, message: AllocTable.HeaderClicked) -> None:
+        if message.column in SORT_KEYS:
+            self.action_sort_by(message.column)
+
     def action_sort_column(self, step: int) -> None:
         current = self.view.sort
         index = SORT_ORDER.index(current.column) if current.column in SORT_ORDER else 0

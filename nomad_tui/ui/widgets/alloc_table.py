@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -39,6 +40,7 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("mark", "", 1, 0),
     Column("id", "ID", 8, 0),
+    Column("namespace", "Namespace", 6, 4, flex=1),
     Column("job", "Job", 8, 1, flex=4),
     Column("group", "Group", 6, 5, flex=2),
     Column("node", "Node", 6, 4, flex=2),
@@ -51,30 +53,60 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 STATUS_CLASSES = ("running", "pending", "failed", "complete", "lost", "unknown")
+FLEX_CAP = 40  # a flex column never asks for more than this, however long one name is
+SAMPLE_ROWS = 500  # rows (from the top of the view, plus those on screen) that size the columns
 
 
-def layout_columns(width: int) -> list[tuple[Column, int]]:
-    """Pick the columns that fit `width` (by priority) and share the spare width among flex columns."""
-    chosen = list(COLUMNS)
-    while len(chosen) > 3 and sum(c.width + 1 for c in chosen) > width:
+@dataclass(frozen=True, slots=True)
+class ContentStats:
+    """What the rows in view hold, for sizing: the widest value per column (in cells), the columns
+    whose values all say the same thing (Desired all `run`, Restarts all 0, Group = Job everywhere),
+    and how many namespaces are in view."""
+
+    widths: tuple[tuple[str, int], ...] = ()
+    uniform: frozenset[str] = frozenset()
+    namespaces: int = 1
+
+
+def layout_columns(width: int, stats: ContentStats | None = None, sort_key: str = "") -> list[tuple[Column, int]]:
+    """Pick the columns that fit `width` and size them from their content.
+
+    Columns that say nothing in this view are dropped first, before any name is cut; then the least
+    important columns go (by priority).  The sorted column always has room for its arrow.  Spare
+    width goes to the columns whose content is cut, up to their widest value (so a short job name
+    does not get 50 columns at 180 wide).
+    """
+    stats = stats or ContentStats()
+    content = dict(stats.widths)
+    chosen = [c for c in COLUMNS if c.key != "namespace" or stats.namespaces > 1]
+
+    def minimum(c: Column) -> int:
+        return max(c.width, cell_len(c.title) + 1) if c.key == sort_key else c.width
+
+    def wanted(c: Column) -> int:
+        return max(minimum(c), cell_len(c.title), min(content.get(c.key, 0), FLEX_CAP if c.flex else 1_000))
+
+    def total(measure: Callable[[Column], int]) -> int:
+        return sum(measure(c) + 1 for c in chosen) - 1
+
+    while total(wanted) > width:
+        idle = [c for c in chosen if c.key in stats.uniform and c.priority > 0]
+        if not idle:
+            break
+        chosen.remove(max(idle, key=lambda c: c.priority))
+    while len(chosen) > 3 and total(minimum) > width:
         drop = max((c for c in chosen if c.priority > 0), key=lambda c: c.priority, default=None)
         if drop is None:
             break
         chosen.remove(drop)
-    spare = max(0, width - sum(c.width + 1 for c in chosen))
-    flex_total = sum(c.flex for c in chosen)
-    widths: list[tuple[Column, int]] = []
-    given = 0
-    flex_columns = [c for c in chosen if c.flex]
-    for column in chosen:
-        extra = 0
-        if column.flex and flex_total:
-            extra = spare * column.flex // flex_total
-            if column is flex_columns[-1]:
-                extra = spare - given
-            given += extra
-        widths.append((column, column.width + extra))
-    return widths
+    sizes = {c.key: minimum(c) for c in chosen}
+    spare = width - total(minimum)
+    # Grow toward what the content wants, most important columns first.
+    for column in sorted(chosen, key=lambda c: c.priority):
+        grow = max(0, min(spare, wanted(column) - sizes[column.key]))
+        sizes[column.key] += grow
+        spare -= grow
+    return [(c, sizes[c.key]) for c in chosen]
 
 
 def _percent(coverage: tuple[int, int] | None) -> int | None:
@@ -82,9 +114,14 @@ def _percent(coverage: tuple[int, int] | None) -> int | None:
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…" if width > 0 else ""
-    return text.rjust(width) if right else text.ljust(width)
+    """`text` in exactly `width` terminal cells (wide CJK and emoji count two), cut with "…"."""
+    if width <= 0:
+        return ""
+    size = cell_len(text)
+    if size > width:
+        return set_cell_size(text, width - 1) + "…"
+    pad = " " * (width - size)
+    return pad + text if right else text + pad
 
 
 class AllocTable(ScrollView, can_focus=True):
@@ -151,8 +188,9 @@ class AllocTable(ScrollView, can_focus=True):
         self.empty_message = "No allocations"
         self.task_coverage: tuple[int, int] | None = None  # (known, total) while task states are partial
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._layout_width = -1
+        self._layout_key: tuple[object, ...] = ()
         self._layout: list[tuple[Column, int]] = []
+        self._stats = ContentStats()
         self._painted_times: dict[int, tuple[str, str]] = {}
 
     # ------------------------------------------------------------------------------ data in
@@ -165,6 +203,7 @@ class AllocTable(ScrollView, can_focus=True):
         screen_line = self.cursor_position - int(self.scroll_y)
         self._update_virtual_size()
         self._place_cursor(keep_screen_line=screen_line)
+        self._stats = self._measure()
         self.refresh()
 
     def rows_changed(self, alloc_ids: list[str]) -> None:
@@ -178,6 +217,42 @@ class AllocTable(ScrollView, can_focus=True):
                 break
             if view.id_at(position) in changed:
                 self.refresh_line(line)
+
+    def _measure(self) -> ContentStats:
+        """Size the columns from the rows at the top of the view and those on screen (a sample: at
+        100k rows measuring all would cost more than the update itself)."""
+        view = self.view
+        count = len(view)
+        if not count:
+            return ContentStats()
+        top = int(self.scroll_y)
+        positions = set(range(min(count, SAMPLE_ROWS)))
+        positions.update(range(top, min(count, top + self._rows_visible())))
+        widths = dict.fromkeys(("namespace", "job", "group", "node", "tasks"), 0)
+        desired: set[str] = set()
+        restarts: set[int | None] = set()
+        namespaces: set[str] = set()
+        group_is_job = True
+        for position in positions:
+            row = view.row_at(position)
+            for key, value in (
+                ("namespace", row.namespace),
+                ("job", row.job),
+                ("group", row.group),
+                ("node", row.node),
+                ("tasks", row.tasks),
+            ):
+                size = cell_len(value)
+                if size > widths[key]:
+                    widths[key] = size
+            desired.add(row.desired + ("*" if row.stopping else ""))
+            restarts.add(row.restarts)
+            namespaces.add(row.namespace)
+            group_is_job = group_is_job and row.group == row.job
+        uniform = {key for key, values in (("desired", desired), ("restarts", restarts)) if len(values) == 1}
+        if group_is_job:
+            uniform.add("group")
+        return ContentStats(tuple(sorted(widths.items())), frozenset(uniform), len(namespaces))
 
     def sort_changed(self) -> None:
         self._cache.clear()
@@ -272,9 +347,24 @@ class AllocTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         self._move_to(len(self.view) - 1)
 
+    class HeaderClicked(Message):
+        """A column title was clicked: sort by that column (as the Nomad UI's headers do)."""
+
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
     def on_click(self, event: object) -> None:
         y = getattr(event, "y", None)
-        if isinstance(y, int) and y >= 1:
+        x = getattr(event, "x", None)
+        if y == 0 and isinstance(x, int):
+            start = 0
+            for column, width in self._columns():
+                if start <= x < start + width + 1 and column.key != "mark":
+                    self.post_message(self.HeaderClicked(column.key))
+                    return
+                start += width + 1
+        elif isinstance(y, int) and y >= 1:
             self._move_to(int(self.scroll_y) + y - 1)
 
     # ------------------------------------------------------------------------------ rendering
@@ -284,9 +374,10 @@ class AllocTable(ScrollView, can_focus=True):
 
     def _columns(self) -> list[tuple[Column, int]]:
         width = self.scrollable_content_region.width
-        if width != self._layout_width:
-            self._layout_width = width
-            self._layout = layout_columns(width)
+        key = (width, self._stats, self.view.sort.column)
+        if key != self._layout_key:
+            self._layout_key = key
+            self._layout = layout_columns(width, self._stats, self.view.sort.column)
             self._cache.clear()
         return self._layout
 
@@ -313,13 +404,16 @@ class AllocTable(ScrollView, can_focus=True):
         parts = []
         coverage = self.task_coverage
         for column, width in self._columns():
+            right = column.key == "restarts"
             title = column.title
             if column.key == "tasks" and coverage is not None:
                 # Honest while task states are partial: the share of allocations they are known for.
                 title = f"Tasks {_percent(coverage)}%"
             if column.key == sort.column:
-                title += "▼" if sort.descending else "▲"
-            parts.append(fit(title, width, right=column.key == "restarts"))
+                # The arrow always shows: the title gives way to it, never the other way round.
+                arrow = "▼" if sort.descending else "▲"
+                title = fit(title, width - 1).rstrip() + arrow
+            parts.append(fit(title, width, right=right))
         return Strip([Segment(" ".join(parts).ljust(self.size.width), style)], self.size.width)
 
     def set_task_coverage(self, coverage: tuple[int, int] | None) -> None:
@@ -361,6 +455,7 @@ class AllocTable(ScrollView, can_focus=True):
         cells: dict[str, tuple[str, Style | None]] = {
             "mark": ("●" if marked else " ", self.get_component_rich_style("alloc-table--mark")),
             "id": (row.short_id, None),
+            "namespace": (row.namespace, None),
             "job": (row.job, None),
             "group": (row.group, None),
             "node": (row.node, None),
@@ -380,7 +475,7 @@ class AllocTable(ScrollView, can_focus=True):
             if row.is_terminal and column.key not in ("status", "mark"):
                 cell_style = cell_style + dim
             segments.append(Segment(fit(text, col_width, right=column.key == "restarts"), cell_style))
-        used = sum(len(s.text) for s in segments)
+        used = sum(cell_len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         if is_cursor:
