@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -107,3 +109,18 @@ def test_100k_allocations_ready_and_served(big_agent: Future[Any]) -> None:
         assert response.status_code == 200 and len(response.json()) == 100_000
         page = client.get("/v1/allocations", params={"namespace": "*", "per_page": 10})
         assert len(page.json()) == 10 and page.headers["X-Nomad-NextToken"]
+
+
+def test_an_agent_leaves_no_log_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tempfile.tempdir = None  # re-read TMPDIR
+    try:
+        with AgentProcess.start("--allocs", "2", "--no-processes") as agent:
+            assert agent.log_path is None
+            assert not list(tmp_path.glob("*.log"))  # anonymous from the start: nothing to clean up
+        kept = tmp_path / "cache" / "demo.log"
+        with AgentProcess.start("--allocs", "2", "--no-processes", log_path=kept) as agent:
+            assert agent.log_path == kept and kept.exists()
+        assert not list(tmp_path.glob("*.log")) and kept.exists()
+    finally:
+        tempfile.tempdir = None
