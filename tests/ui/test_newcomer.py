@@ -167,3 +167,23 @@ async def test_columns_by_content_namespace_column_header_click_and_wide_charact
         await pilot.press("colon", *"ns default", "enter")
         await until(pilot, lambda: screen.namespace == "default" and len(screen.store) > 0, what="one namespace")
         await until(pilot, lambda: "Namespace" not in table.render_line(0).text, what="no Namespace column")
+
+
+async def test_detail_tabs_have_direct_keys_and_show_the_focus(agent: AgentProcess) -> None:
+    from textual.widgets import TabbedContent
+
+    from nomad_tui.ui.widgets.detail import DetailPanel
+
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = dashboard(app)
+        await until(pilot, lambda: len(screen.store) > 0 and screen.table.cursor_id is not None, what="the list")
+        detail = screen.query_one(DetailPanel)
+        tabs = detail.query_one(TabbedContent)
+        for key, tab in (("3", "tab-events"), ("2", "tab-tasks"), ("6", "tab-placement"), ("1", "tab-summary")):
+            await pilot.press(key)
+            await until(pilot, lambda t=tab: tabs.active == t and detail.has_focus_within, what=f"{key}: {tab}")
+            assert detail.styles.border_top[0] == "thick"  # the focused pane shows it
+            await pilot.press("escape")
+            await until(pilot, lambda: screen.table.has_focus, what="back to the list")
+            assert detail.styles.border_top[0] != "thick"

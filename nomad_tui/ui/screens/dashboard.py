@@ -391,6 +391,10 @@ class DashboardScreen(AllocationActions):
             self.detail_watcher.query.resync()
         self.app.notify("Fetching everything again…", timeout=2, markup=False)
 
+    def action_detail_tab(self, number: int) -> None:
+        if self.table.cursor_id is not None:
+            self.detail.show_tab(number)
+
     def action_focus_detail(self) -> None:
         if self.table.has_focus and self.table.cursor_id is not None:
             self.detail.focus_content()
