@@ -109,10 +109,10 @@ ACTIONS: tuple[Action, ...] = (
            "jump to the previous / next allocation of the reschedule chain", LIST, show=False),
     Action("next-alloc", "right_square_bracket", "next_alloc", "Next alloc",
            "jump to the previous / next allocation of the reschedule chain", LIST, show=False),
-    Action("sort-previous", "less_than_sign", "sort_column(-1)", "Sort ←", "sort by the previous / next column",
-           LIST, show=False),
-    Action("sort-next", "greater_than_sign", "sort_column(1)", "Sort →", "sort by the previous / next column",
-           LIST, show=False),
+    Action("sort-previous", "less_than_sign", "sort_column(-1)", "Sort ←", "sort by the previous / next column "
+           "(or click a column's title)", LIST, show=False),
+    Action("sort-next", "greater_than_sign", "sort_column(1)", "Sort →", "sort by the previous / next column "
+           "(or click a column's title)", LIST, show=False),
     *(
         Action(f"sort-{column}", key, f"sort_by('{column}')", f"Sort by {column}", SORT_HELP, LIST, show=False)
         for key, column in SORT_SHORTCUTS.items()

@@ -187,3 +187,14 @@ async def test_detail_tabs_have_direct_keys_and_show_the_focus(agent: AgentProce
             await pilot.press("escape")
             await until(pilot, lambda: screen.table.has_focus, what="back to the list")
             assert detail.styles.border_top[0] != "thick"
+
+
+async def test_help_is_grouped_by_context_and_keeps_its_descriptions_at_60_columns(agent: AgentProcess) -> None:
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = dashboard(app)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: any("move the cursor" in row for row in screen_lines(app)), what="descriptions")
+        rows = screen_lines(app)
+        assert sum("Allocation list" in row for row in rows) == 1  # a heading, not a column repeated per row
