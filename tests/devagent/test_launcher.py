@@ -59,15 +59,15 @@ def big_agent() -> Iterator[Future[Any]]:
     future.result(90).stop()
 
 
-def test_one_stdout_line_and_sigterm_kills_every_child(big_agent: Future[Any]) -> None:
-    with AgentProcess.start("--allocs", "6", "--churn", "0") as agent:
+def test_one_stdout_line_and_sigterm_kills_every_child(big_agent: Future[Any], tmp_path: Path) -> None:
+    with AgentProcess.start("--allocs", "6", "--churn", "0", log_path=tmp_path / "agent.log") as agent:
         assert agent.url.startswith("http://127.0.0.1:") and agent.port > 0
         assert httpx.get(f"{agent.url}/v1/status/leader").json() == "127.0.0.1:4647"
         # The three demo task processes (two HTTP servers and the logging loop) are its children.
         pids = poll(lambda: len(c := _children_of(agent.popen.pid)) >= 3 and c, timeout=10)
         assert agent.stop() == 0
     poll(lambda: not _children_alive(pids), timeout=5)
-    log = agent.log_path.read_text()
+    log = (tmp_path / "agent.log").read_text()
     assert "listening on" not in log  # the URL line went to stdout, everything else to stderr
     assert "stopping" in log
 

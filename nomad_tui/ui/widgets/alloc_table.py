@@ -40,19 +40,20 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("mark", "", 1, 0),
     Column("id", "ID", 8, 0),
-    Column("namespace", "Namespace", 6, 4, flex=1),
+    Column("namespace", "Namespace", 6, 5, flex=1),
     Column("job", "Job", 8, 1, flex=4),
-    Column("group", "Group", 6, 5, flex=2),
+    Column("group", "Group", 6, 6, flex=2),
     Column("node", "Node", 6, 4, flex=2),
-    Column("desired", "Desired", 7, 6),
+    Column("desired", "Desired", 7, 7),
     Column("status", "Status", 8, 0),
     Column("tasks", "Tasks", 11, 3),
-    Column("restarts", "Restarts", 8, 7),
+    Column("restarts", "Restarts", 8, 8),
     Column("age", "Age", 4, 2),
-    Column("modified", "Modified", 8, 8),
+    Column("modified", "Modified", 8, 9),
 )
 
 STATUS_CLASSES = ("running", "pending", "failed", "complete", "lost", "unknown")
+SECONDARY = 5  # columns of this priority and above go before a name is cut
 FLEX_CAP = 40  # a flex column never asks for more than this, however long one name is
 SAMPLE_ROWS = 500  # rows (from the top of the view, plus those on screen) that size the columns
 
@@ -90,7 +91,10 @@ def layout_columns(width: int, stats: ContentStats | None = None, sort_key: str 
         return sum(measure(c) + 1 for c in chosen) - 1
 
     while total(wanted) > width:
+        # First what says nothing here, then the secondary columns (Namespace, Group, Desired,
+        # Restarts, Modified): better gone than Job and Node cut to `client…`.
         idle = [c for c in chosen if c.key in stats.uniform and c.priority > 0]
+        idle = idle or [c for c in chosen if c.priority >= SECONDARY]
         if not idle:
             break
         chosen.remove(max(idle, key=lambda c: c.priority))
@@ -101,11 +105,17 @@ def layout_columns(width: int, stats: ContentStats | None = None, sort_key: str 
         chosen.remove(drop)
     sizes = {c.key: minimum(c) for c in chosen}
     spare = width - total(minimum)
-    # Grow toward what the content wants, most important columns first.
-    for column in sorted(chosen, key=lambda c: c.priority):
-        grow = max(0, min(spare, wanted(column) - sizes[column.key]))
-        sizes[column.key] += grow
-        spare -= grow
+    # Grow toward what the content wants, a cell at a time round the cut columns (most important
+    # first), so one long job name does not leave every node name cut.
+    short = sorted((c for c in chosen if wanted(c) > sizes[c.key]), key=lambda c: c.priority)
+    while spare > 0 and short:
+        for column in list(short):
+            if spare == 0:
+                break
+            sizes[column.key] += 1
+            spare -= 1
+            if sizes[column.key] >= wanted(column):
+                short.remove(column)
     return [(c, sizes[c.key]) for c in chosen]
 
 
