@@ -57,8 +57,12 @@ def test_layout_drops_columns_that_say_nothing_before_cutting_names() -> None:
 
 
 @pytest.mark.parametrize("column", ["restarts", "modified", "desired"])
-def test_the_sort_arrow_is_never_cut(column: str) -> None:
-    layout = dict((c.key, w) for c, w in layout_columns(120, None, column))
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_sorted_column_stays_and_its_arrow_is_never_cut(column: str, width: int) -> None:
+    from nomad_tui.ui.widgets.alloc_table import ContentStats
+
+    stats = ContentStats((), frozenset({"desired", "restarts"}), 1)
+    layout = dict((c.key, w) for c, w in layout_columns(width, stats, column))
     title = {"restarts": "Restarts", "modified": "Modified", "desired": "Desired"}[column]
     assert layout[column] >= len(title) + 1
 

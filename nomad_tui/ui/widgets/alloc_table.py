@@ -93,13 +93,14 @@ def layout_columns(width: int, stats: ContentStats | None = None, sort_key: str 
     while total(wanted) > width:
         # First what says nothing here, then the secondary columns (Namespace, Group, Desired,
         # Restarts, Modified): better gone than Job and Node cut to `client…`.
-        idle = [c for c in chosen if c.key in stats.uniform and c.priority > 0]
-        idle = idle or [c for c in chosen if c.priority >= SECONDARY]
+        idle = [c for c in chosen if c.key in stats.uniform and c.priority > 0 and c.key != sort_key]
+        idle = idle or [c for c in chosen if c.priority >= SECONDARY and c.key != sort_key]
         if not idle:
             break
         chosen.remove(max(idle, key=lambda c: c.priority))
     while len(chosen) > 3 and total(minimum) > width:
-        drop = max((c for c in chosen if c.priority > 0), key=lambda c: c.priority, default=None)
+        # The sorted column stays: the list's order must be explained on screen.
+        drop = max((c for c in chosen if c.priority > 0 and c.key != sort_key), key=lambda c: c.priority, default=None)
         if drop is None:
             break
         chosen.remove(drop)
