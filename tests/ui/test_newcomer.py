@@ -198,3 +198,18 @@ async def test_help_is_grouped_by_context_and_keeps_its_descriptions_at_60_colum
         await until(pilot, lambda: any("move the cursor" in row for row in screen_lines(app)), what="descriptions")
         rows = screen_lines(app)
         assert sum("Allocation list" in row for row in rows) == 1  # a heading, not a column repeated per row
+
+
+async def test_the_status_bar_keeps_state_count_and_badges_when_narrow(agent: AgentProcess) -> None:
+    app = NomadTuiApp(settings_for(agent.url, read_only=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = dashboard(app)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        send_burst(app, "/web\r")
+        await until(pilot, lambda: screen.view.filter.text == "web", what="the filter")
+        for width in (80, 60):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            bar = screen_lines(app)[0]
+            for part in ("ns * [web]", "● live", "allocs", "read-only"):
+                assert part in bar, (width, part, bar)
