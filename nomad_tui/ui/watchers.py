@@ -39,6 +39,9 @@ TASK_STATES_LIMIT = 2000
 # most FALLBACK_TURN_WAIT seconds (a change then shows within a few turns, not at once).
 MAX_HELD_QUERIES = 24
 FALLBACK_TURN_WAIT = 5.0
+# How long the first list waits for the agent's version (to know what `*` means) before going ahead;
+# a slow /v1/agent/self then only delays the answer to "is `*` literal here?" (the empty-list check).
+AGENT_INFO_WAIT = 2.0
 PACE_ABOVE_BYTES = 20_000_000
 LIST_BYTES_PER_SECOND = 100_000_000
 MAX_LIST_INTERVAL = 3.0
@@ -159,9 +162,9 @@ class AllocListWatcher:
     async def _star_unsupported(self) -> bool:
         """The agent says it is older than 0.12, where `*` is a namespace literally named so."""
         try:
-            info = await self.client.agent_info()
-        except NomadError:
-            return False  # /v1/agent/self needs agent:read; `_star_is_literal` catches it later
+            info = await asyncio.wait_for(self.client.agent_info(), AGENT_INFO_WAIT)
+        except (NomadError, TimeoutError):
+            return False  # agent:read missing, or slow: `_star_is_literal` catches an old agent later
         return info.at_least(0, 12) is False
 
     async def _star_is_literal(self) -> bool:
