@@ -84,6 +84,7 @@ class AllocListWatcher:
         self.task_states = False
         self.queries: list[BlockingQuery[list[AllocStub]]] = []
         self.fallback_namespaces: list[str] | None = None
+        self._substitution_reason = ""  # why `default` is watched instead of `*`, for the status bar
 
     def resync(self) -> None:
         for query in self.queries:
@@ -128,11 +129,11 @@ class AllocListWatcher:
             # Enterprise agents before 0.12 list their namespaces; open-source ones have only `default`.
             namespace = "" if await self._readable_namespaces() else "default"
             if namespace:
-                self._substitute(namespace)
+                self._substitute(namespace, self._version_reason())
         if namespace:
             namespace = await self._watch(namespace)
         if namespace:
-            self._substitute(namespace)
+            self._substitute(namespace, self._substitution_reason)
             await self._watch(namespace)
         if self.fallback_namespaces:
             await self._run_fallback()
@@ -148,11 +149,18 @@ class AllocListWatcher:
                     if denied_star and self.state.last_success is None:
                         # Namespaces we may read, else `default`: before 1.0 open-source agents do not
                         # list namespaces, and before 0.12 `*` needs a rule for a namespace named `*`.
-                        return "" if await self._readable_namespaces() else "default"
+                        if await self._readable_namespaces():
+                            return ""
+                        if await self._default_readable():
+                            self._substitution_reason = "`*` refused to this token"
+                            return "default"
+                        # Refused everywhere (a revoked or unknown token): keep asking for `*`, so the
+                        # list comes back whole once the token is good again.
                     self._report_failure(item)
                     continue
                 first = self.state.last_success is None
                 if first and namespace == "*" and not item.value and await self._star_is_literal():
+                    self._substitution_reason = self._version_reason()
                     return "default"
                 self._deliver(item.value, item.meta, item.reset, item.nbytes)
                 self._pace(item.nbytes)
@@ -179,10 +187,21 @@ class AllocListWatcher:
             return False
         return bool(probe.value)
 
-    def _substitute(self, namespace: str) -> None:
+    async def _default_readable(self) -> bool:
+        """One non-blocking read of `default`: may this token list anything at all?"""
+        try:
+            await self.client.list_allocations(namespace="default", task_states=False)
+        except NomadError:
+            return False
+        return True
+
+    def _version_reason(self) -> str:
         known = self.client.known_agent
         version = f"Nomad {known.version_text}" if known is not None and known.version_text else "this agent"
-        self.post(NamespaceSubstituted(namespace, f"{version} has no `*` (0.12+)", self.generation))
+        return f"{version} has no `*` (0.12+)"
+
+    def _substitute(self, namespace: str, reason: str) -> None:
+        self.post(NamespaceSubstituted(namespace, reason, self.generation))
 
     def _deliver(self, stubs: list[AllocStub], meta: QueryMeta, reset: bool, nbytes: int) -> None:
         self.state = _live(self.state, meta, self.clock(), changed=True)
