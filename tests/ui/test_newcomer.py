@@ -37,6 +37,11 @@ async def test_prompts_show_what_is_typed_at_every_size(agent: AgentProcess) -> 
             await until(pilot, lambda: any(": ns" in row for row in screen_lines(app)), what=f": at {size}")
             await pilot.press("escape")
             await until(pilot, lambda: not screen.command_line.is_open, what="the command line to close")
+        # tab completes inside the prompt; it never leaves the prompt drawn with the focus elsewhere
+        await pilot.press("colon", "j", "o", "tab")
+        await pilot.pause()
+        assert screen.command_line.input.has_focus and screen.command_line.input.value == "jobs"
+        await pilot.press("escape")
 
 
 @pytest.mark.parametrize(
