@@ -127,7 +127,7 @@ class AllocView:
                 ordered.reverse()
                 create.reverse()
             if all(map(lt, create, islice(create, 1, None))):
-                # Nomad lists oldest first (facts §2): already in age order.  The first paint of
+                # Nomad lists oldest first (docs/nomad-wire.md §2): already in age order.  The first paint of
                 # 100k allocations needs only the IDs; keys wait until a bisection needs them.
                 self._ids = list(map(_ID, ordered))
                 self._unkeyed = ordered

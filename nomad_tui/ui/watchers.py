@@ -27,7 +27,7 @@ from nomad_tui.ui.messages import (
 Post = Callable[[Message], object]
 
 # Lists up to this many allocations are fetched with TaskStates (the Tasks and Restarts columns);
-# bigger ones use task_states=false, which is ~5x lighter per allocation (facts §2, bench/dashboard.py).
+# bigger ones use task_states=false, which is ~5x lighter per allocation (docs/nomad-wire.md §2, bench/dashboard.py).
 TASK_STATES_LIMIT = 2000
 # Lists bigger than PACE_ABOVE_BYTES (~25k allocations without TaskStates) are re-fetched at most at
 # LIST_BYTES_PER_SECOND on average (~40 % of a core decoding here), and never more than
