@@ -485,9 +485,3 @@ class AgentConfig(NomadStruct):
     region: str = ""
     datacenter: str = ""
     version: str = ""
-
-
-class AgentSelf(NomadStruct):
-    config: dict[str, object] | None = None
-    member: AgentMember | None = None
-    stats: dict[str, object] | None = None

@@ -27,7 +27,7 @@ from nomad_tui.ui.messages import (
 Post = Callable[[Message], object]
 
 # Lists up to this many allocations are fetched with TaskStates (the Tasks and Restarts columns);
-# bigger ones use task_states=false, which is ~5x lighter per allocation (docs/nomad-wire.md §2, bench/dashboard.py).
+# bigger ones use task_states=false, about 3x lighter per allocation (docs/nomad-wire.md §2; README performance).
 TASK_STATES_LIMIT = 2000
 # Lists bigger than PACE_ABOVE_BYTES (~25k allocations without TaskStates) are re-fetched at most at
 # LIST_BYTES_PER_SECOND on average (~40 % of a core decoding here), and never more than
@@ -47,14 +47,15 @@ LIST_BYTES_PER_SECOND = 100_000_000
 MAX_LIST_INTERVAL = 3.0
 
 
-def _live(previous: ConnectionState, meta: QueryMeta, now: float, changed: bool) -> ConnectionState:
+def _live(meta: QueryMeta, now: float) -> ConnectionState:
+    """A successful answer: live, and (an answer is only posted when something changed) changed now."""
     return ConnectionState(
         phase=Phase.LIVE,
         index=meta.index,
         known_leader=meta.known_leader,
         last_contact_ms=meta.last_contact_ms,
         last_success=now,
-        last_change=now if changed or previous.last_change is None else previous.last_change,
+        last_change=now,
     )
 
 
@@ -204,7 +205,7 @@ class AllocListWatcher:
         self.post(NamespaceSubstituted(namespace, reason, self.generation))
 
     def _deliver(self, stubs: list[AllocStub], meta: QueryMeta, reset: bool, nbytes: int) -> None:
-        self.state = _live(self.state, meta, self.clock(), changed=True)
+        self.state = _live(meta, self.clock())
         self.post(AllocListFetched(stubs, meta, reset=reset, nbytes=nbytes, generation=self.generation))
         self.post(ListConnectionChanged(self.state, self.generation))
 
@@ -292,6 +293,6 @@ class AllocDetailWatcher:
                     self.state = ConnectionState.failed(self.state, item.error, item.attempt, retry_at)
                     self.post(DetailConnectionChanged(self.alloc_id, self.state))
                     continue
-                self.state = _live(self.state, item.meta, self.clock(), changed=True)
+                self.state = _live(item.meta, self.clock())
                 self.post(AllocDetailFetched(self.alloc_id, item.value, item.meta))
                 self.post(DetailConnectionChanged(self.alloc_id, self.state))
