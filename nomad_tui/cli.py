@@ -19,7 +19,10 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Subcommand: `nomad-tui devagent --help` runs the embedded Nomad-compatible dev agent.",
     )
     parser.add_argument("--address", help="Nomad HTTP address (http://, https:// or unix:///path) [NOMAD_ADDR]")
-    parser.add_argument("--token", help="ACL token, sent as X-Nomad-Token [NOMAD_TOKEN]")
+    parser.add_argument(
+        "--token",
+        help="ACL token, sent as X-Nomad-Token [NOMAD_TOKEN]; other users can see it in `ps`, so prefer NOMAD_TOKEN",
+    )
     parser.add_argument("--namespace", help="namespace to show, '*' for all (default '*') [NOMAD_NAMESPACE]")
     parser.add_argument("--region", help="region to query [NOMAD_REGION]")
     parser.add_argument("--ca-cert", dest="ca_cert", help="CA certificate file to verify Nomad's TLS [NOMAD_CACERT]")

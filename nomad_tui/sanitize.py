@@ -39,18 +39,13 @@ def sanitize(text: str) -> str:
     return _UNSAFE.sub(_picture, text)
 
 
-def _line_picture(match: re.Match[str]) -> str:
-    char = match.group()
-    if char == "\t" or char == "\n":
-        return " "
-    return _picture(match)
-
-
 def sanitize_line(text: str) -> str:
-    """Like `sanitize`, for one-line places (table cells, labels): TAB and LF become spaces."""
+    """Like `sanitize`, for one-line places (names in table cells, labels, dialogs): TAB, LF and CR
+    show as ␉ ␊ ␍ too.  A name that broke the line, or jumped back to its start, could hide the
+    fields after it or write over another row — a spoof in the very dialog that confirms a stop."""
     if not text or not _UNSAFE_LINE.search(text):
         return text
-    return _UNSAFE_LINE.sub(_line_picture, text)
+    return _UNSAFE_LINE.sub(_picture, text)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -63,6 +58,11 @@ def truncate(text: str, limit: int) -> str:
 def is_clean(text: str) -> bool:
     """True when `text` has nothing `sanitize` would replace."""
     return not _UNSAFE.search(text)
+
+
+def is_clean_line(text: str) -> bool:
+    """True when `text` has nothing `sanitize_line` would replace."""
+    return not _UNSAFE_LINE.search(text)
 
 
 def describe_exception(error: BaseException | None, limit: int = 200) -> str:

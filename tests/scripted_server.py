@@ -2,7 +2,9 @@
 
 It exists to put the client through what a real agent does on a bad day: a lower index, index 0,
 5xx, slow answers, dropped connections.  Header names go out exactly as given (Go's canonical
-`X-Nomad-Knownleader` spelling included).
+`X-Nomad-Knownleader` spelling included).  For hostile servers a reply can also stream its body in
+chunks (endless, or dribbled with a pause between chunks), and `stub()`/`alloc()` build minimal
+Nomad allocation documents with any field overridden.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -23,6 +26,10 @@ class Reply:
     delay: float = 0.0  # seconds before answering
     drop: bool = False  # close the connection instead of answering
     hang: bool = False  # never answer (until the client gives up)
+    # Stream the body with chunked encoding instead of `body`: each item is one chunk (an endless
+    # generator never ends the body), with `chunk_delay` seconds before each chunk after the first.
+    chunks: Iterable[bytes] | None = None
+    chunk_delay: float = 0.0
 
     @classmethod
     def json(cls, value: object, index: int | None, **kw: object) -> Reply:
@@ -113,12 +120,62 @@ class ScriptedServer:
                 if reply.drop:
                     writer.close()
                     return
+                if reply.chunks is not None:
+                    await self._stream(writer, reply)
+                    continue
                 head = [f"HTTP/1.1 {reply.status} X", f"Content-Length: {len(reply.body)}"]
                 head += [f"{k}: {v}" for k, v in reply.headers.items()]
                 writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + reply.body)
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            return  # the server is closing (a re-raise would be logged by asyncio's stream callback)
         finally:
             self._handlers.discard(task)
             writer.close()
+
+    @staticmethod
+    async def _stream(writer: asyncio.StreamWriter, reply: Reply) -> None:
+        assert reply.chunks is not None
+        head = [f"HTTP/1.1 {reply.status} X", "Transfer-Encoding: chunked"]
+        head += [f"{k}: {v}" for k, v in reply.headers.items()]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        for number, chunk in enumerate(reply.chunks):
+            if number and reply.chunk_delay:
+                await asyncio.sleep(reply.chunk_delay)
+            if chunk:
+                writer.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
+
+def stub(alloc_id: str, modify_index: int = 10, **fields: Any) -> dict[str, Any]:
+    """One entry of GET /v1/allocations (running, one task); keyword arguments override fields."""
+    doc: dict[str, Any] = {
+        "ID": alloc_id,
+        "EvalID": "e" * 8 + alloc_id[8:],
+        "Name": f"web.web[{alloc_id[:1]}]",
+        "Namespace": "default",
+        "NodeID": "n" * 36,
+        "NodeName": "client-1",
+        "JobID": "web",
+        "TaskGroup": "web",
+        "DesiredStatus": "run",
+        "ClientStatus": "running",
+        "CreateIndex": modify_index,
+        "ModifyIndex": modify_index,
+        "CreateTime": 1_795_348_800_000_000_000,
+        "ModifyTime": 1_795_348_800_000_000_000,
+    }
+    doc.update(fields)
+    return doc
+
+
+def alloc(alloc_id: str, modify_index: int = 10, **fields: Any) -> dict[str, Any]:
+    """GET /v1/allocation/:id for `stub(alloc_id)`; keyword arguments override fields."""
+    doc = stub(alloc_id, modify_index)
+    doc.update({"AllocModifyIndex": modify_index, "TaskStates": {"web": {"State": "running"}}})
+    doc.update(fields)
+    return doc

@@ -15,7 +15,7 @@ def test_escape_sequences_become_inert() -> None:
 
 def test_tab_and_newline_survive_sanitize_but_not_sanitize_line() -> None:
     assert sanitize("a\tb\nc") == "a\tb\nc"
-    assert sanitize_line("a\tb\nc") == "a b c"
+    assert sanitize_line("a\tb\nc\rd") == "a\u2409b\u240ac\u240dd"
     assert sanitize("a\rb") == "a\u240db"
 
 

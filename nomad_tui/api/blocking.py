@@ -10,7 +10,13 @@ The rules, all from docs/nomad-wire.md §1.2:
   the response is a full reload and is yielded with `reset=True`;
 - errors back off exponentially with full jitter (0.5 s doubling, capped at 30 s), reset on success;
   the retry after an error asks without an index, so recovery shows at once;
-- cancelling the consumer cancels the request in flight; `resync()` abandons a pending wait at once.
+- cancelling the consumer cancels the request in flight; `resync()` abandons a pending wait at once;
+- every failure, not only Nomad's errors (a bad gzip body, JSON nested too deep, a namespace that
+  cannot be encoded, a bug), is a `Failure` with the same backoff: the loop never dies or spins;
+- an answer without a usable index (header missing, 0, negative, garbage, beyond uint64) is always
+  yielded (whether it changed is unknown; the consumer compares), and when such an answer, or an
+  unchanged index, comes back long before the wait was over (a server or proxy that does not block),
+  the next request waits at least `no_block_interval`.  Otherwise: a busy loop over frozen data.
 """
 
 from __future__ import annotations
@@ -23,13 +29,15 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from nomad_tui.api.client import QueryMeta, Response
-from nomad_tui.api.errors import NomadError
+from nomad_tui.api.errors import NomadError, Unexpected
+from nomad_tui.sanitize import describe_exception
 
 T = TypeVar("T")
 
 DEFAULT_WAIT = 300.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
+NO_BLOCK_INTERVAL = 2.0
 
 # fetch(index, wait): index None means "no index, answer now".
 Fetch = Callable[[int | None, float], Awaitable[Response[T]]]
@@ -61,6 +69,7 @@ class BlockingQuery(Generic[T]):
         backoff_base: float = BACKOFF_BASE,
         backoff_cap: float = BACKOFF_CAP,
         min_interval: float = 0.0,
+        no_block_interval: float = NO_BLOCK_INTERVAL,
         rng: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -71,6 +80,9 @@ class BlockingQuery(Generic[T]):
         # Least time between the starts of two requests: a busy cluster changes the index constantly,
         # and a large list should not be re-downloaded back to back.
         self.min_interval = min_interval
+        # Least time between requests while the server does not block (see the module docstring).
+        self.no_block_interval = no_block_interval
+        self._not_before: float | None = None
         self._rng = rng
         self._clock = clock
         self.last_index = 0
@@ -119,18 +131,25 @@ class BlockingQuery(Generic[T]):
             if self._resync.is_set():
                 self._resync.clear()
                 self._needs_full = True
+                self._not_before = None
                 first = True
+            earliest = self._not_before
             if last_start is not None and self.min_interval > 0:
-                pause = last_start + self.min_interval - self._clock()
+                paced = last_start + self.min_interval
+                earliest = paced if earliest is None else max(earliest, paced)
+            if earliest is not None:
+                pause = earliest - self._clock()
                 if pause > 0:
                     await self._race_resync(asyncio.sleep(pause))
                     continue
+                self._not_before = None
             index = None if self._needs_full else max(1, self.last_index)
             last_start = self._clock()
             self.requests += 1
             try:
                 completed, result = await self._race_resync(self._fetch(index, self.wait))
-            except NomadError as error:
+            except Exception as exc:  # not BaseException: cancellation must go through
+                error = exc if isinstance(exc, NomadError) else Unexpected(describe_exception(exc))
                 self.failures += 1
                 self.last_error = error
                 # The retry asks without an index so that it answers at once: the consumer learns
@@ -152,10 +171,25 @@ class BlockingQuery(Generic[T]):
             self.last_contact_ms = response.meta.last_contact_ms
             new_index = response.meta.index
             previous = self.last_index
-            self.last_index = new_index
             was_full = self._needs_full
+            # A blocking request answered long before its wait with no new index: the server did
+            # not block (no usable index, or a proxy that ignores it).  Bound the request rate.
+            answered_at_once = index is not None and duration < self.wait / 2
+            if new_index <= 0:
+                # No usable index (an empty cluster's is 0, which is fine): we cannot tell whether
+                # anything changed, so the answer is yielded and the consumer compares.
+                if answered_at_once:
+                    self._not_before = self._clock() + self.no_block_interval
+                self.last_index = 0
+                self._needs_full = False
+                yield Update(response.value, response.meta, response.nbytes, False, first, duration)
+                first = False
+                continue
+            self.last_index = new_index
             self._needs_full = False
             if not was_full and new_index == previous:
+                if answered_at_once:
+                    self._not_before = self._clock() + self.no_block_interval
                 continue  # the wait timed out: nothing changed
             reset = not first and new_index < previous
             yield Update(response.value, response.meta, response.nbytes, reset, first, duration)

@@ -20,9 +20,11 @@ import httpx
 
 from nomad_tui import __version__
 from nomad_tui.api.agent_info import AgentInfo, agent_info
+from nomad_tui.api.body import read_body
 from nomad_tui.api.cluster_models import AllocResourceUsage, Evaluation, JobStub, NodeStub
 from nomad_tui.api.decode import decode
 from nomad_tui.api.errors import (
+    BadRequest,
     BadResponse,
     NomadError,
     NomadTimeout,
@@ -36,11 +38,22 @@ from nomad_tui.settings import Settings
 
 T = TypeVar("T")
 
+MAX_INDEX = 2**64 - 1  # Nomad's indexes are uint64
+
 # Bodies bigger than this are decoded off the event loop.
 THREAD_DECODE_BYTES = 512 * 1024
 CONNECT_TIMEOUT = 5.0
 WRITE_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
+# The whole response (headers and body) must arrive within this many per-read timeouts.
+RESPONSE_TIME_FACTOR = 2.0
+# Caps on a body after gzip, from the largest legitimate answer.  A list entry without TaskStates is
+# ~850 bytes (bench/dashboard.py: 100k allocations ≈ 90 MB), so 1 GB holds a 1M-allocation list
+# with room; a single allocation embeds its job, a few hundred KB at the very most; error texts are
+# short prose of which only the first line is ever shown.
+MAX_LIST_BYTES = 1_000_000_000
+MAX_OBJECT_BYTES = 32_000_000
+MAX_ERROR_BYTES = 64_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +71,8 @@ class QueryMeta:
         leader = headers.get("x-nomad-knownleader")
         contact = _parse_int(headers.get("x-nomad-lastcontact"))
         return cls(
-            index=index if index is not None and index >= 0 else 0,
+            # Missing, garbage, negative or beyond Go's uint64: no usable index, which is 0 here.
+            index=index if index is not None and 0 <= index <= MAX_INDEX else 0,
             known_leader=None if leader is None else leader.strip().lower() == "true",
             last_contact_ms=contact,
             next_token=headers.get("x-nomad-nexttoken") or None,
@@ -72,6 +86,19 @@ def _parse_int(text: str | None) -> int | None:
         return int(text.strip())
     except ValueError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A whole HTTP answer, its body already read (within the caps) and un-gzipped."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +127,8 @@ class NomadClient:
         self._token = settings.token.reveal() if settings.token else ""
         self._agent_info: AgentInfo | None = None
         self._agent_request: asyncio.Future[Response[dict[str, Any]]] | None = None
-        headers = {"User-Agent": f"nomad-tui/{__version__}"}
+        # gzip only: it is all Nomad sends, and all the capped body reader inflates (api/body.py).
+        headers = {"User-Agent": f"nomad-tui/{__version__}", "Accept-Encoding": "gzip"}
         if is_local(settings):
             # Nomad gzips whatever the client accepts (docs/nomad-wire.md §12).  Over loopback or a unix socket that
             # only burns CPU at both ends (a 10k list is ~9 MB); across a network gzip saves ~85 %.
@@ -149,7 +177,12 @@ class NomadClient:
         return params
 
     def _error_text(self, text: str) -> str:
-        return clean_message(text, secrets=(self._token,))
+        return clean_message(text, secrets=self.secrets)
+
+    def response_deadline(self, read_timeout: float) -> float:
+        """Seconds the whole response may take: the per-read timeout alone lets a server that
+        dribbles a byte a second hold a request (and "● live") forever."""
+        return read_timeout * RESPONSE_TIME_FACTOR
 
     async def send(
         self,
@@ -159,28 +192,57 @@ class NomadClient:
         params: Mapping[str, str] | None = None,
         body: object = None,
         read_timeout: float | None = None,
-    ) -> httpx.Response:
-        """One request; non-2xx statuses and transport failures become typed NomadErrors."""
+        max_bytes: int | None = None,
+    ) -> Reply:
+        """One request, its body read whole but never beyond `max_bytes` (after gzip; default
+        MAX_OBJECT_BYTES) nor beyond the response deadline; every failure, whatever raised it,
+        becomes a typed NomadError."""
         content = None if body is None else json.dumps(body).encode()
-        timeout = None
-        if read_timeout is not None:
-            timeout = httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT, write=WRITE_TIMEOUT)
+        per_read = read_timeout if read_timeout is not None else DEFAULT_READ_TIMEOUT
+        deadline = self.response_deadline(per_read)
         try:
-            response = await self._http.request(
-                method,
-                path,
-                params=params,
-                content=content,
-                headers={"Content-Type": "application/json"} if content is not None else None,
-                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-            )
+            async with asyncio.timeout(deadline):
+                limit = MAX_OBJECT_BYTES if max_bytes is None else max_bytes
+                return await self._exchange(method, path, params, content, per_read, limit)
+        except NomadError:
+            raise
+        except TimeoutError:  # before OSError, of which it is a subclass
+            raise NomadTimeout(f"no complete answer within {deadline:g}s", path=path) from None
         except httpx.TimeoutException as exc:
             raise NomadTimeout(self._error_text(f"timed out ({type(exc).__name__})"), path=path) from None
-        except (httpx.TransportError, ssl.SSLError, OSError) as exc:
+        except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
             raise Unreachable(self._error_text(_describe_transport_error(exc)), path=path) from None
-        if response.status_code >= 300:
-            raise error_for_status(response.status_code, response.text, path=path, secrets=(self._token,))
-        return response
+        except ValueError as exc:  # e.g. a namespace or token that cannot be encoded into a request
+            raise BadRequest(self._error_text(f"cannot send the request: {exc}"), path=path) from None
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        per_read: float,
+        max_bytes: int,
+    ) -> Reply:
+        request = self._http.build_request(
+            method,
+            path,
+            params=params,
+            content=content,
+            headers={"Content-Type": "application/json"} if content is not None else None,
+            timeout=httpx.Timeout(per_read, connect=CONNECT_TIMEOUT, write=WRITE_TIMEOUT),
+        )
+        response = await self._http.send(request, stream=True)
+        try:
+            encoding = response.headers.get("content-encoding", "")
+            if response.status_code >= 300:
+                raw = await read_body(response.aiter_raw(), encoding, MAX_ERROR_BYTES, path=path, cut=True)
+                text = raw.decode("utf-8", "replace")
+                raise error_for_status(response.status_code, text, path=path, secrets=self.secrets)
+            data = await read_body(response.aiter_raw(), encoding, max_bytes, path=path)
+        finally:
+            await response.aclose()
+        return Reply(response.status_code, response.headers, data)
 
     async def query(
         self,
@@ -190,6 +252,7 @@ class NomadClient:
         params: Mapping[str, str] | None = None,
         index: int | None = None,
         wait: float | None = None,
+        max_bytes: int | None = None,
     ) -> Response[T]:
         """GET and decode; with `index`, a blocking query (read timeout above wait × 17/16)."""
         query = dict(params or {})
@@ -199,7 +262,7 @@ class NomadClient:
             if wait is not None:
                 query["wait"] = format_wait(wait)
                 read_timeout = blocking_read_timeout(wait, self.read_margin)
-        response = await self.send("GET", path, params=query, read_timeout=read_timeout)
+        response = await self.send("GET", path, params=query, read_timeout=read_timeout, max_bytes=max_bytes)
         body = response.content
         value: T
         if len(body) > THREAD_DECODE_BYTES:
@@ -223,7 +286,9 @@ class NomadClient:
             params["task_states"] = "false"
         if prefix:
             params["prefix"] = prefix
-        return await self.query("/v1/allocations", list[AllocStub], params=params, index=index, wait=wait)
+        return await self.query(
+            "/v1/allocations", list[AllocStub], params=params, index=index, wait=wait, max_bytes=MAX_LIST_BYTES
+        )
 
     # Per-allocation calls take the allocation's own namespace (`namespace`), as the CLI's -namespace;
     # without one they send the dashboard's.

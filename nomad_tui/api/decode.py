@@ -38,6 +38,13 @@ def _decoder(kind: Any) -> msgspec.json.Decoder[Any]:
 def decode(body: bytes, kind: type[T] | Any, *, path: str = "") -> T:
     """Decode `body` as `kind` (a model, or e.g. `list[AllocStub]`); raise BadResponse if hopeless."""
     try:
+        return _decode(body, kind, path=path)
+    except RecursionError:
+        raise BadResponse("malformed JSON: nested too deeply", path=path) from None
+
+
+def _decode(body: bytes, kind: type[T] | Any, *, path: str = "") -> T:
+    try:
         return _decoder(kind).decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError):
         pass

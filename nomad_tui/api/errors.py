@@ -7,16 +7,39 @@ and any token value scrubbed out.
 
 from __future__ import annotations
 
+import json
+import re
+
 from nomad_tui.sanitize import sanitize_line, truncate
 
 MAX_MESSAGE = 300
+# Pieces of a secret between control characters that are at least this long are scrubbed too.
+MIN_SECRET_PIECE = 4
+_CONTROL = re.compile("[\x00-\x1f\x7f]+")
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Every way an error text may quote `secret`: as is, as Python's str or bytes repr (httpx
+    quotes a bad header value as b'…'), JSON-escaped, and each piece between control characters
+    (a token with CR/LF is split wherever a message is cut at a line end).  Longest first."""
+    forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
+    forms.add(repr(secret.encode("utf-8", "surrogateescape"))[2:-1])
+    forms.update(piece for piece in _CONTROL.split(secret) if len(piece) >= MIN_SECRET_PIECE)
+    return sorted((form for form in forms if form), key=len, reverse=True)
+
+
+def scrub(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        if secret:
+            for form in secret_forms(secret):
+                text = text.replace(form, "***")
+    return text
 
 
 def clean_message(text: str, *, secrets: tuple[str, ...] = ()) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return truncate(sanitize_line(text.strip()), MAX_MESSAGE)
+    text = scrub(text, secrets)
+    # An error body is prose (an HTML page, a multi-line Go error): whitespace runs become one space.
+    return truncate(sanitize_line(" ".join(text.split())), MAX_MESSAGE)
 
 
 class NomadError(Exception):
@@ -89,6 +112,19 @@ class BadResponse(NomadError):
     """A 2xx whose body we could not understand (malformed JSON, wrong shape)."""
 
     kind = "bad response"
+
+
+class ResponseTooLarge(BadResponse):
+    """A body (or its gzip inflation) above the cap for what was asked: reading stopped there."""
+
+    kind = "response too large"
+
+
+class Unexpected(NomadError):
+    """Anything else that went wrong fetching or decoding (a bug, or a body no decoder survives):
+    it takes the same backoff as every other failure instead of killing the watcher."""
+
+    kind = "internal error"
 
 
 def error_for_status(status: int, body: str, *, path: str = "", secrets: tuple[str, ...] = ()) -> NomadError:

@@ -35,12 +35,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from websockets.asyncio.client import ClientConnection, connect, unix_connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from nomad_tui import __version__
 from nomad_tui.api.errors import clean_message
 from nomad_tui.api.transport import websocket_options
+from nomad_tui.sanitize import truncate
 from nomad_tui.settings import Settings
 
 HEARTBEAT_INTERVAL = 10.0
@@ -76,12 +77,13 @@ def build_argv(command: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Exited:
-    """The command ended; Nomad reported its exit code (a missing code means 0)."""
+    """The command ended; Nomad reported its exit code (a missing code means 0, as in Go's zero
+    value).  `code` is None when the agent sent something that is not an integer: never "success"."""
 
-    code: int
+    code: int | None
 
     def describe(self) -> str:
-        return f"exited with code {self.code}"
+        return "exited (exit code unknown)" if self.code is None else f"exited with code {self.code}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,18 @@ class ClosedByUser:
 
 
 ExecOutcome = Exited | ClosedByServer | ConnectionLost | ConnectFailed | ClosedByUser
+
+
+class _NoRedirects(connect):
+    """`connect` that never follows a redirect.  The token goes in the first frame after the
+    upgrade, so a followed redirect would hand it to whatever address the Location names; the
+    library only strips headers on a cross-origin redirect.  A 3xx is raised as InvalidStatus."""
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        return exc
+
+
+REDIRECT_STATUSES = frozenset({300, 301, 302, 303, 307, 308})
 
 
 # ------------------------------------------------------------------------------ URL
@@ -293,9 +307,11 @@ class ExecSession:
             options["additional_headers"] = headers
         url = self.url
         if self.settings.is_unix_socket:
-            connection = await unix_connect(self.settings.unix_socket_path, url, **options)
+            options["unix"] = True
+            options["path"] = self.settings.unix_socket_path
+            connection = await _NoRedirects(url, **options)
         else:
-            connection = await connect(url, **options, **websocket_options(self.settings))
+            connection = await _NoRedirects(url, **options, **websocket_options(self.settings))
         # The handshake is the first frame (the token goes nowhere else).
         await connection.send(json.dumps({"version": 1, "auth_token": self._token}))
         self.connected = True
@@ -351,7 +367,7 @@ class ExecSession:
             if frame.get("exited"):
                 result = frame.get("result")
                 code = result.get("exit_code", 0) if isinstance(result, dict) else 0
-                return Exited(code if isinstance(code, int) else 0)
+                return Exited(code if isinstance(code, int) and not isinstance(code, bool) else None)
             for stream in ("stdout", "stderr"):
                 part = frame.get(stream)
                 if isinstance(part, dict) and part.get("data"):
@@ -403,6 +419,14 @@ class ExecSession:
         return ConnectionLost()
 
     def _describe_connect_error(self, exc: BaseException) -> str:
+        if isinstance(exc, InvalidStatus) and exc.response.status_code in REDIRECT_STATUSES:
+            response = exc.response
+            where = response.headers.get("Location", "")
+            return self._clean(
+                f"the agent answered with a redirect (HTTP {response.status_code}"
+                + (f" to {truncate(where, 120)}" if where else "")
+                + "); exec never follows a redirect, so the token was not sent"
+            )
         if isinstance(exc, InvalidStatus):
             response = exc.response
             body = bytes(response.body or b"").decode("utf-8", "replace").strip()

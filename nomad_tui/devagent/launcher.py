@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from nomad_tui.devagent.driver.spawn import without_credentials
+
 _URL = re.compile(r"https?://[0-9.]+:\d+|unix://\S+")
 
 
@@ -51,7 +53,8 @@ class AgentProcess:
             log_path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         argv = [sys.executable, "-m", "nomad_tui", "devagent", "--port", "0", "--exit-with-parent", *args]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        # The user's credentials stay with the user: the agent needs none of them.
+        env = dict(without_credentials(os.environ), PYTHONUNBUFFERED="1")
         try:
             popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fd, env=env)
         except BaseException:

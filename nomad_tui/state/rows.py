@@ -11,7 +11,7 @@ from itertools import count
 import msgspec
 
 from nomad_tui.api.models import AllocStub
-from nomad_tui.sanitize import is_clean, sanitize_line
+from nomad_tui.sanitize import is_clean_line, sanitize_line
 
 _versions = count(1)
 
@@ -85,7 +85,7 @@ def build_row(stub: AllocStub) -> AllocRow:
         stub.next_allocation,
     )
     # One regex pass over all fields; per-field sanitising only for the rare dirty allocation.
-    if not is_clean("".join(fields)):
+    if not is_clean_line("".join(fields)):
         fields = tuple(sanitize_line(f) for f in fields)
     alloc_id, name, namespace, job, group, node, desired, status, next_alloc = fields
     status = status or "unknown"

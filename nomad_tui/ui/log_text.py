@@ -15,6 +15,8 @@ from nomad_tui.sanitize import sanitize_line
 
 
 def log_line_text(raw: str, *, colours: bool = True) -> Text:
+    # A TAB inside a log line is layout, not a trick: one space (one for one keeps the spans aligned).
+    raw = raw.replace("\t", " ")
     if "\x1b" not in raw and "\x9b" not in raw:
         return Text(sanitize_line(raw), no_wrap=True)
     parsed = Text.from_ansi(raw)

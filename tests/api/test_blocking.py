@@ -20,8 +20,9 @@ def make_query(client: NomadClient, wait: float = 2.0) -> BlockingQuery[list[All
     async def fetch(index: int | None, wait_s: float):  # type: ignore[no-untyped-def]
         return await client.list_allocations(index=index, wait=wait_s)
 
-    # rng=0 makes every backoff zero-length: these tests are about the rules, not the clock.
-    return BlockingQuery(fetch, wait=wait, rng=lambda: 0.0)
+    # rng=0 makes every backoff zero-length, and the scripted server answers at once without
+    # pausing: these tests are about the rules, not the clock.
+    return BlockingQuery(fetch, wait=wait, rng=lambda: 0.0, no_block_interval=0.0)
 
 
 async def collect(query: BlockingQuery[list[AllocStub]], count: int, timeout: float = 10.0) -> list[object]:

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import termios
+from collections.abc import Mapping
 
 _PR_SET_PDEATHSIG = 1
 
@@ -48,8 +49,25 @@ def kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
             pass
 
 
+# Variables that hold (or point at) a user's credentials: the dev agent, its tasks and its exec
+# shells get none of them (`--demo` runs beside a real user's shell; a task's `env` must not show
+# NOMAD_HTTP_AUTH's password).  Prefixes cover whole families; words catch the rest.
+_CREDENTIAL_PREFIXES = ("NOMAD_", "VAULT_", "CONSUL_")
+_CREDENTIAL_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "AUTH", "CREDENTIAL", "PRIVATE", "_KEY")
+
+
+def is_credential_variable(name: str) -> bool:
+    upper = name.upper()
+    return upper.startswith(_CREDENTIAL_PREFIXES) or any(word in upper for word in _CREDENTIAL_WORDS)
+
+
+def without_credentials(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` minus every credential-like variable (and pytest's own)."""
+    return {k: v for k, v in env.items() if not is_credential_variable(k) and not k.startswith("PYTEST")}
+
+
 def task_env(extra: dict[str, str]) -> dict[str, str]:
-    """The agent's environment minus anything token-like, plus the task's NOMAD_* variables."""
-    env = {k: v for k, v in os.environ.items() if "TOKEN" not in k.upper() and not k.startswith("PYTEST")}
+    """The agent's environment minus anything credential-like, plus the task's NOMAD_* variables."""
+    env = without_credentials(os.environ)
     env.update(extra)
     return env

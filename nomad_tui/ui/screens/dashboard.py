@@ -6,7 +6,7 @@ one step on the event loop, then tells the widgets to repaint.  No widget makes 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
@@ -24,7 +24,7 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.api.feed import Progress, Upserts
 from nomad_tui.api.models import Allocation
-from nomad_tui.sanitize import describe_exception, sanitize_line
+from nomad_tui.sanitize import describe_exception, is_clean_line, sanitize_line
 from nomad_tui.settings import IMPLICIT_CONTEXT
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore, Diff
@@ -676,15 +676,19 @@ class DashboardScreen(AllocationActions):
             namespaces = await self.client.list_namespaces()
         except NomadError:
             return None
-        self.known_namespaces = sorted({ns.name for ns in namespaces if ns.name})
+        self.known_namespaces = sorted({ns.name for ns in namespaces if ns.name and is_clean_line(ns.name)})
         self._update_empty_message()
         return self.known_namespaces
 
     def seen_namespaces(self) -> list[str]:
-        """What the palette and `:ns` offer: the listed namespaces, else those of the allocations loaded."""
+        """What the palette and `:ns` offer: the listed namespaces, else those of the allocations loaded.
+        Only names that need no sanitising (real Nomad allows [a-zA-Z0-9-]): a switch uses the raw
+        name, and one with control characters can only come from a hostile server."""
         if self.known_namespaces is not None:
-            return self.known_namespaces
-        return sorted({stub.namespace for stub in self.store.stubs.values() if stub.namespace})
+            names: Iterable[str] = self.known_namespaces
+        else:
+            names = {stub.namespace for stub in self.store.stubs.values() if stub.namespace}
+        return sorted(name for name in names if is_clean_line(name))
 
     async def choose_namespace(self, name: str | None) -> None:
         """`:ns NAME` switches after checking that NAME exists; `:ns` alone offers the list."""
