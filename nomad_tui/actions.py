@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from nomad_tui.api.client import NomadClient
-from nomad_tui.api.errors import NomadError, NotFound, PermissionDenied, ServerError, Throttled, Unauthorized
+from nomad_tui.api.errors import (
+    BadResponse,
+    NomadError,
+    NotFound,
+    PermissionDenied,
+    ServerError,
+    Throttled,
+    Unauthorized,
+)
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.rows import AllocRow
 
@@ -113,6 +121,7 @@ class Outcome:
     target: Target
     ok: bool
     message: str  # what happened, in words for the user
+    unknown: bool = False  # the request may or may not have been carried out (never `ok`)
 
 
 def refusal_for(kind: ActionKind, row: AllocRow, tasks: TaskChoice) -> str:
@@ -234,7 +243,13 @@ async def _run_one(client: NomadClient, plan_: Plan, target: Target) -> Outcome:
             target.alloc_id, task=plan_.tasks.task, all_tasks=plan_.tasks.all_tasks, namespace=namespace
         )
         return Outcome(target, True, sanitize_line(_restart_words(client, plan_.tasks)))
+    except BadResponse as error:  # only ever from a 2xx: the agent accepted the request
+        return Outcome(
+            target, True, f"{plan_.kind.value} accepted (the agent's answer was unreadable: {error.message})"
+        )
     except NomadError as error:
+        if error.maybe_sent:
+            return Outcome(target, False, f"unknown, check the allocation ({explain(error, target)})", unknown=True)
         return Outcome(target, False, explain(error, target))
 
 

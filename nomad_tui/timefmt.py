@@ -35,9 +35,25 @@ def duration_ns(ns: int) -> str:
 
 
 def clock_time(moment: datetime | None, *, now: datetime | None = None) -> str:
-    """Local wall time; the date is added when it is not today."""
+    """Local wall time; the date is added when it is not today.  Times come from the cluster: one
+    at the edge of the calendar (year 9999 east of UTC, year 1 west of it) cannot be moved to the
+    local zone, and is shown as the cluster wrote it instead of raising."""
     if moment is None:
         return "-"
-    local = moment.astimezone()
-    today = (now or datetime.now(UTC)).astimezone().date()
-    return local.strftime("%H:%M:%S") if local.date() == today else local.strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        local = moment.astimezone()
+        today = (now or datetime.now(UTC)).astimezone().date()
+    except (OverflowError, ValueError, OSError):
+        return moment.isoformat(sep=" ", timespec="seconds")
+    if local.date() == today:
+        return local.strftime("%H:%M:%S")
+    # Not strftime's %Y: it drops the zero padding of years before 1000 on glibc.
+    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local:%H:%M:%S}"
+
+
+def seconds_between(later: datetime, earlier: datetime) -> float | None:
+    """`later - earlier` in seconds, or None when the difference cannot be computed."""
+    try:
+        return (later - earlier).total_seconds()
+    except (OverflowError, ValueError):
+        return None

@@ -14,7 +14,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,12 +33,15 @@ from nomad_tui.api.errors import (
     error_for_status,
 )
 from nomad_tui.api.models import Allocation, AllocStub, Namespace, StopResponse
+from nomad_tui.api.paths import path_segment
 from nomad_tui.api.transport import http_transport
 from nomad_tui.settings import Settings
 
 T = TypeVar("T")
 
 MAX_INDEX = 2**64 - 1  # Nomad's indexes are uint64
+# Transport failures that prove the request never reached the agent.
+NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, ssl.SSLError)
 
 # Bodies bigger than this are decoded off the event loop.
 THREAD_DECODE_BYTES = 512 * 1024
@@ -207,11 +210,13 @@ class NomadClient:
         except NomadError:
             raise
         except TimeoutError:  # before OSError, of which it is a subclass
-            raise NomadTimeout(f"no complete answer within {deadline:g}s", path=path) from None
+            raise NomadTimeout(f"no complete answer within {deadline:g}s", path=path, maybe_sent=True) from None
         except httpx.TimeoutException as exc:
-            raise NomadTimeout(self._error_text(f"timed out ({type(exc).__name__})"), path=path) from None
+            text = self._error_text(f"timed out ({type(exc).__name__})")
+            raise NomadTimeout(text, path=path, maybe_sent=not isinstance(exc, httpx.ConnectTimeout)) from None
         except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
-            raise Unreachable(self._error_text(_describe_transport_error(exc)), path=path) from None
+            text = self._error_text(_describe_transport_error(exc))
+            raise Unreachable(text, path=path, maybe_sent=not isinstance(exc, NOT_SENT_ERRORS)) from None
         except ValueError as exc:  # e.g. a namespace or token that cannot be encoded into a request
             raise BadRequest(self._error_text(f"cannot send the request: {exc}"), path=path) from None
 
@@ -236,7 +241,10 @@ class NomadClient:
         try:
             encoding = response.headers.get("content-encoding", "")
             if response.status_code >= 300:
-                raw = await read_body(response.aiter_raw(), encoding, MAX_ERROR_BYTES, path=path, cut=True)
+                try:
+                    raw = await read_body(response.aiter_raw(), encoding, MAX_ERROR_BYTES, path=path, cut=True)
+                except NomadError:
+                    raw = b""  # an unreadable error text: the status alone still says what failed
                 text = raw.decode("utf-8", "replace")
                 raise error_for_status(response.status_code, text, path=path, secrets=self.secrets)
             data = await read_body(response.aiter_raw(), encoding, max_bytes, path=path)
@@ -295,18 +303,18 @@ class NomadClient:
     async def read_allocation(
         self, alloc_id: str, *, index: int | None = None, wait: float | None = None, namespace: str | None = None
     ) -> Response[Allocation]:
-        path = f"/v1/allocation/{quote(alloc_id, safe='')}"
+        path = f"/v1/allocation/{path_segment(alloc_id)}"
         return await self.query(path, Allocation, params=self.common_params(namespace), index=index, wait=wait)
 
     async def stop_allocation(self, alloc_id: str, *, namespace: str | None = None) -> StopResponse:
-        path = f"/v1/allocation/{quote(alloc_id, safe='')}/stop"
+        path = f"/v1/allocation/{path_segment(alloc_id)}/stop"
         response = await self.send("PUT", path, params=self.common_params(namespace))
         return decode(response.content, StopResponse, path=path)
 
     async def signal_allocation(
         self, alloc_id: str, signal: str, *, task: str | None = None, namespace: str | None = None
     ) -> None:
-        path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/signal"
+        path = f"/v1/client/allocation/{path_segment(alloc_id)}/signal"
         body: dict[str, str] = {"Signal": signal}
         if task:
             body["Task"] = task
@@ -315,7 +323,7 @@ class NomadClient:
     async def restart_allocation(
         self, alloc_id: str, *, task: str | None = None, all_tasks: bool = False, namespace: str | None = None
     ) -> None:
-        path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/restart"
+        path = f"/v1/client/allocation/{path_segment(alloc_id)}/restart"
         body: dict[str, object] = {}
         if task:
             body["TaskName"] = task
@@ -325,7 +333,7 @@ class NomadClient:
 
     async def allocation_stats(self, alloc_id: str) -> AllocResourceUsage:
         """Current resource usage (not blocking: Nomad samples it on the client; docs/nomad-wire.md §7)."""
-        path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/stats"
+        path = f"/v1/client/allocation/{path_segment(alloc_id)}/stats"
         return (await self.query(path, AllocResourceUsage, params=self.common_params())).value
 
     async def read_json(self, path: str, *, namespace: str | None = None) -> Response[object]:
@@ -339,7 +347,7 @@ class NomadClient:
         return await self.query("/v1/jobs", list[JobStub], params=self.common_params(namespace), index=index, wait=wait)
 
     async def job_evaluations(self, job_id: str, namespace: str) -> list[Evaluation]:
-        path = f"/v1/job/{quote(job_id, safe='')}/evaluations"
+        path = f"/v1/job/{path_segment(job_id)}/evaluations"
         return (await self.query(path, list[Evaluation], params=self.common_params(namespace))).value
 
     async def list_nodes(self, *, index: int | None = None, wait: float | None = None) -> Response[list[NodeStub]]:

@@ -47,11 +47,14 @@ class NomadError(Exception):
 
     kind = "error"
 
-    def __init__(self, message: str, *, status: int | None = None, path: str = "") -> None:
+    def __init__(self, message: str, *, status: int | None = None, path: str = "", maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.path = path
+        # The request may have reached the agent and been carried out (a timeout or a connection
+        # lost after sending): for an action, the outcome is unknown, not a failure.
+        self.maybe_sent = maybe_sent
 
     def __str__(self) -> str:
         prefix = f"{self.status} " if self.status else ""

@@ -40,6 +40,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from nomad_tui import __version__
 from nomad_tui.api.errors import clean_message
+from nomad_tui.api.paths import path_segment
 from nomad_tui.api.transport import websocket_options
 from nomad_tui.sanitize import truncate
 from nomad_tui.settings import Settings
@@ -159,7 +160,7 @@ def exec_url(settings: Settings, alloc_id: str, task: str, argv: Sequence[str], 
     base = settings.base_url  # http://127.0.0.1 for a unix socket, as the Go api does
     scheme, _, rest = base.partition("://")
     ws_scheme = "wss" if scheme == "https" else "ws"
-    path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/exec"
+    path = f"/v1/client/allocation/{path_segment(alloc_id)}/exec"
     return f"{ws_scheme}://{rest}{path}?{urlencode(params, quote_via=quote)}"
 
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import httpx
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import BadResponse, NomadTimeout, Unreachable, error_for_status
+from nomad_tui.api.paths import path_segment
 
 # Heartbeats come every second; this much silence means the stream is dead.
 LOG_READ_TIMEOUT = 30.0
@@ -33,13 +34,52 @@ class LogFrame:
     file_event: str = ""  # "file deleted" / "file truncated"
 
 
+_FRAME_SYNTAX = re.compile(r'["{}\[\]]')
+_STRING_END = re.compile(r'["\\]')
+SKIPPED = "malformed frame skipped"
+
+
+def frame_end(buffer: str, start: int) -> int | None:
+    """Where the JSON value starting at `buffer[start]` ends (one past its last character), found
+    by matching brackets outside strings; None if the buffer ends first.  Used only after the real
+    decoder failed, to tell an incomplete frame (wait for more bytes) from a malformed one (skip)."""
+    if buffer[start] not in "{[":
+        return start + 1  # not an object or array: one bad character, skip it
+    depth = 0
+    position = start
+    while True:
+        match = _FRAME_SYNTAX.search(buffer, position)
+        if match is None:
+            return None
+        char = match.group()
+        position = match.end()
+        if char == '"':
+            while True:
+                quote = _STRING_END.search(buffer, position)
+                if quote is None:
+                    return None
+                position = quote.end()
+                if quote.group() == '"':
+                    break
+                position += 1  # a backslash escapes the next character
+        elif char in "{[":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return position
+
+
 class LogFrameDecoder:
-    """Splits a byte stream of back-to-back JSON objects into frames."""
+    """Splits a byte stream of back-to-back JSON objects into frames.  A frame that is complete but
+    not valid JSON (a raw control character in a string, nesting too deep, a bad Data field) is
+    skipped and reported as a `SKIPPED` frame; the frames after it are decoded as usual."""
 
     def __init__(self) -> None:
         self._pending = ""
         self._decoder = json.JSONDecoder()
         self._utf8 = b""
+        self.skipped = 0
 
     def feed(self, chunk: bytes) -> list[LogFrame]:
         data = self._utf8 + chunk
@@ -49,8 +89,10 @@ class LogFrameDecoder:
             self._utf8 = b""
         except UnicodeDecodeError as exc:
             if exc.start < len(data) - 3:
-                raise BadResponse(f"log stream is not UTF-8 JSON: {exc}") from None
-            text, self._utf8 = data[: exc.start].decode("utf-8"), data[exc.start :]
+                text = data.decode("utf-8", "replace")  # the frame holding it will fail and be skipped
+                self._utf8 = b""
+            else:
+                text, self._utf8 = data[: exc.start].decode("utf-8", "replace"), data[exc.start :]
         self._pending += text
         frames: list[LogFrame] = []
         buffer = self._pending
@@ -62,16 +104,29 @@ class LogFrameDecoder:
                 break
             try:
                 obj, end = self._decoder.raw_decode(buffer, position)
-            except json.JSONDecodeError:
-                break  # incomplete: wait for more bytes
+                frame = _to_frame(obj)
+            except (ValueError, RecursionError, BadResponse):
+                end_of_frame = frame_end(buffer, position)
+                if end_of_frame is None:
+                    break  # incomplete: wait for more bytes
+                frame = self._lenient(buffer[position:end_of_frame])
+                end = end_of_frame
             position = end
-            frame = _to_frame(obj)
             if frame is not None:
                 frames.append(frame)
         self._pending = buffer[position:]
         if len(self._pending) > MAX_PENDING:
             raise BadResponse("log stream sent more than 1 MiB without a complete frame")
         return frames
+
+    def _lenient(self, text: str) -> LogFrame | None:
+        """A complete frame the strict decoder refused: control characters inside strings are
+        accepted (Nomad escapes them, a broken agent may not); anything else is skipped."""
+        try:
+            return _to_frame(json.loads(text, strict=False))
+        except (ValueError, RecursionError, BadResponse):
+            self.skipped += 1
+            return LogFrame(data=b"", offset=0, file=f"{len(text)} bytes", file_event=SKIPPED)
 
 
 def _to_frame(obj: object) -> LogFrame | None:
@@ -117,7 +172,7 @@ async def stream_logs(
             "plain": "false",
         }
     )
-    path = f"/v1/client/fs/logs/{quote(alloc_id, safe='')}"
+    path = f"/v1/client/fs/logs/{path_segment(alloc_id)}"
     decoder = LogFrameDecoder()
     timeout = httpx.Timeout(LOG_READ_TIMEOUT, connect=5.0)
     try:
@@ -130,5 +185,5 @@ async def stream_logs(
                     yield frame
     except httpx.TimeoutException:
         raise NomadTimeout("log stream went silent (no heartbeat)", path=path) from None
-    except httpx.TransportError as exc:
+    except (httpx.HTTPError, OSError) as exc:  # a transport failure, or a body httpx cannot decode
         raise Unreachable(f"log stream lost: {type(exc).__name__}", path=path) from None

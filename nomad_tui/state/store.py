@@ -99,17 +99,21 @@ class AllocStore:
         rows = self._rows
         diff = Diff()
         written = list(compress(stubs, map(since.__lt__, map(_MODIFY_INDEX, stubs))))
+        classified: set[str] = set()
         for stub in written:
             alloc_id = stub.id
-            if alloc_id:
+            if alloc_id and alloc_id not in classified:  # a hostile server may repeat an ID
+                classified.add(alloc_id)
                 (diff.changed if alloc_id in known else diff.added).append(alloc_id)
                 rows.pop(alloc_id, None)
-        if len(stubs) == len(known) + len(diff.added):
+        # The count says "nothing vanished" only if no ID is repeated: A B B has as many entries
+        # as A B C, and would keep C forever.
+        if len(stubs) == len(known) + len(diff.added) and len(set(map(_ID, stubs))) == len(stubs):
             for stub in written:  # the same allocations as before, some of them rewritten
                 if stub.id:
                     known[stub.id] = stub
             return diff
-        fresh = dict(zip(map(_ID, stubs), stubs, strict=True))
+        fresh = dict(zip(map(_ID, reversed(stubs)), reversed(stubs), strict=True))  # the first of a repeated ID
         fresh.pop("", None)
         diff.removed = list(known.keys() - fresh.keys())
         for alloc_id in diff.removed:
@@ -125,6 +129,8 @@ class AllocStore:
         fresh: dict[str, AllocStub] = {}
         for stub in stubs:
             alloc_id = stub.id
+            if alloc_id in fresh:
+                continue  # a repeated ID (a hostile server): the first one counts
             fresh[alloc_id] = stub
             old = get(alloc_id)
             if old is None:

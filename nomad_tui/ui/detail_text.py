@@ -22,7 +22,7 @@ from nomad_tui.api.models import (
     parse_time,
 )
 from nomad_tui.sanitize import sanitize_line
-from nomad_tui.timefmt import age, clock_time, duration_ns
+from nomad_tui.timefmt import age, clock_time, duration_ns, seconds_between
 
 LABEL_STYLE = "bold"
 DIM = "dim"
@@ -50,7 +50,8 @@ def _kv(text: Text, label: str, value: str | Text, *, width: int = 12) -> None:
 def _when(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "-"
-    return f"{clock_time(moment, now=now)} ({age((now - moment).total_seconds())} ago)"
+    seconds = seconds_between(now, moment)
+    return clock_time(moment, now=now) + ("" if seconds is None else f" ({age(seconds)} ago)")
 
 
 def summary_text(alloc: Allocation, now: datetime) -> Text:

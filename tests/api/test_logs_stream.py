@@ -5,12 +5,10 @@ from __future__ import annotations
 import base64
 import json
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nomad_tui.api.errors import BadResponse
-from nomad_tui.api.logs import LogFrameDecoder
+from nomad_tui.api.logs import SKIPPED, LogFrameDecoder
 from nomad_tui.state.logbuffer import LogBuffer
 
 
@@ -42,11 +40,13 @@ def test_any_chunking_gives_the_same_frames(cuts: list[int]) -> None:
     assert [f.data for f in got] == payloads
 
 
-def test_garbage_is_a_bad_response() -> None:
-    with pytest.raises(BadResponse):
-        LogFrameDecoder().feed(b'{"Data": "!!!not base64"}')
-    with pytest.raises(BadResponse):
-        LogFrameDecoder().feed(b"[1,2]")
+def test_garbage_frames_are_skipped_and_reported() -> None:
+    good = b'{"Data": "aGk=", "Offset": 2}'
+    for garbage in (b'{"Data": "!!!not base64"}', b"[1,2]"):
+        decoder = LogFrameDecoder()
+        frames = decoder.feed(garbage + good)
+        assert [f.file_event for f in frames] == [SKIPPED, ""] and frames[1].data == b"hi"
+        assert decoder.skipped == 1
 
 
 def test_buffer_keeps_lines_bounded_and_counts_drops() -> None:

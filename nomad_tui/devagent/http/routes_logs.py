@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import sys
 import zlib
 from dataclasses import dataclass
@@ -213,11 +214,29 @@ class _Writer:
         await self.response.write_eof()
 
 
+def _json_string(text: str) -> bytes:
+    """A JSON string literal: a task name may hold quotes, backslashes or control characters."""
+    return json.dumps(text).encode()
+
+
+def encode_frame(file_name: str, offset: int, data: bytes) -> bytes:
+    """One StreamFrame as Nomad's framer writes it (Data base64, the file name escaped)."""
+    return (
+        b'{"Data":"'
+        + base64.b64encode(data)
+        + b'","File":'
+        + _json_string(file_name)
+        + b',"Offset":'
+        + str(offset).encode()
+        + b"}"
+    )
+
+
 async def _stream_file(writer: _Writer, logs: _LogSet, index: int, position: int, follow: bool, plain: bool) -> None:
     """One file from `position`: to its end, or (following) until a newer file exists and this one is
     read to its end."""
     path = logs.path(index)
-    file_name = f"alloc/logs/{path.name}".encode()
+    file_name = f"alloc/logs/{path.name}"
     with open(path, "rb") as fh:
         fh.seek(position)
         while True:
@@ -227,11 +246,7 @@ async def _stream_file(writer: _Writer, logs: _LogSet, index: int, position: int
                 if plain:
                     await writer.write(data)
                 else:
-                    encoded = base64.b64encode(data)
-                    offset = str(position).encode()
-                    await writer.write(
-                        b'{"Data":"' + encoded + b'","File":"' + file_name + b'","Offset":' + offset + b"}"
-                    )
+                    await writer.write(encode_frame(file_name, position, data))
                 continue
             if not follow or logs.has_after(index):
                 return  # the read that just came back empty was the last one after rotation
@@ -242,7 +257,7 @@ async def _stream_file(writer: _Writer, logs: _LogSet, index: int, position: int
             if fh.tell() > size:
                 # The file shrank under us: say so, as Nomad's framer does, and start over.
                 if not plain:
-                    await writer.write(b'{"File":"' + file_name + b'","FileEvent":"file truncated"}')
+                    await writer.write(b'{"File":' + _json_string(file_name) + b',"FileEvent":"file truncated"}')
                 fh.seek(0)
                 position = 0
             await asyncio.sleep(BATCH_S)

@@ -229,8 +229,12 @@ class ResultsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         ok = sum(1 for o in self.outcomes if o.ok)
+        unknown = sum(1 for o in self.outcomes if o.unknown)
+        title = f"{self.title_text}: {ok} of {len(self.outcomes)} succeeded"
+        if unknown:
+            title += f", {unknown} unknown (check those allocations)"
         with Vertical():
-            yield Static(Text(f"{self.title_text}: {ok} of {len(self.outcomes)} succeeded"), classes="dialog-title")
+            yield Static(Text(title), classes="dialog-title")
             table: DataTable[Text] = DataTable(id="results", cursor_type="row")
             yield table
             yield Static(Text("enter / esc: close"), classes="dialog-hint")
@@ -239,11 +243,13 @@ class ResultsScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.add_columns("Allocation", "Job", "Result")
         for outcome in self.outcomes:
-            style = "green" if outcome.ok else "bold red"
+            mark, style = (
+                ("✓ ", "green") if outcome.ok else ("? ", "bold yellow") if outcome.unknown else ("✗ ", "bold red")
+            )
             table.add_row(
                 Text(outcome.target.short_id),
                 Text(outcome.target.job),
-                Text(("✓ " if outcome.ok else "✗ ") + sanitize_line(outcome.message), style=style),
+                Text(mark + sanitize_line(outcome.message), style=style),
             )
         table.focus()
 

@@ -21,7 +21,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from nomad_tui.api.client import NomadClient
-from nomad_tui.api.errors import NomadError
+from nomad_tui.api.errors import NomadError, Unexpected
 from nomad_tui.api.feed import Progress, Upserts
 from nomad_tui.api.models import Allocation
 from nomad_tui.sanitize import describe_exception, is_clean_line, sanitize_line
@@ -53,6 +53,14 @@ from nomad_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from nomad_tui.ui.app import NomadTuiApp
+
+WATCHER_RESTART_BASE = 0.5  # seconds before the first restart of a crashed watcher, doubling
+WATCHER_RESTART_CAP = 30.0
+
+
+def watcher_restart_delay(attempt: int) -> float:
+    return min(WATCHER_RESTART_CAP, WATCHER_RESTART_BASE * 2 ** max(0, attempt - 1))
+
 
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
 FILTER_DEBOUNCE = 0.15
@@ -91,6 +99,9 @@ class DashboardScreen(AllocationActions):
         self.breadcrumb: str | None = None  # the view we drilled in from ("jobs", "nodes"), for esc
         self.known_namespaces: list[str] | None = None  # from /v1/namespaces, when the server answers
         self._denial_hint: str | None = None  # why the list is refused, once worked out
+        # Crashed watchers: consecutive crashes per worker group, and the pending restarts.
+        self.watcher_crashes: dict[str, int] = {}
+        self._restart_timers: dict[str, Timer] = {}
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -152,6 +163,9 @@ class DashboardScreen(AllocationActions):
 
     # ------------------------------------------------------------------------------ watchers
     def start_list_watcher(self) -> None:
+        timer = self._restart_timers.pop("list", None)
+        if timer is not None:
+            timer.stop()
         self.generation += 1
         options = dict(nomad_app(self).feed_options)
         self.list_watcher = AllocFeedWatcher(
@@ -185,17 +199,44 @@ class DashboardScreen(AllocationActions):
         self.workers.cancel_group(self, "detail")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        # A worker that dies of a bug must not take the app with it: say so, and restart watchers.
+        # A worker that dies of a bug must not take the app with it, nor come back at once (a
+        # watcher that fails on every answer would spin): say so once, show it in the status bar or
+        # the detail banner, and restart it after a growing delay, reset by its next good answer.
         if event.state is not WorkerState.ERROR:
             return
         group = event.worker.group
         error = describe_exception(event.worker.error)
-        again = "; restarting" if group in ("list", "detail") else ""
-        self.app.notify(f"Internal error in {group}: {error}{again}", severity="error", markup=False)
+        if group not in ("list", "detail"):
+            self.app.notify(f"Internal error in {group}: {error}", severity="error", markup=False)
+            return
+        attempt = self.watcher_crashes.get(group, 0) + 1
+        self.watcher_crashes[group] = attempt
+        delay = watcher_restart_delay(attempt)
+        if attempt == 1:
+            self.app.notify(f"Internal error in {group}: {error}; restarting", severity="error", markup=False)
+        retry_at = nomad_app(self).monotonic() + delay
         if group == "list":
-            self.start_list_watcher()
-        elif group == "detail" and self.detail.alloc_id:
-            self.start_detail_watcher(self.detail.alloc_id)
+            self.list_state = ConnectionState.failed(self.list_state, Unexpected(error), attempt, retry_at)
+            self.status_bar.update_state(self.list_state)
+            self._schedule_restart(group, delay, self.start_list_watcher)
+        elif self.detail.alloc_id:
+            alloc_id = self.detail.alloc_id
+            self.post_message(
+                DetailConnectionChanged(
+                    alloc_id, ConnectionState.failed(self.detail_state, Unexpected(error), attempt, retry_at)
+                )
+            )
+            self._schedule_restart(group, delay, lambda: self._restart_detail(alloc_id))
+
+    def _schedule_restart(self, group: str, delay: float, restart: Callable[[], None]) -> None:
+        previous = self._restart_timers.pop(group, None)
+        if previous is not None:
+            previous.stop()
+        self._restart_timers[group] = self.set_timer(delay, restart)
+
+    def _restart_detail(self, alloc_id: str) -> None:
+        if self.detail.alloc_id == alloc_id and self.table.cursor_id == alloc_id:
+            self.start_detail_watcher(alloc_id)
 
     # ------------------------------------------------------------------------------ list updates
     @on(AllocListFetched)
@@ -220,6 +261,7 @@ class DashboardScreen(AllocationActions):
         self._show_diff(diff)
 
     def _show_diff(self, diff: Diff) -> None:
+        self.watcher_crashes.pop("list", None)  # a good answer: a crashed watcher's restarts start over
         table = self.table
         first = not self.first_list_seen
         if first:
@@ -347,7 +389,11 @@ class DashboardScreen(AllocationActions):
     def detail_fetched(self, message: AllocDetailFetched) -> None:
         if message.alloc_id != self.table.cursor_id or self.detail.gone:
             return
-        self.detail.show(message.alloc, self._now(), self._detail_status(message.alloc))
+        self.watcher_crashes.pop("detail", None)
+        try:
+            self.detail.show(message.alloc, self._now(), self._detail_status(message.alloc))
+        except Exception as exc:  # data no formatter expected must not end the app (it would on every start)
+            self.detail.set_banner(Text(f"Cannot show this allocation: {describe_exception(exc)}", style="bold red"))
 
     @on(DetailConnectionChanged)
     def detail_connection(self, message: DetailConnectionChanged) -> None:
@@ -360,7 +406,8 @@ class DashboardScreen(AllocationActions):
         elif message.state.phase is Phase.RETRYING:
             self.detail.set_banner(
                 Text(
-                    f"Allocation {message.alloc_id[:8]} · {message.state.describe(nomad_app(self).monotonic())}"
+                    f"Allocation {sanitize_line(message.alloc_id[:8])}"
+                    f" · {message.state.describe(nomad_app(self).monotonic())}"
                     f" ({message.state.error})",
                     style="bold yellow",
                 )

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from nomad_tui.actions import ActionKind, Outcome, Plan, TaskChoice
@@ -345,7 +346,8 @@ class AllocationActions(Screen[None]):
         if len(outcomes) == 1:
             outcome = outcomes[0]
             text = f"{outcome.target.short_id} ({outcome.target.job}): {outcome.message}"
-            self.app.notify(text, severity="information" if outcome.ok else "error", markup=False)
+            severity: SeverityLevel = "information" if outcome.ok else "warning" if outcome.unknown else "error"
+            self.app.notify(text, severity=severity, markup=False)
         else:
             self.app.push_screen(ResultsScreen(action_plan.verb(), outcomes))
             self.table.marks.clear()
