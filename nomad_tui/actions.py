@@ -23,7 +23,7 @@ from nomad_tui.api.errors import (
     Throttled,
     Unauthorized,
 )
-from nomad_tui.sanitize import sanitize_line
+from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.rows import AllocRow
 
 # The signal picker's shortlist; any other name Nomad knows can be typed.
@@ -251,6 +251,8 @@ async def _run_one(client: NomadClient, plan_: Plan, target: Target) -> Outcome:
         if error.maybe_sent:
             return Outcome(target, False, f"unknown, check the allocation ({explain(error, target)})", unknown=True)
         return Outcome(target, False, explain(error, target))
+    except Exception as exc:  # a bug must not cut the bulk action short of its report
+        return Outcome(target, False, f"unknown, check the allocation ({describe_exception(exc)})", unknown=True)
 
 
 async def execute(

@@ -30,6 +30,7 @@ class Reply:
     # generator never ends the body), with `chunk_delay` seconds before each chunk after the first.
     chunks: Iterable[bytes] | None = None
     chunk_delay: float = 0.0
+    release: asyncio.Event | None = None  # answer only once the test sets this event
 
     @classmethod
     def json(cls, value: object, index: int | None, **kw: object) -> Reply:
@@ -115,6 +116,8 @@ class ScriptedServer:
                 reply = self._next_reply(seen)
                 if reply.delay:
                     await asyncio.sleep(reply.delay)
+                if reply.release is not None:
+                    await reply.release.wait()
                 if reply.hang:
                     await asyncio.Event().wait()
                 if reply.drop:

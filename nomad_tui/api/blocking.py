@@ -16,7 +16,11 @@ The rules, all from docs/nomad-wire.md §1.2:
 - an answer without a usable index (header missing, 0, negative, garbage, beyond uint64) is always
   yielded (whether it changed is unknown; the consumer compares), and when such an answer, or an
   unchanged index, comes back long before the wait was over (a server or proxy that does not block),
-  the next request waits at least `no_block_interval`.  Otherwise: a busy loop over frozen data.
+  the next request waits at least `no_block_interval`.  Otherwise: a busy loop over frozen data;
+- an agent that restarts with a lower index right after answering holds our next request (its
+  index is above the new agent's) for the whole wait, over stale data.  With a `probe` (a cheap
+  non-blocking read of the same index), a request still held after `probe_after` seconds asks the
+  current index once; a lower one than ours forces a fresh full answer at once.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ NO_BLOCK_INTERVAL = 2.0
 
 # fetch(index, wait): index None means "no index, answer now".
 Fetch = Callable[[int | None, float], Awaitable[Response[T]]]
+# probe(): the resource's current index, from a cheap request that does not block.
+Probe = Callable[[], Awaitable[int]]
+PROBE_AFTER = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,8 @@ class BlockingQuery(Generic[T]):
         backoff_cap: float = BACKOFF_CAP,
         min_interval: float = 0.0,
         no_block_interval: float = NO_BLOCK_INTERVAL,
+        probe: Probe | None = None,
+        probe_after: float = PROBE_AFTER,
         rng: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -83,6 +92,9 @@ class BlockingQuery(Generic[T]):
         # Least time between requests while the server does not block (see the module docstring).
         self.no_block_interval = no_block_interval
         self._not_before: float | None = None
+        self._probe = probe
+        self.probe_after = probe_after
+        self.probes = 0
         self._rng = rng
         self._clock = clock
         self.last_index = 0
@@ -103,6 +115,29 @@ class BlockingQuery(Generic[T]):
         """Full jitter: uniform in [0, min(cap, base × 2^(attempt-1))]."""
         ceiling = min(self.backoff_cap, self.backoff_base * (2 ** max(0, attempt - 1)))
         return self._rng() * ceiling
+
+    async def _probe_held(self, index: int) -> None:
+        """Runs beside a blocking request: once it has been held for `probe_after`, ask the current
+        index; if the agent went back below the index we wait on, resync (a fresh full answer)."""
+        assert self._probe is not None
+        await asyncio.sleep(self.probe_after)
+        self.probes += 1
+        try:
+            current = await self._probe()
+        except Exception:  # the blocking request itself will meet any real trouble
+            return
+        if 0 < current < index:
+            self.resync()
+
+    async def _fetch_held(self, index: int | None) -> Response[T]:
+        if index is None or self._probe is None:
+            return await self._fetch(index, self.wait)
+        prober = asyncio.ensure_future(self._probe_held(index))
+        try:
+            return await self._fetch(index, self.wait)
+        finally:
+            prober.cancel()
+            await asyncio.gather(prober, return_exceptions=True)
 
     async def _race_resync(self, awaitable: Awaitable[object]) -> tuple[bool, object]:
         """Await `awaitable` unless resync() fires first; returns (completed, result)."""
@@ -147,7 +182,7 @@ class BlockingQuery(Generic[T]):
             last_start = self._clock()
             self.requests += 1
             try:
-                completed, result = await self._race_resync(self._fetch(index, self.wait))
+                completed, result = await self._race_resync(self._fetch_held(index))
             except Exception as exc:  # not BaseException: cancellation must go through
                 error = exc if isinstance(exc, NomadError) else Unexpected(describe_exception(exc))
                 self.failures += 1

@@ -40,6 +40,8 @@ from nomad_tui.settings import Settings
 T = TypeVar("T")
 
 MAX_INDEX = 2**64 - 1  # Nomad's indexes are uint64
+# An allocation ID prefix no allocation has (IDs are random UUIDs; this one is all f's).
+NO_SUCH_PREFIX = "ffffffff-ffff-ffff-ffff-ffffffffffff"
 # Transport failures that prove the request never reached the agent.
 NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, ssl.SSLError)
 
@@ -298,6 +300,14 @@ class NomadClient:
             "/v1/allocations", list[AllocStub], params=params, index=index, wait=wait, max_bytes=MAX_LIST_BYTES
         )
 
+    async def allocations_index(self, *, namespace: str | None = None) -> int:
+        """The allocation list's current index, cheaply: a non-blocking list by an ID prefix that
+        matches nothing (an empty answer carries the same X-Nomad-Index)."""
+        params = self.common_params(namespace)
+        params.update({"prefix": NO_SUCH_PREFIX, "task_states": "false"})
+        response = await self.send("GET", "/v1/allocations", params=params)
+        return QueryMeta.from_headers(response.headers).index
+
     # Per-allocation calls take the allocation's own namespace (`namespace`), as the CLI's -namespace;
     # without one they send the dashboard's.
     async def read_allocation(
@@ -344,7 +354,10 @@ class NomadClient:
     async def list_jobs(
         self, *, namespace: str | None = None, index: int | None = None, wait: float | None = None
     ) -> Response[list[JobStub]]:
-        return await self.query("/v1/jobs", list[JobStub], params=self.common_params(namespace), index=index, wait=wait)
+        params = self.common_params(namespace)
+        return await self.query(
+            "/v1/jobs", list[JobStub], params=params, index=index, wait=wait, max_bytes=MAX_LIST_BYTES
+        )
 
     async def job_evaluations(self, job_id: str, namespace: str) -> list[Evaluation]:
         path = f"/v1/job/{path_segment(job_id)}/evaluations"
@@ -354,7 +367,9 @@ class NomadClient:
         params = self.common_params()
         params.pop("namespace", None)
         params["resources"] = "true"
-        return await self.query("/v1/nodes", list[NodeStub], params=params, index=index, wait=wait)
+        return await self.query(
+            "/v1/nodes", list[NodeStub], params=params, index=index, wait=wait, max_bytes=MAX_LIST_BYTES
+        )
 
     # ------------------------------------------------------------------------------ cluster
     async def list_namespaces(self) -> list[Namespace]:

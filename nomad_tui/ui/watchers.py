@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from contextlib import aclosing
+from dataclasses import replace
 
 from textual.message import Message
 
@@ -14,6 +15,7 @@ from nomad_tui.api.blocking import BlockingQuery, Failure, Update
 from nomad_tui.api.client import NomadClient, QueryMeta, Response
 from nomad_tui.api.errors import NomadError, NotFound, PermissionDenied
 from nomad_tui.api.models import Allocation, AllocStub
+from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.ui.messages import (
     AllocDetailFetched,
@@ -59,6 +61,12 @@ def _live(meta: QueryMeta, now: float) -> ConnectionState:
     )
 
 
+def _unreadable(failing: dict[str, Failure]) -> str:
+    """What the status bar says while some namespaces of the fallback cannot be read."""
+    parts = [f"{sanitize_line(ns)}: {failure.error.kind}" for ns, failure in sorted(failing.items())]
+    return "not shown: " + "; ".join(parts)
+
+
 class AllocListWatcher:
     """Keeps the allocation list current; with `*` denied, falls back to the namespaces we may read."""
 
@@ -102,8 +110,11 @@ class AllocListWatcher:
                     namespace=namespace, index=index, wait=wait, task_states=self.task_states
                 )
 
+        async def probe() -> int:
+            return await self.client.allocations_index(namespace=namespace)
+
         wait = self.wait if slots is None else min(self.wait, FALLBACK_TURN_WAIT)
-        query = BlockingQuery(fetch, wait=wait, clock=self.clock)
+        query = BlockingQuery(fetch, wait=wait, clock=self.clock, probe=probe)
         self.queries.append(query)
         return query
 
@@ -235,20 +246,32 @@ class AllocListWatcher:
                     await inbox.put((namespace, item))
 
         tasks = [asyncio.create_task(pump(ns)) for ns in self.fallback_namespaces]
+        # Namespaces whose query is failing: one unreadable namespace must not hide the others, so
+        # it counts as answered (with what it last served) and the list is shown without it.
+        failing: dict[str, Failure] = {}
         try:
             while True:
                 namespace, item = await inbox.get()
                 if isinstance(item, Failure):
-                    self._report_failure(item)
-                    continue
-                latest[namespace] = item.value
-                meta_by_ns[namespace] = item.meta
+                    failing[namespace] = item
+                    latest.setdefault(namespace, [])
+                    if len(failing) == len(tasks) or not meta_by_ns:
+                        self._report_failure(item)
+                        continue
+                else:
+                    failing.pop(namespace, None)
+                    latest[namespace] = item.value
+                    meta_by_ns[namespace] = item.meta
                 if len(latest) < len(tasks):
-                    continue  # wait until every namespace has answered once
+                    continue  # wait until every namespace has answered (or failed) once
                 merged = [stub for stubs in latest.values() for stub in stubs]
                 meta = max(meta_by_ns.values(), key=lambda m: m.index)
-                self._deliver(merged, meta, item.reset, item.nbytes)
-                self._pace(item.nbytes)
+                reset = isinstance(item, Update) and item.reset
+                self._deliver(merged, meta, reset, item.nbytes if isinstance(item, Update) else 0)
+                if failing:
+                    self.state = replace(self.state, error=_unreadable(failing))
+                    self.post(ListConnectionChanged(self.state, self.generation))
+                self._pace(item.nbytes if isinstance(item, Update) else 0)
                 self._adapt_payload(len(merged))
         finally:
             for task in tasks:

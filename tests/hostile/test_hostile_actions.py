@@ -3,17 +3,22 @@ not a failure, a lost answer is "unknown", and an allocation ID made of dots sta
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
-from conftest import settings_for
-from scripted_server import Reply, ScriptedServer
+from conftest import settings_for, until
+from scripted_server import Reply, ScriptedServer, Seen, alloc, stub
 
 from nomad_tui.actions import ActionKind, Outcome, execute, plan
 from nomad_tui.api import client as client_module
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.models import AllocStub
 from nomad_tui.state.rows import build_row
+from nomad_tui.ui.app import NomadTuiApp
+from nomad_tui.ui.screens.action_dialogs import ConfirmScreen, ResultsScreen
+from nomad_tui.ui.screens.dashboard import DashboardScreen
+from nomad_tui.ui.widgets.alloc_table import AllocTable
 
 pytestmark = pytest.mark.hostile
 
@@ -59,3 +64,39 @@ async def test_dot_ids_stay_one_path_segment(alloc_id: str) -> None:
         await stop_once(server.url, alloc_id)
     encoded = alloc_id.replace(".", "%2E")
     assert [(s.method, s.path) for s in server.seen] == [("PUT", f"/v1/allocation/{encoded}/stop")]
+
+
+async def test_a_second_action_during_a_bulk_action_is_refused_and_the_first_reports_in_full() -> None:
+    ids = [f"{n}a000000-0000-4000-8000-000000000000" for n in range(1, 7)]
+    release = asyncio.Event()
+
+    def answer(seen: Seen) -> Reply:
+        if seen.method == "PUT":
+            return Reply.json({"EvalID": "e1234567"}, None, release=release)
+        if "index" in seen.query:
+            return Reply(hang=True)
+        if seen.path == "/v1/allocations":
+            return Reply.json([stub(i, 10 + n) for n, i in enumerate(ids)], 20)
+        return Reply.json(alloc(seen.path.rsplit("/", 1)[-1]), 20)
+
+    async with ScriptedServer(answer) as server:
+        app = NomadTuiApp(settings_for(server.url))
+        async with app.run_test(size=(140, 40), notifications=True) as pilot:
+            screen = app.screen
+            assert isinstance(screen, DashboardScreen)
+            await until(pilot, lambda: len(screen.store) == len(ids), what="the list")
+            screen.query_one(AllocTable).marks.update(ids)
+            await pilot.press("ctrl+d")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+            await pilot.press("y")
+            await until(pilot, lambda: sum(s.method == "PUT" for s in server.seen) >= 1, what="the first stop")
+
+            await pilot.press("ctrl+d")  # a second action while the first runs
+            await until(pilot, lambda: any("still running" in n.message for n in app._notifications), what="refusal")
+            assert not isinstance(app.screen, ConfirmScreen)
+            release.set()
+            await until(pilot, lambda: isinstance(app.screen, ResultsScreen), what="the full report")
+            results = app.screen
+            assert isinstance(results, ResultsScreen)
+            assert len(results.outcomes) == len(ids) and all(o.ok for o in results.outcomes)
+            assert sum(s.method == "PUT" for s in server.seen) == len(ids)

@@ -207,3 +207,44 @@ async def test_any_failure_takes_the_backoff_and_says_what_is_wrong() -> None:
     assert [f.attempt for f in failures] == [1, 2, 3]
     assert isinstance(failures[0].error, Unexpected)
     assert "RecursionError" in failures[0].error.message
+
+
+async def test_an_index_reset_while_a_request_is_held_forces_a_fresh_list() -> None:
+    """The agent answered (index 100) and restarted at index 40: it holds our index=100 request for
+    the whole wait.  The probe sees the lower index and a fresh full list follows at once."""
+    a, b = (f"{n}b000000-0000-4000-8000-000000000000" for n in (1, 2))
+
+    def answer(seen: Seen) -> Reply:
+        if seen.query.get("prefix"):
+            return Reply.json([], 40)  # the restarted agent's current index
+        if "index" in seen.query:
+            return Reply(hang=True)
+        if len([s for s in server.seen if not s.query.get("prefix")]) == 1:
+            return Reply.json([stub(a, 90), stub(b, 95)], 100)
+        return Reply.json([stub(a, 30)], 41)
+
+    async with ScriptedServer(answer) as server:
+        client = NomadClient(settings_for(server.url))
+
+        async def fetch(index: int | None, wait: float) -> Any:
+            return await client.list_allocations(index=index, wait=wait)
+
+        async def probe() -> int:
+            return await client.allocations_index()
+
+        query: BlockingQuery[list[AllocStub]] = BlockingQuery(fetch, wait=300.0, probe=probe, probe_after=0.05)
+        lists: list[list[str]] = []
+
+        async def run() -> None:
+            async for item in query.updates():
+                assert isinstance(item, Update), item
+                lists.append([s.id for s in item.value])
+                if len(lists) == 2:
+                    return
+
+        try:
+            await asyncio.wait_for(run(), 20)
+        finally:
+            await client.aclose()
+    assert lists == [[a, b], [a]]
+    assert query.probes == 1

@@ -48,6 +48,7 @@ INTENDED_OVERRIDES = frozenset(
         "watch_scroll_y",
         # the exec terminal: selection is the remote's mouse while it tracks it (shift: ours)
         "allow_select",
+        "recompose",  # AppFooter: drops the watchers Textual's Footer leaks, then re-composes
         # actions we extend (follow the tail, move the cursor by pages, ask before quitting)
         "action_scroll_end",
         "action_page_down",

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from nomad_tui.api.client import NomadClient
@@ -48,6 +48,7 @@ from nomad_tui.ui.views import Drill
 from nomad_tui.ui.watchers import AllocDetailWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
+from nomad_tui.ui.widgets.footer import AppFooter
 from nomad_tui.ui.widgets.prompt import PromptLine
 from nomad_tui.ui.widgets.status_bar import StatusBar
 
@@ -129,7 +130,7 @@ class DashboardScreen(AllocationActions):
             id="command-line",
             suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
         )
-        yield Footer()
+        yield AppFooter()
 
     @property
     def table(self) -> AllocTable:

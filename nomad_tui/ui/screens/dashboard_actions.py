@@ -59,6 +59,8 @@ class AllocationActions(Screen[None]):
     read_only: bool
     namespace: str
     store_listeners: list[Callable[[Diff | None], None]]
+    # The lifecycle action whose requests are being sent (one at a time; see run_allocation_action).
+    running_plan: Plan | None = None
 
     if TYPE_CHECKING:
 
@@ -291,9 +293,21 @@ class AllocationActions(Screen[None]):
     def action_signal(self) -> None:
         self.run_allocation_action(ActionKind.SIGNAL)
 
-    @work(group="action", exclusive=True, exit_on_error=False)
+    # Not `exclusive`: a second action must never cancel a running one (its requests would be cut
+    # off mid-way, with no report).  While one is being carried out, another is refused, said why.
+    @work(group="action", exit_on_error=False)
     async def run_allocation_action(self, kind: ActionKind) -> None:
         if self._refuse_if_read_only():
+            return
+        busy = self.running_plan
+        if busy is not None:
+            count = len(busy.runnable)
+            what = "allocation" if count == 1 else f"{count} allocations"
+            self.app.notify(
+                f"{busy.verb()} {what} is still running; its report follows. Try again after it.",
+                severity="warning",
+                markup=False,
+            )
             return
         rows = self._action_rows()
         if not rows:
@@ -337,9 +351,18 @@ class AllocationActions(Screen[None]):
         )
         if not await self.app.push_screen_wait(confirm):
             return
-        outcomes = await execute_plan(
-            self.client, action_plan, on_sent=lambda outcome: audit_outcome(self.app, settings, action_plan, outcome)
-        )
+        if self.running_plan is not None:  # another one was confirmed while this dialog was open
+            self.app.notify(f"Not sent: {action_plan.verb().lower()} waits for the running action.", markup=False)
+            return
+        self.running_plan = action_plan
+        try:
+            outcomes = await execute_plan(
+                self.client,
+                action_plan,
+                on_sent=lambda outcome: audit_outcome(self.app, settings, action_plan, outcome),
+            )
+        finally:
+            self.running_plan = None
         self._report(action_plan, outcomes)
 
     def _report(self, action_plan: Plan, outcomes: list[Outcome]) -> None:

@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from nomad_tui.api.exec_session import HEARTBEAT_INTERVAL
 from nomad_tui.settings import Settings
@@ -25,6 +25,7 @@ from nomad_tui.ui.audit_hooks import audit_exec
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.sessions import ExecTarget
 from nomad_tui.ui.widgets.exec_pane import ExecPane
+from nomad_tui.ui.widgets.footer import AppFooter
 from nomad_tui.ui.widgets.terminal import TerminalView
 
 
@@ -45,7 +46,7 @@ class ExecScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield TabbedContent(id="exec-tabs")
-        yield Footer()
+        yield AppFooter()
 
     @property
     def tabs(self) -> TabbedContent:

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from nomad_tui.api import fs
 from nomad_tui.api.client import NomadClient
@@ -24,6 +24,7 @@ from nomad_tui.api.models import parse_time
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.screens.log_pane import LogPaneScreen, human_bytes
+from nomad_tui.ui.widgets.footer import AppFooter
 
 FOLLOW_BACK = 16 * 1024  # following starts this far before the end
 HEX_WIDTH = 16
@@ -88,7 +89,7 @@ class FileBrowserScreen(Screen[None]):
         yield Static(id="files-header")
         yield DataTable(id="files", cursor_type="row", zebra_stripes=False)
         yield Static(id="files-state")
-        yield Footer()
+        yield AppFooter()
 
     @property
     def table(self) -> DataTable[Text]:

@@ -14,13 +14,14 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.logbuffer import LogBuffer
 from nomad_tui.ui.keymap import LOGS, bindings
 from nomad_tui.ui.screens.save_dialogs import ask_path, file_name, save_dir, write_text
+from nomad_tui.ui.widgets.footer import AppFooter
 from nomad_tui.ui.widgets.log_view import Labeler, LogView
 from nomad_tui.ui.widgets.prompt import PromptLine
 
@@ -67,7 +68,7 @@ class LogPaneScreen(Screen[None]):
         yield PromptLine(
             "/", input_id="logs-search", placeholder="search (enter: find, n/N: next/previous)", id="logs-search-line"
         )
-        yield Footer()
+        yield AppFooter()
 
     @property
     def view(self) -> LogView:

@@ -17,12 +17,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.ui.keymap import bindings
+from nomad_tui.ui.widgets.footer import AppFooter
 
 MATCH_STYLE = "black on yellow"
 CURRENT_STYLE = "black on bright_green"
@@ -58,7 +59,7 @@ class RawScreen(Screen[None]):
         with VerticalScroll(id="raw-scroll"):
             yield Static(id="raw-body")
         yield Input(placeholder="search (case-insensitive)", id="raw-search")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#raw-scroll").focus()

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.cluster_models import JobStub
@@ -29,6 +29,7 @@ from nomad_tui.ui import commands
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.views import ResourcesConnection, ResourcesFetched, ResourceWatcher, ViewSpec
+from nomad_tui.ui.widgets.footer import AppFooter
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class ResourceScreen(Screen[None]):
             classes="prompt",
             suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
         )
-        yield Footer()
+        yield AppFooter()
 
     @property
     def table(self) -> ResourceTable:

@@ -97,7 +97,7 @@ class StatusBar(Widget):
         )
         live = Text(("● " if state.phase is Phase.LIVE else "○ ") + state.describe(now), style)
         parts.append((9, live))
-        if state.phase is Phase.RETRYING and state.error:
+        if state.error and state.phase in (Phase.RETRYING, Phase.LIVE):  # live: e.g. a namespace not shown
             parts.append((5, Text(f"({state.error})", dim)))
         if self.total or state.phase is Phase.LIVE:
             counts = f"{self.total} allocs" if self.shown == self.total else f"{self.shown}/{self.total} allocs"
