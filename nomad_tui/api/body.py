@@ -42,7 +42,7 @@ class BodyReader:
         if len(data) > room:
             if not self.cut:
                 raise ResponseTooLarge(
-                    f"response too large: more than {_megabytes(self.limit)} (stopped reading)", path=self.path
+                    f"more than {_megabytes(self.limit)} after decompression; stopped reading", path=self.path
                 )
             data = data[:room]
             self.full = True
