@@ -9,7 +9,7 @@ decoded: the client asks for nothing else, and Nomad sends nothing else (see doc
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from nomad_tui.api.errors import BadResponse, ResponseTooLarge
 
@@ -75,10 +75,19 @@ class BodyReader:
 
 
 async def read_body(
-    chunks: AsyncIterator[bytes], content_encoding: str, limit: int, *, path: str = "", cut: bool = False
+    chunks: AsyncIterator[bytes],
+    content_encoding: str,
+    limit: int,
+    *,
+    path: str = "",
+    cut: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> bytes:
+    """Read a whole body within `limit`; `progress` hears the size of each chunk as received."""
     reader = BodyReader(content_encoding, limit, path=path, cut=cut)
     async for raw in chunks:
+        if progress is not None:
+            progress(len(raw))
         reader.feed(raw)
         if reader.full:
             break

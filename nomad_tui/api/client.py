@@ -50,8 +50,11 @@ THREAD_DECODE_BYTES = 512 * 1024
 CONNECT_TIMEOUT = 5.0
 WRITE_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 30.0
-# The whole response (headers and body) must arrive within this many per-read timeouts.
+# The status line and headers must arrive within this many per-read timeouts; the body then gets
+# BODY_GRACE seconds plus a second per MIN_BODY_RATE bytes (see NomadClient._exchange).
 RESPONSE_TIME_FACTOR = 2.0
+BODY_GRACE = 30.0
+MIN_BODY_RATE = 64_000
 # Caps on a body after gzip, from the largest legitimate answer.  A list entry without TaskStates is
 # ~850 bytes (bench/dashboard.py: 100k allocations ≈ 90 MB), so 1 GB holds a 1M-allocation list
 # with room; a single allocation embeds its job, a few hundred KB at the very most; error texts are
@@ -129,6 +132,7 @@ class NomadClient:
         self.settings = settings
         # Seconds allowed beyond a blocking query's longest legitimate hold before we call it lost.
         self.read_margin = read_margin
+        self.body_grace = BODY_GRACE
         self._token = settings.token.reveal() if settings.token else ""
         self._agent_info: AgentInfo | None = None
         self._agent_request: asyncio.Future[Response[dict[str, Any]]] | None = None
@@ -184,11 +188,6 @@ class NomadClient:
     def _error_text(self, text: str) -> str:
         return clean_message(text, secrets=self.secrets)
 
-    def response_deadline(self, read_timeout: float) -> float:
-        """Seconds the whole response may take: the per-read timeout alone lets a server that
-        dribbles a byte a second hold a request (and "● live") forever."""
-        return read_timeout * RESPONSE_TIME_FACTOR
-
     async def send(
         self,
         method: str,
@@ -200,19 +199,15 @@ class NomadClient:
         max_bytes: int | None = None,
     ) -> Reply:
         """One request, its body read whole but never beyond `max_bytes` (after gzip; default
-        MAX_OBJECT_BYTES) nor beyond the response deadline; every failure, whatever raised it,
-        becomes a typed NomadError."""
+        MAX_OBJECT_BYTES) and never slower than the time bounds below; every failure, whatever
+        raised it, becomes a typed NomadError."""
         content = None if body is None else json.dumps(body).encode()
         per_read = read_timeout if read_timeout is not None else DEFAULT_READ_TIMEOUT
-        deadline = self.response_deadline(per_read)
+        limit = MAX_OBJECT_BYTES if max_bytes is None else max_bytes
         try:
-            async with asyncio.timeout(deadline):
-                limit = MAX_OBJECT_BYTES if max_bytes is None else max_bytes
-                return await self._exchange(method, path, params, content, per_read, limit)
+            return await self._exchange(method, path, params, content, per_read, limit)
         except NomadError:
             raise
-        except TimeoutError:  # before OSError, of which it is a subclass
-            raise NomadTimeout(f"no complete answer within {deadline:g}s", path=path, maybe_sent=True) from None
         except httpx.TimeoutException as exc:
             text = self._error_text(f"timed out ({type(exc).__name__})")
             raise NomadTimeout(text, path=path, maybe_sent=not isinstance(exc, httpx.ConnectTimeout)) from None
@@ -231,6 +226,12 @@ class NomadClient:
         per_read: float,
         max_bytes: int,
     ) -> Reply:
+        """The per-read timeout alone lets a server that dribbles a byte a second hold a request
+        (and "● live") forever, so there are two more bounds.  The status line and headers must
+        arrive within RESPONSE_TIME_FACTOR × the per-read timeout (that already covers a blocking
+        query's whole hold).  Then the body, which the server has ready by now, gets `body_grace`
+        seconds plus one second per MIN_BODY_RATE bytes received: a 1 GB list on a slow link
+        passes, a dribble is cut after the grace."""
         request = self._http.build_request(
             method,
             path,
@@ -239,17 +240,39 @@ class NomadClient:
             headers={"Content-Type": "application/json"} if content is not None else None,
             timeout=httpx.Timeout(per_read, connect=CONNECT_TIMEOUT, write=WRITE_TIMEOUT),
         )
-        response = await self._http.send(request, stream=True)
+        head_deadline = per_read * RESPONSE_TIME_FACTOR
         try:
-            encoding = response.headers.get("content-encoding", "")
-            if response.status_code >= 300:
-                try:
-                    raw = await read_body(response.aiter_raw(), encoding, MAX_ERROR_BYTES, path=path, cut=True)
-                except NomadError:
-                    raw = b""  # an unreadable error text: the status alone still says what failed
-                text = raw.decode("utf-8", "replace")
-                raise error_for_status(response.status_code, text, path=path, secrets=self.secrets)
-            data = await read_body(response.aiter_raw(), encoding, max_bytes, path=path)
+            async with asyncio.timeout(head_deadline):
+                response = await self._http.send(request, stream=True)
+        except TimeoutError:
+            raise NomadTimeout(f"no answer within {head_deadline:g}s", path=path, maybe_sent=True) from None
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        received = 0
+        try:
+            async with asyncio.timeout(started + self.body_grace) as guard:
+
+                def progress(nbytes: int) -> None:
+                    nonlocal received
+                    received += nbytes
+                    guard.reschedule(started + self.body_grace + received / MIN_BODY_RATE)
+
+                encoding = response.headers.get("content-encoding", "")
+                if response.status_code >= 300:
+                    try:
+                        raw = await read_body(
+                            response.aiter_raw(), encoding, MAX_ERROR_BYTES, path=path, cut=True, progress=progress
+                        )
+                    except NomadError:
+                        raw = b""  # an unreadable error text: the status alone still says what failed
+                    text = raw.decode("utf-8", "replace")
+                    raise error_for_status(response.status_code, text, path=path, secrets=self.secrets)
+                data = await read_body(response.aiter_raw(), encoding, max_bytes, path=path, progress=progress)
+        except TimeoutError:
+            elapsed = loop.time() - started
+            raise NomadTimeout(
+                f"answer too slow: {received} bytes in {elapsed:.0f}s, not finished", path=path, maybe_sent=True
+            ) from None
         finally:
             await response.aclose()
         return Reply(response.status_code, response.headers, data)

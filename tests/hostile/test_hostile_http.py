@@ -47,7 +47,7 @@ def small_list_cap(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_an_endless_body_stops_at_the_cap(small_list_cap: None) -> None:
     endless = Reply(chunks=itertools.chain([b"["], itertools.repeat(b" " * 65536)), headers={"X-Nomad-Index": "5"})
     async with ScriptedServer([endless]) as server:
-        with pytest.raises(ResponseTooLarge, match="response too large"):
+        with pytest.raises(ResponseTooLarge, match="more than 1 MB"):
             await list_once(server)
 
 
@@ -103,8 +103,9 @@ async def test_a_reply_dribbled_a_byte_at_a_time_is_bounded_by_the_wait() -> Non
     dribble = Reply(chunks=itertools.chain([b"["], itertools.repeat(b" ")), chunk_delay=0.02)
     async with ScriptedServer([dribble]) as server:
         client = NomadClient(settings_for(server.url), read_margin=0.1)
+        client.body_grace = 0.3
         try:
-            with pytest.raises(NomadTimeout, match="no complete answer"):
+            with pytest.raises(NomadTimeout, match="answer too slow"):
                 # Per read the server is never silent for long; as a whole it never finishes.
                 await asyncio.wait_for(client.list_allocations(index=5, wait=0.2), 20)
         finally:
@@ -248,3 +249,27 @@ async def test_an_index_reset_while_a_request_is_held_forces_a_fresh_list() -> N
             await client.aclose()
     assert lists == [[a, b], [a]]
     assert query.probes == 1
+
+
+async def test_headers_dribbled_a_byte_at_a_time_are_bounded_by_the_wait() -> None:
+    async def dribble(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        try:
+            for byte in itertools.chain(b"HTTP/1.1 200 OK\r\nX-Pad: ", itertools.repeat(ord("x"))):
+                writer.write(bytes([byte]))
+                await writer.drain()
+                await asyncio.sleep(0.02)
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(dribble, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = NomadClient(settings_for(f"http://127.0.0.1:{port}"), read_margin=0.1)
+    try:
+        with pytest.raises(NomadTimeout, match="no answer within"):
+            await asyncio.wait_for(client.list_allocations(index=5, wait=0.2), 20)
+    finally:
+        await client.aclose()
+        server.close()
