@@ -9,7 +9,6 @@ File content is untrusted: callers sanitise before showing it, exactly as for lo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import quote
 
 import httpx
 
@@ -18,6 +17,7 @@ from nomad_tui.api.decode import decode
 from nomad_tui.api.errors import NomadTimeout, Unreachable, error_for_status
 from nomad_tui.api.logs import LOG_READ_TIMEOUT, LogFrame, LogFrameDecoder
 from nomad_tui.api.models import NomadStruct
+from nomad_tui.api.paths import path_segment
 
 PAGE_BYTES = 256 * 1024  # one readat page; files up to this size are read whole with cat
 
@@ -32,7 +32,7 @@ class AllocFileInfo(NomadStruct):
 
 
 def _path(kind: str, alloc_id: str) -> str:
-    return f"/v1/client/fs/{kind}/{quote(alloc_id, safe='')}"
+    return f"/v1/client/fs/{kind}/{path_segment(alloc_id)}"
 
 
 def _params(client: NomadClient, **extra: str) -> dict[str, str]:

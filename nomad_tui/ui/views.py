@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from rich.text import Text
 from textual.message import Message
@@ -16,6 +15,7 @@ from textual.message import Message
 from nomad_tui.api.blocking import BlockingQuery, Failure
 from nomad_tui.api.client import NomadClient, QueryMeta, Response
 from nomad_tui.api.cluster_models import JobStub, NodeStub
+from nomad_tui.api.paths import path_segment
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state import kinds
 from nomad_tui.state.connection import ConnectionState, Phase
@@ -91,7 +91,7 @@ JOBS_VIEW = ViewSpec(
         f"ns:{_exact(job.namespace or 'default')} job:{_exact(job.id)}",
         f"{sanitize_line(job.namespace or 'default')}/{sanitize_line(job.id)}",
     ),
-    raw_path=lambda job: (f"/v1/job/{quote(job.id, safe='')}", job.namespace or "default"),
+    raw_path=lambda job: (f"/v1/job/{path_segment(job.id)}", job.namespace or "default"),
     summary=_job_summary,
     key="J",
 )
@@ -100,7 +100,7 @@ NODES_VIEW = ViewSpec(
     kind=kinds.NODES,
     fetch=_fetch_nodes,
     drill=lambda entry: Drill(f"node:{_exact(entry.node.name or entry.node.id[:8])}", sanitize_line(entry.node.name)),
-    raw_path=lambda entry: (f"/v1/node/{quote(entry.node.id, safe='')}", None),
+    raw_path=lambda entry: (f"/v1/node/{path_segment(entry.node.id)}", None),
     summary=_node_summary,
     key="",
     enrich=_enrich_nodes,

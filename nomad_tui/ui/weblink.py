@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import sys
 import webbrowser
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
+from nomad_tui.api.paths import path_segment
 from nomad_tui.settings import Settings
 
 _CONSOLE_BROWSERS = frozenset({"lynx", "w3m", "links", "elinks", "www-browser", "links2", "browsh", "carbonyl"})
@@ -21,7 +22,7 @@ def allocation_url(settings: Settings, alloc_id: str) -> str | None:
     if settings.is_unix_socket:
         return None
     query = "?" + urlencode({"region": settings.region}) if settings.region else ""
-    return f"{settings.base_url}/ui/allocations/{quote(alloc_id, safe='')}{query}"
+    return f"{settings.base_url}/ui/allocations/{path_segment(alloc_id)}{query}"
 
 
 def graphical_browser() -> webbrowser.BaseBrowser | None:

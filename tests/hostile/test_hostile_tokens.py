@@ -4,6 +4,7 @@ and `--demo` passing none of the user's credentials to the dev agent and its tas
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,23 @@ from nomad_tui.api.errors import NomadError, clean_message
 from nomad_tui.cli import build_parser
 from nomad_tui.devagent.driver.spawn import task_env
 from nomad_tui.devagent.launcher import AgentProcess
+from nomad_tui.settings import Secret, SettingsError
 
 pytestmark = pytest.mark.hostile
 
 
 @pytest.mark.parametrize("token", ["secret-AAAA\r\nX-Evil: BBBB", "secret-AAAA\nsecret-BBBB", "tok\x00en-CCCC"])
+def test_settings_refuse_a_token_with_control_characters(token: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        settings_for("http://127.0.0.1:1", token=token)
+    assert not any(piece in str(caught.value) for piece in ("AAAA", "BBBB", "CCCC"))
+
+
+@pytest.mark.parametrize("token", ["secret-AAAA\r\nX-Evil: BBBB", "secret-AAAA\nsecret-BBBB", "tok\x00en-CCCC"])
 async def test_a_token_with_control_characters_is_never_printed(token: str) -> None:
+    # Behind the settings check too (a token from elsewhere, e.g. a context's token command).
     async with ScriptedServer([Reply.json([], 1)]) as server:
-        client = NomadClient(settings_for(server.url, token=token))
+        client = NomadClient(replace(settings_for(server.url), token=Secret(token)))
         try:
             with pytest.raises(NomadError) as caught:
                 await client.list_allocations()
