@@ -9,6 +9,7 @@ import socket
 import pytest
 from conftest import settings_for, until
 from scripted_server import Reply, ScriptedServer, Seen, alloc, stub
+from textual.widgets import DataTable
 
 from nomad_tui.actions import ActionKind, Outcome, execute, plan
 from nomad_tui.api import client as client_module
@@ -100,3 +101,5 @@ async def test_a_second_action_during_a_bulk_action_is_refused_and_the_first_rep
             assert isinstance(results, ResultsScreen)
             assert len(results.outcomes) == len(ids) and all(o.ok for o in results.outcomes)
             assert sum(s.method == "PUT" for s in server.seen) == len(ids)
+            # Shown in full (and mounted before the app is torn down).
+            await until(pilot, lambda: sum(t.row_count for t in results.query(DataTable)) == len(ids), what="rows")
