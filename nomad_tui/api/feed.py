@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
-from nomad_tui.api.client import NomadClient, QueryMeta, Response
+from nomad_tui.api.client import MAX_LIST_BYTES, NomadClient, QueryMeta, Response
 from nomad_tui.api.errors import NomadError, PermissionDenied
 from nomad_tui.api.events import StreamAbsent, StreamRefused, stream_allocation_events, with_task_states
 from nomad_tui.api.models import AllocStub
@@ -159,8 +159,11 @@ async def list_page(
         params["reverse"] = "true"
     if not task_states:
         params["task_states"] = "false"
-        return await client.query("/v1/allocations", list[AllocStub], params=params)
-    response: Response[list[AllocStub]] = await client.query("/v1/allocations", list[AllocStub], params=params)
+        return await client.query("/v1/allocations", list[AllocStub], params=params, max_bytes=MAX_LIST_BYTES)
+    # A server that ignores per_page sends the whole list: the list's cap, not a single object's.
+    response: Response[list[AllocStub]] = await client.query(
+        "/v1/allocations", list[AllocStub], params=params, max_bytes=MAX_LIST_BYTES
+    )
     stubs = response.value
     for position, stub in enumerate(stubs):
         if stub.task_states is None:
