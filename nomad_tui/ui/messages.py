@@ -72,3 +72,12 @@ class DetailConnectionChanged(Message):
         super().__init__()
         self.alloc_id = alloc_id
         self.state = state
+
+
+class UsageSampled(Message):
+    """Resource usage of one allocation on screen (or why it could not be read)."""
+
+    def __init__(self, alloc_id: str, result: object) -> None:
+        super().__init__()
+        self.alloc_id = alloc_id
+        self.result = result

@@ -35,6 +35,9 @@ async def settled(pilot: Any) -> None:
     detail = screen.query_one(DetailPanel)
     table = screen.query_one(AllocTable)
     await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == table.cursor_id, what="the detail")
+    # resource usage of the rows on screen (the agent's clock is fixed, so the values are too)
+    stats = screen.stats
+    await until(pilot, lambda: stats is None or (bool(stats.wanted) and stats.wanted <= set(screen.usage.latest)))
     screen.status_bar.address = SHOWN_ADDRESS
     screen.status_bar.refresh()
     await pilot.pause()

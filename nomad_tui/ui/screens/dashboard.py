@@ -24,10 +24,12 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.api.feed import Progress, Upserts
 from nomad_tui.api.models import Allocation
+from nomad_tui.api.stats_scheduler import STATS_INTERVAL, StatsError, StatsScheduler
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.settings import IMPLICIT_CONTEXT
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore, Diff
+from nomad_tui.state.usage import UsageBook, limits_of
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
 from nomad_tui.ui.context_badge import status_badge
@@ -41,9 +43,11 @@ from nomad_tui.ui.messages import (
     DetailConnectionChanged,
     ListConnectionChanged,
     NamespaceSubstituted,
+    UsageSampled,
 )
 from nomad_tui.ui.screens.dashboard_actions import AllocationActions
 from nomad_tui.ui.typed_app import nomad_app
+from nomad_tui.ui.usage_text import usage_text
 from nomad_tui.ui.views import Drill
 from nomad_tui.ui.watchers import AllocDetailWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
@@ -56,6 +60,8 @@ if TYPE_CHECKING:
 
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
 FILTER_DEBOUNCE = 0.15
+USAGE_MARGIN = 5  # rows above and below the screen whose usage is sampled too (about to scroll in)
+USAGE_VISIBILITY_CHECK = 0.5  # seconds between two looks at which rows are on screen
 
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
@@ -88,6 +94,8 @@ class DashboardScreen(AllocationActions):
         self.read_only = self.settings.read_only
         # Screens that follow the store's changes (the job-wide tail): called with each applied diff.
         self.store_listeners: list[Callable[[Diff | None], None]] = []
+        self.usage = UsageBook()
+        self.stats: StatsScheduler | None = None
         self.breadcrumb: str | None = None  # the view we drilled in from ("jobs", "nodes"), for esc
         self.known_namespaces: list[str] | None = None  # from /v1/namespaces, when the server answers
         self._denial_hint: str | None = None  # why the list is refused, once worked out
@@ -138,6 +146,12 @@ class DashboardScreen(AllocationActions):
         self.start_list_watcher()
         self.run_worker(self.fetch_namespaces(), group="namespaces", exit_on_error=False)
         self.run_worker(self._read_agent_info(), group="agent-region", exit_on_error=False)
+        interval = getattr(self.app, "stats_interval", STATS_INTERVAL)
+        if interval:
+            self.table.usage = self.usage
+            self.stats = StatsScheduler(self._fetch_usage, self._usage_arrived, interval=interval)
+            self.run_worker(self.stats.run(), group="stats", exit_on_error=False)
+            self.set_interval(USAGE_VISIBILITY_CHECK, self._follow_visible_rows)
 
     async def _read_agent_info(self) -> None:
         """The agent's Nomad version, and with no region asked for its own region (not "the agent's")."""
@@ -149,6 +163,42 @@ class DashboardScreen(AllocationActions):
             self.status_bar.agent_region = info.region
         self.status_bar.agent_version = info.version_text
         self.status_bar.refresh()
+
+    # ------------------------------------------------------------------------------ resource usage
+    def _follow_visible_rows(self) -> None:
+        """Which running allocations are on screen (O(visible rows), no request)."""
+        if self.stats is None or self.app.screen is not self:
+            if self.stats is not None:
+                self.stats.want(set())
+            return
+        store = self.store
+        wanted = {
+            alloc_id
+            for alloc_id in self.table.visible_ids(USAGE_MARGIN)
+            if alloc_id in store.stubs and store.stubs[alloc_id].client_status == "running"
+        }
+        self.stats.want(wanted)
+        self.usage.keep_only(wanted)
+
+    async def _fetch_usage(self, alloc_id: str) -> object:
+        limits = self.usage.limits.get(alloc_id)
+        if limits is None:
+            limits = limits_of((await self.client.read_allocation(alloc_id)).value)
+        return limits, await self.client.allocation_stats(alloc_id)
+
+    def _usage_arrived(self, alloc_id: str, result: object) -> None:
+        self.post_message(UsageSampled(alloc_id, result))
+
+    @on(UsageSampled)
+    def usage_sampled(self, message: UsageSampled) -> None:
+        result = message.result
+        if isinstance(result, StatsError):
+            self.usage.failed(message.alloc_id, result.message)
+        elif isinstance(result, tuple):
+            self.usage.record(message.alloc_id, *result)
+        self.table.refresh()
+        if message.alloc_id == self.detail.alloc_id:
+            self.detail.show_usage(usage_text(self.usage, message.alloc_id))
 
     # ------------------------------------------------------------------------------ watchers
     def start_list_watcher(self) -> None:

@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nomad_tui.state.rows import AllocRow
+from nomad_tui.state.usage import UsageBook, cpu_cell, memory_cell
 from nomad_tui.state.view import AllocView, SortSpec
 from nomad_tui.timefmt import age_ns
 
@@ -48,8 +49,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("restarts", "Restarts", 8, 7),
     Column("age", "Age", 4, 2),
     Column("modified", "Modified", 8, 8),
+    # Resource usage of running allocations on screen (state/usage.py); the first to go when narrow.
+    Column("cpu", "CPU", 5, 9),
+    Column("mem", "Memory", 17, 10),
 )
+USAGE_STYLES = {"high": "alloc-table--status-failed", "warn": "alloc-table--status-pending"}
 
+RIGHT_ALIGNED = frozenset({"restarts", "cpu"})
 STATUS_CLASSES = ("running", "pending", "failed", "complete", "lost", "unknown")
 
 
@@ -154,6 +160,7 @@ class AllocTable(ScrollView, can_focus=True):
         self._layout_width = -1
         self._layout: list[tuple[Column, int]] = []
         self._painted_times: dict[int, tuple[str, str]] = {}
+        self.usage: UsageBook | None = None  # set by the screen when it samples resource usage
 
     # ------------------------------------------------------------------------------ data in
     def on_mount(self) -> None:
@@ -319,7 +326,7 @@ class AllocTable(ScrollView, can_focus=True):
                 title = f"Tasks {_percent(coverage)}%"
             if column.key == sort.column:
                 title += "▼" if sort.descending else "▲"
-            parts.append(fit(title, width, right=column.key == "restarts"))
+            parts.append(fit(title, width, right=column.key in RIGHT_ALIGNED))
         return Strip([Segment(" ".join(parts).ljust(self.size.width), style)], self.size.width)
 
     def set_task_coverage(self, coverage: tuple[int, int] | None) -> None:
@@ -346,7 +353,9 @@ class AllocTable(ScrollView, can_focus=True):
         self._painted_times[y] = times
         is_cursor = row.id == self.cursor_id
         marked = row.id in self.marks
-        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, times)
+        usage = self.usage.latest.get(row.id) if self.usage is not None else None
+        usage_version = usage.version if usage is not None else 0
+        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, times, usage_version)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._cache[key] = self._render_row(row, times, is_cursor, marked, width)
@@ -370,6 +379,7 @@ class AllocTable(ScrollView, can_focus=True):
             "restarts": (str(row.restarts) if row.restarts is not None else "-", None),
             "age": (times[0], None),
             "modified": (times[1], None),
+            **self._usage_cells(row, dim),
         }
         segments: list[Segment] = []
         for i, (column, col_width) in enumerate(self._columns()):
@@ -379,7 +389,7 @@ class AllocTable(ScrollView, can_focus=True):
             cell_style = base + style if style is not None else base
             if row.is_terminal and column.key not in ("status", "mark"):
                 cell_style = cell_style + dim
-            segments.append(Segment(fit(text, col_width, right=column.key == "restarts"), cell_style))
+            segments.append(Segment(fit(text, col_width, right=column.key in RIGHT_ALIGNED), cell_style))
         used = sum(len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
@@ -389,6 +399,24 @@ class AllocTable(ScrollView, can_focus=True):
             )
             segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
         return Strip(segments, width).crop(0, width)
+
+    def _usage_cells(self, row: AllocRow, dim: Style) -> dict[str, tuple[str, Style | None]]:
+        usage = self.usage.latest.get(row.id) if self.usage is not None and row.status == "running" else None
+        if usage is None:
+            return {"cpu": ("", None), "mem": ("", None)}
+        cells: dict[str, tuple[str, Style | None]] = {}
+        for key, (text, level) in (("cpu", cpu_cell(usage)), ("mem", memory_cell(usage))):
+            style_name = USAGE_STYLES.get(level)
+            style = self.get_component_rich_style(style_name) if style_name else dim if level else None
+            cells[key] = (text, style)
+        return cells
+
+    def visible_ids(self, margin: int) -> list[str]:
+        """Allocation IDs on screen, plus `margin` rows above and below (about to scroll into view)."""
+        top = int(self.scroll_y)
+        start = max(0, top - margin)
+        end = min(len(self.view), top + self._rows_visible() + margin)
+        return [self.view.id_at(position) for position in range(start, end)]
 
     def on_focus(self) -> None:
         self.refresh()
