@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from nomad_tui.api.errors import NomadError
 
-STATS_INTERVAL = 2.5  # seconds between two samples of one allocation
+STATS_INTERVAL = 3.0  # seconds between two samples of one allocation ("every ~2-3 s")
 STATS_CONCURRENCY = 4  # requests in flight at most
 ERROR_INTERVAL = 10.0  # after an error (node down, 403, 404) that allocation is asked less often
 

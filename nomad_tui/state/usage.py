@@ -104,12 +104,14 @@ class UsageBook:
         self.latest[alloc_id] = usage
         return usage
 
-    def failed(self, alloc_id: str, message: str) -> None:
+    def failed(self, alloc_id: str, message: str) -> AllocUsage:
         self._version += 1
         previous = self.latest.get(alloc_id)
         limits = self.limits.get(alloc_id, Limits({}, {}))
         empty = Reading(None, 0.0, None, None)
-        self.latest[alloc_id] = AllocUsage(limits, previous.total if previous else empty, {}, message, self._version)
+        usage = AllocUsage(limits, previous.total if previous else empty, {}, message, self._version)
+        self.latest[alloc_id] = usage
+        return usage
 
     def keep_only(self, alloc_ids: set[str]) -> None:
         """Forget allocations no longer on screen (their history too): memory follows the screen."""

@@ -75,9 +75,4 @@ class DetailConnectionChanged(Message):
 
 
 class UsageSampled(Message):
-    """Resource usage of one allocation on screen (or why it could not be read)."""
-
-    def __init__(self, alloc_id: str, result: object) -> None:
-        super().__init__()
-        self.alloc_id = alloc_id
-        self.result = result
+    """Resource usage samples are waiting in the dashboard's inbox (one message per batch)."""

@@ -29,7 +29,7 @@ from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.settings import IMPLICIT_CONTEXT
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore, Diff
-from nomad_tui.state.usage import UsageBook, limits_of
+from nomad_tui.state.usage import UsageBook, cpu_cell, limits_of, memory_cell
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
 from nomad_tui.ui.context_badge import status_badge
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
 FILTER_DEBOUNCE = 0.15
-USAGE_MARGIN = 5  # rows above and below the screen whose usage is sampled too (about to scroll in)
+USAGE_MARGIN = 3  # rows above and below the screen whose usage is sampled too (about to scroll in)
 USAGE_VISIBILITY_CHECK = 0.5  # seconds between two looks at which rows are on screen
 
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
@@ -96,6 +96,7 @@ class DashboardScreen(AllocationActions):
         self.store_listeners: list[Callable[[Diff | None], None]] = []
         self.usage = UsageBook()
         self.stats: StatsScheduler | None = None
+        self._usage_inbox: list[tuple[str, object]] = []
         self.breadcrumb: str | None = None  # the view we drilled in from ("jobs", "nodes"), for esc
         self.known_namespaces: list[str] | None = None  # from /v1/namespaces, when the server answers
         self._denial_hint: str | None = None  # why the list is refused, once worked out
@@ -187,18 +188,28 @@ class DashboardScreen(AllocationActions):
         return limits, await self.client.allocation_stats(alloc_id)
 
     def _usage_arrived(self, alloc_id: str, result: object) -> None:
-        self.post_message(UsageSampled(alloc_id, result))
+        # Coalesced: samples that arrive together are applied in one turn, with one message.
+        self._usage_inbox.append((alloc_id, result))
+        if len(self._usage_inbox) == 1:
+            self.post_message(UsageSampled())
 
     @on(UsageSampled)
     def usage_sampled(self, message: UsageSampled) -> None:
-        result = message.result
-        if isinstance(result, StatsError):
-            self.usage.failed(message.alloc_id, result.message)
-        elif isinstance(result, tuple):
-            self.usage.record(message.alloc_id, *result)
-        self.table.refresh()
-        if message.alloc_id == self.detail.alloc_id:
-            self.detail.show_usage(usage_text(self.usage, message.alloc_id))
+        inbox, self._usage_inbox = self._usage_inbox, []
+        table = self.table
+        for alloc_id, result in inbox:
+            before = self.usage.latest.get(alloc_id)
+            shown = (cpu_cell(before), memory_cell(before)) if before is not None else None
+            if isinstance(result, StatsError):
+                after = self.usage.failed(alloc_id, result.message)
+            elif isinstance(result, tuple):
+                after = self.usage.record(alloc_id, *result)
+            else:
+                continue
+            if (cpu_cell(after), memory_cell(after)) != shown:
+                table.refresh_row(alloc_id)  # one line, and only when what it shows changed
+            if alloc_id == self.detail.alloc_id:
+                self.detail.show_usage(usage_text(self.usage, alloc_id))
 
     # ------------------------------------------------------------------------------ watchers
     def start_list_watcher(self) -> None:

@@ -411,6 +411,15 @@ class AllocTable(ScrollView, can_focus=True):
             cells[key] = (text, style)
         return cells
 
+    def refresh_row(self, alloc_id: str) -> None:
+        """Repaint the one line that shows `alloc_id`, if it is on screen."""
+        position = self.view.position_of(alloc_id)
+        if position is None:
+            return
+        line = position - int(self.scroll_y) + 1
+        if 1 <= line < self.size.height:
+            self.refresh_line(line)
+
     def visible_ids(self, margin: int) -> list[str]:
         """Allocation IDs on screen, plus `margin` rows above and below (about to scroll into view)."""
         top = int(self.scroll_y)
