@@ -72,7 +72,3 @@ class DetailConnectionChanged(Message):
         super().__init__()
         self.alloc_id = alloc_id
         self.state = state
-
-
-class UsageSampled(Message):
-    """Resource usage samples are waiting in the dashboard's inbox (one message per batch)."""
