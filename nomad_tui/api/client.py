@@ -283,6 +283,12 @@ class NomadClient:
         params["resources"] = "true"
         return await self.query("/v1/nodes", list[NodeStub], params=params, index=index, wait=wait)
 
+    async def node_allocations(self, node_id: str) -> list[Allocation]:
+        path = f"/v1/node/{quote(node_id, safe='')}/allocations"
+        params = self.common_params()
+        params.pop("namespace", None)
+        return (await self.query(path, list[Allocation], params=params)).value
+
     # ------------------------------------------------------------------------------ cluster
     async def list_namespaces(self) -> list[Namespace]:
         params = self.common_params()

@@ -112,6 +112,9 @@ async def test_nodes_view_and_its_allocations(agent: AgentProcess, control: Cont
         first = screen.store.items[screen.view.key_at(0)]
         on_node = [s for s in dashboard.store.stubs.values() if s.node_id == first.node.id]
         assert first.running == sum(1 for s in on_node if s.client_status == "running")
+        detail = "#resource-detail-text"
+        await until(pilot, lambda: "Allocated to" in visible_text(screen, detail), what="allocated resources")
+        assert " MHz of " in visible_text(screen, detail) and " MiB of " in visible_text(screen, detail)
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is dashboard, what="the allocation list")
         await until(pilot, lambda: len(dashboard.view) == len(on_node), what="the node's allocations")

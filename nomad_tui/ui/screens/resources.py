@@ -19,11 +19,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Input, Static
 
 from nomad_tui.api.client import NomadClient
-from nomad_tui.api.cluster_models import JobStub
 from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
-from nomad_tui.state.placement import placement_story
 from nomad_tui.state.resources import ResourceStore, ResourceView
 from nomad_tui.ui import commands
 from nomad_tui.ui.keymap import bindings
@@ -55,7 +53,7 @@ class ResourceScreen(Screen[None]):
         self.watcher: ResourceWatcher | None = None
         self.state = ConnectionState()
         self.loaded = False
-        self._stories: dict[tuple[str, int], list[str]] = {}
+        self._more: dict[tuple[str, object], list[str]] = {}
         self._raw_items: list[Any] = []
         self.preselect: str | None = None  # an item key to put the cursor on (`J` on an allocation)
 
@@ -180,31 +178,30 @@ class ResourceScreen(Screen[None]):
             detail.update(Text("Nothing selected", style="dim"))
             return
         text = self.spec.summary(item)
-        if isinstance(item, JobStub):
-            self._add_story(item, text)
+        self._add_more(item, text)
         detail.update(text)
 
-    def _add_story(self, job: JobStub, text: Text) -> None:
-        queued = {g: s.queued for g, s in ((job.job_summary.summary or {}).items() if job.job_summary else [])}
-        if not any(queued.values()):
+    def _add_more(self, item: Any, text: Text) -> None:
+        """The part of the detail that needs a request (a job's placement story, a node's allocated
+        resources): read once per version of the item, in a worker, then shown."""
+        more = self.spec.more
+        if more is None or not more.wanted(item):
             return
-        key = (self.spec.kind.key(job), job.modify_index)
-        story = self._stories.get(key)
-        if story is None:
-            text.append("Why not placed: reading the evaluations…\n", style="dim")
-            self.run_worker(self._load_story(job, key, queued), group="story", exclusive=True, exit_on_error=False)
+        key = (self.spec.kind.key(item), more.version(item))
+        lines = self._more.get(key)
+        if lines is None:
+            text.append(f"{more.loading}\n", style="dim")
+            self.run_worker(self._load_more(item, key), group="more", exclusive=True, exit_on_error=False)
             return
-        for line in story or ["Allocations are queued, but no blocked evaluation explains it yet."]:
-            style = "bold" if not line.startswith(" ") else ""
-            text.append(line + "\n", style=style)
+        for line in lines:
+            text.append(line + "\n", style="" if line.startswith(" ") else "bold")
 
-    async def _load_story(self, job: JobStub, key: tuple[str, int], queued: dict[str, int]) -> None:
+    async def _load_more(self, item: Any, key: tuple[str, object]) -> None:
+        assert self.spec.more is not None
         try:
-            evals = await self.client.job_evaluations(job.id, job.namespace or "default")
+            self._more[key] = await self.spec.more.load(self.client, item)
         except NomadError as exc:
-            self._stories[key] = [f"Cannot read the evaluations: {sanitize_line(exc.message)}"]
-        else:
-            self._stories[key] = placement_story(evals, queued)
+            self._more[key] = [f"Cannot read it: {sanitize_line(exc.message)}"]
         self._show_detail()
 
     # ------------------------------------------------------------------------------ actions
