@@ -71,7 +71,7 @@ async def _open_view(pilot: Any, command: str, select: str | None = None, wait_f
     await until(pilot, lambda: isinstance(pilot.app.screen, ResourceScreen) and pilot.app.screen.loaded, what="view")
     screen = pilot.app.screen
     if select is not None:
-        assert screen.query_one(ResourceTable).select_key(select)
+        assert screen.query_one(ResourceTable).select_id(select)
     await until(pilot, lambda: wait_for in str(screen.query_one("#resource-detail-text").render()))
     await pilot.pause()
 

@@ -76,14 +76,14 @@ async def test_unplaceable_job_tells_why_and_drills_into_allocations(agent: Agen
     async with app.run_test(size=SIZE) as pilot:
         dashboard = await loaded_dashboard(pilot)
         screen = await open_jobs(pilot)
-        assert screen.query_one(ResourceTable).select_key(f"data\x00{UNPLACEABLE_JOB}")
+        assert screen.query_one(ResourceTable).select_id(f"data\x00{UNPLACEABLE_JOB}")
         await until(pilot, lambda: "Placement failure" in visible_text(screen, "#resource-detail-text"), what="story")
         story = visible_text(screen, "#resource-detail-text")
         assert 'Task Group "train" (2 allocations queued):' in story
         assert 'Constraint "${node.class} = gpu": 1 nodes excluded by filter' in story
         assert 'Dimension "memory" exhausted on' in story
         # enter: the allocation list filtered to this job, with a breadcrumb; esc comes back
-        assert screen.query_one(ResourceTable).select_key("default\x00api")
+        assert screen.query_one(ResourceTable).select_id("default\x00api")
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is dashboard, what="the allocation list")
         crumb = visible_text(dashboard, "#breadcrumb")
@@ -92,7 +92,7 @@ async def test_unplaceable_job_tells_why_and_drills_into_allocations(agent: Agen
         assert {dashboard.store.stubs[a].job_id for a in dashboard.view.ids()} == {"api"}
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen, what="back to the jobs view")
-        assert screen.query_one(ResourceTable).cursor_key == "default\x00api"
+        assert screen.query_one(ResourceTable).cursor_id == "default\x00api"
         assert not dashboard.view.filter
 
 
@@ -109,7 +109,7 @@ async def test_nodes_view_and_its_allocations(agent: AgentProcess, control: Cont
         lines = table_text(screen)
         assert lines[0].split()[:3] == ["Name▲", "DC", "Pool"]
         assert "ineligible" in "\n".join(lines)
-        first = screen.store.items[screen.view.key_at(0)]
+        first = screen.store.items[screen.view.id_at(0)]
         on_node = [s for s in dashboard.store.stubs.values() if s.node_id == first.node.id]
         assert first.running == sum(1 for s in on_node if s.client_status == "running")
         detail = "#resource-detail-text"
@@ -132,7 +132,7 @@ async def test_raw_view_shows_the_whole_allocation_and_searches(agent: AgentProc
         jobs = app.screen
         assert isinstance(jobs, ResourceScreen)
         want = f"{row.namespace}\x00{row.job}"
-        await until(pilot, lambda: jobs.query_one(ResourceTable).cursor_key == want, what="its job")
+        await until(pilot, lambda: jobs.query_one(ResourceTable).cursor_id == want, what="its job")
         await pilot.press("colon", *"allocs", "enter")
         await until(pilot, lambda: app.screen is dashboard, what="the allocation list again")
         alloc_id = row.id

@@ -86,7 +86,7 @@ class ResourceScreen(Screen[None]):
         self._apply_preselect()
 
     def _apply_preselect(self) -> None:
-        if self.preselect is not None and self.table.select_key(self.preselect):
+        if self.preselect is not None and self.table.select_id(self.preselect):
             self.preselect = None
 
     def on_screen_suspend(self) -> None:
@@ -168,7 +168,7 @@ class ResourceScreen(Screen[None]):
         self._show_detail()
 
     def selected(self) -> Any | None:
-        key = self.table.cursor_key
+        key = self.table.cursor_id
         return self.store.get(key) if key is not None else None
 
     def _show_detail(self) -> None:

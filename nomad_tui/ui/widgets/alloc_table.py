@@ -15,17 +15,16 @@ from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nomad_tui.state.rows import AllocRow
 from nomad_tui.state.usage import UsageBook, cpu_cell, memory_cell
 from nomad_tui.state.view import AllocView, SortSpec
 from nomad_tui.timefmt import age_ns
+from nomad_tui.ui.widgets.cursor_table import CursorTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +92,7 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
     return text.rjust(width) if right else text.ljust(width)
 
 
-class AllocTable(ScrollView, can_focus=True):
+class AllocTable(CursorTable):
     """The allocation list.  Owns no data: it draws `view` and keeps a cursor on an allocation ID."""
 
     COMPONENT_CLASSES = {
@@ -112,15 +111,6 @@ class AllocTable(ScrollView, can_focus=True):
         overflow-x: hidden;
     }
     """
-
-    BINDINGS = [
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-    ]
 
     class Highlighted(Message):
         """The cursor moved to another allocation (None: the list is empty).
@@ -238,51 +228,11 @@ class AllocTable(ScrollView, can_focus=True):
         self.marks.intersection_update(self.view.store.stubs)
 
     # ------------------------------------------------------------------------------ movement
-    def _rows_visible(self) -> int:
-        return max(1, self.size.height - 1)
+    def _rows(self) -> AllocView:
+        return self.view
 
-    def _move_to(self, position: int) -> None:
-        if not len(self.view):
-            return
-        position = max(0, min(position, len(self.view) - 1))
-        old = self.cursor_id
-        self.cursor_position = position
-        self.cursor_id = self.view.id_at(position)
-        self._scroll_cursor_into_view()
-        self.refresh()
-        if self.cursor_id != old:
-            self.post_message(self.Highlighted(self, self.cursor_id))
-
-    def _scroll_cursor_into_view(self) -> None:
-        top = int(self.scroll_y)
-        visible = self._rows_visible()
-        if self.cursor_position < top:
-            self.scroll_to(y=self.cursor_position, animate=False, immediate=True)
-        elif self.cursor_position >= top + visible:
-            self.scroll_to(y=self.cursor_position - visible + 1, animate=False, immediate=True)
-
-    def action_cursor_down(self) -> None:
-        self._move_to(self.cursor_position + 1)
-
-    def action_cursor_up(self) -> None:
-        self._move_to(self.cursor_position - 1)
-
-    def action_page_down(self) -> None:
-        self._move_to(self.cursor_position + self._rows_visible())
-
-    def action_page_up(self) -> None:
-        self._move_to(self.cursor_position - self._rows_visible())
-
-    def action_first(self) -> None:
-        self._move_to(0)
-
-    def action_last(self) -> None:
-        self._move_to(len(self.view) - 1)
-
-    def on_click(self, event: object) -> None:
-        y = getattr(event, "y", None)
-        if isinstance(y, int) and y >= 1:
-            self._move_to(int(self.scroll_y) + y - 1)
+    def _cursor_moved(self) -> None:
+        self.post_message(self.Highlighted(self, self.cursor_id))
 
     # ------------------------------------------------------------------------------ rendering
     def on_resize(self) -> None:
@@ -426,9 +376,3 @@ class AllocTable(ScrollView, can_focus=True):
         start = max(0, top - margin)
         end = min(len(self.view), top + self._rows_visible() + margin)
         return [self.view.id_at(position) for position in range(start, end)]
-
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
