@@ -18,6 +18,8 @@ from nomad_tui.api.errors import NomadError
 
 STATS_INTERVAL = 3.0  # seconds between two samples of one allocation ("every ~2-3 s")
 STATS_CONCURRENCY = 4  # requests in flight at most
+CLOSE_TIMEOUT = 2.0  # seconds `close` waits for cancelled requests to finish
+FETCH_TIMEOUT = 10.0  # one sample (allocation + stats) never takes longer than this
 ERROR_INTERVAL = 10.0  # after an error (node down, 403, 404) that allocation is asked less often
 
 
@@ -78,17 +80,30 @@ class StatsScheduler:
                 except TimeoutError:
                     pass
         finally:
-            for task in self._inflight.values():
-                task.cancel()
-            self._inflight.clear()
+            await self.close()
+
+    async def close(self) -> None:
+        """Stop sampling and wait (briefly) until no request is in flight: a request still running when
+        its client closes can keep the event loop from finishing."""
+        self.wanted = set()
+        self._due.clear()
+        tasks = list(self._inflight.values())
+        self._inflight.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=CLOSE_TIMEOUT)
 
     async def _sample(self, alloc_id: str) -> None:
         self.requests += 1
         try:
-            result: object = await self.fetch(alloc_id)
+            result: object = await asyncio.wait_for(self.fetch(alloc_id), FETCH_TIMEOUT)
             pause = self.interval
         except NomadError as exc:
             result = StatsError(exc.message)
+            pause = ERROR_INTERVAL
+        except TimeoutError:
+            result = StatsError(f"no answer within {FETCH_TIMEOUT:.0f} s")
             pause = ERROR_INTERVAL
         finally:
             if self._inflight.get(alloc_id) is asyncio.current_task():

@@ -226,6 +226,11 @@ class DashboardScreen(AllocationActions):
         self.app.push_screen(screen, chosen)
 
     # ------------------------------------------------------------------------------ resource usage
+    async def on_unmount(self) -> None:
+        # Before the app closes the client: no usage request may still be running on it.
+        if self.stats is not None:
+            await self.stats.close()
+
     def _follow_visible_rows(self) -> None:
         """Apply the samples that arrived; say which running allocations are on screen (O(visible rows))."""
         if self._usage_inbox:
