@@ -19,6 +19,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Footer, Input, Static
 
 from nomad_tui.api.client import NomadClient
+from nomad_tui.api.cluster_models import JobStub
 from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
