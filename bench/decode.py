@@ -3,7 +3,7 @@
     python bench/decode.py [--count 100000]
 
 Prints seconds and MB/s for the list with and without TaskStates (task_states=false sends
-"TaskStates": null).  The documents carry every key of Nomad's AllocListStub (facts §2), two tasks
+"TaskStates": null).  The documents carry every key of Nomad's AllocListStub (docs/nomad-wire.md §2), two tasks
 with three full TaskEvents each, in the byte-wise key order Nomad's encoder uses.
 """
 

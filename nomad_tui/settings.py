@@ -1,6 +1,6 @@
 """Resolve where and how to reach Nomad: command-line flags > NOMAD_* environment > config file > defaults.
 
-The environment variables are exactly those of the `nomad` CLI (see facts §10), so a shell that works
+The environment variables are exactly those of the `nomad` CLI (see docs/nomad-wire.md §10), so a shell that works
 with `nomad alloc status` works with nomad-tui.  The result is one frozen `Settings` object; printing it
 never shows the token or the HTTP basic-auth password.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_ADDRESS = "http://127.0.0.1:4646"
-# A dashboard must ask for every namespace it may read (facts §2): the API's own default is "default".
+# A dashboard must ask for every namespace it may read (docs/nomad-wire.md §2): the API's own default is "default".
 DEFAULT_NAMESPACE = "*"
 # Finds a shell inside the task: bash where there is one, else sh (k9s#1428, #3363 ask for exactly this).
 DEFAULT_EXEC_COMMAND = "/bin/sh -c 'command -v bash >/dev/null 2>&1 && exec bash || exec sh'"

@@ -1,6 +1,6 @@
-"""Blocking queries: keep one resource current with Nomad's long polls (facts §1).
+"""Blocking queries: keep one resource current with Nomad's long polls (docs/nomad-wire.md §1).
 
-The rules, all from facts §1.2:
+The rules, all from docs/nomad-wire.md §1.2:
 - the first request carries no index and answers at once (even on an empty cluster, whose index is 0);
   every later request sends `index=max(1, last)`, so index 0 — which would make the server answer at
   once, forever, a busy loop — is never sent;

@@ -2,7 +2,7 @@
 
 The token travels only in the `X-Nomad-Token` header; it never goes into a URL, a log line or an
 error message (error texts are scrubbed of it).  Region and namespace are added as query parameters
-the way the nomad CLI adds them (facts §10).  Large bodies are decoded in a worker thread so a
+the way the nomad CLI adds them (docs/nomad-wire.md §10).  Large bodies are decoded in a worker thread so a
 100k-allocation list does not stall the event loop while the bytes are parsed.
 """
 
@@ -45,7 +45,7 @@ DEFAULT_READ_TIMEOUT = 30.0
 
 @dataclass(frozen=True, slots=True)
 class QueryMeta:
-    """What Nomad says about a read besides the body (facts §1.1); header names are case-insensitive."""
+    """What Nomad says about a read besides the body (docs/nomad-wire.md §1.1); header names are case-insensitive."""
 
     index: int
     known_leader: bool | None = None
@@ -82,7 +82,7 @@ class Response(Generic[T]):
 
 
 def format_wait(seconds: float) -> str:
-    """Go duration text; Nomad rejects a bare number (facts §1.1)."""
+    """Go duration text; Nomad rejects a bare number (docs/nomad-wire.md §1.1)."""
     return f"{max(1, round(seconds * 1000))}ms"
 
 
@@ -102,7 +102,7 @@ class NomadClient:
         self._agent_request: asyncio.Future[Response[dict[str, Any]]] | None = None
         headers = {"User-Agent": f"nomad-tui/{__version__}"}
         if is_local(settings):
-            # Nomad gzips whatever the client accepts (facts §12).  Over loopback or a unix socket that
+            # Nomad gzips whatever the client accepts (docs/nomad-wire.md §12).  Over loopback or a unix socket that
             # only burns CPU at both ends (a 10k list is ~9 MB); across a network gzip saves ~85 %.
             headers["Accept-Encoding"] = "identity"
         if self._token:
@@ -259,7 +259,7 @@ class NomadClient:
         await self.send("PUT", path, params=self.common_params(namespace), body=body)
 
     async def allocation_stats(self, alloc_id: str) -> AllocResourceUsage:
-        """Current resource usage (not blocking: Nomad samples it on the client; facts §7)."""
+        """Current resource usage (not blocking: Nomad samples it on the client; docs/nomad-wire.md §7)."""
         path = f"/v1/client/allocation/{quote(alloc_id, safe='')}/stats"
         return (await self.query(path, AllocResourceUsage, params=self.common_params())).value
 
@@ -345,7 +345,7 @@ def is_local(settings: Settings) -> bool:
 
 
 def blocking_read_timeout(wait: float, margin: float = 5.0) -> float:
-    """The server may hold a query for wait + up to wait/16 of jitter (facts §1.1); add a margin."""
+    """The server may hold a query for wait + up to wait/16 of jitter (docs/nomad-wire.md §1.1); add a margin."""
     return wait * 17 / 16 + margin
 
 

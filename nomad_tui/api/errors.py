@@ -1,7 +1,7 @@
 """Typed errors for everything that can go wrong talking to Nomad.
 
 Each carries a short, sanitised message fit to show a user: the server's plain-text body (Nomad
-sends errors as bare text, facts §0.2), cut to a readable length, with control characters made inert
+sends errors as bare text, docs/nomad-wire.md §0.2), cut to a readable length, with control characters made inert
 and any token value scrubbed out.
 """
 

@@ -1,4 +1,4 @@
-"""One interactive exec session over Nomad's exec WebSocket (facts §6); no Textual here.
+"""One interactive exec session over Nomad's exec WebSocket (docs/nomad-wire.md §6); no Textual here.
 
     session = ExecSession(settings, alloc_id, "web", ["/bin/sh"], namespace="default", on_output=feed)
     session.resize(cols, rows)        # any time; the first size goes out before the first stdin

@@ -1,4 +1,4 @@
-"""Streaming task logs: GET /v1/client/fs/logs/:alloc_id (facts §7).
+"""Streaming task logs: GET /v1/client/fs/logs/:alloc_id (docs/nomad-wire.md §7).
 
 With plain=false the body is JSON objects written back to back with no separator (`{…}{…}`), not
 NDJSON, and `{}` heartbeats arrive every second.  `LogFrameDecoder` cuts frames out of arbitrary

@@ -1,6 +1,6 @@
-"""Typed views of Nomad's allocation JSON, for both the 0.x and the 1.x/2.x shapes (facts §11).
+"""Typed views of Nomad's allocation JSON, for both the 0.x and the 1.x/2.x shapes (docs/nomad-wire.md §11).
 
-Every field has a default: the full allocation leaves empty keys out (facts §0.1) and old agents
+Every field has a default: the full allocation leaves empty keys out (docs/nomad-wire.md §0.1) and old agents
 lack newer keys.  Unknown keys are skipped by the decoder.  Fields keep Nomad's meaning and, through
 `nomad_name`, Nomad's wire spelling; Python attribute names are snake_case.
 
@@ -47,7 +47,7 @@ TERMINAL_CLIENT_STATUSES = frozenset({"complete", "failed", "lost"})
 DESIRED_STATUSES = ("run", "stop", "evict")
 TASK_STATES = ("pending", "running", "dead")
 
-# Every TaskEvent Type string Nomad defines or emits (facts §3).
+# Every TaskEvent Type string Nomad defines or emits (docs/nomad-wire.md §3).
 TASK_EVENT_TYPES = (
     "Setup Failure",
     "Driver Failure",
@@ -394,7 +394,7 @@ class NetworkStatus(NomadStruct):
 
 
 class AllocStub(NomadStruct):
-    """One row of GET /v1/allocations: only what the list shows (facts §2)."""
+    """One row of GET /v1/allocations: only what the list shows (docs/nomad-wire.md §2)."""
 
     id: str = ""
     eval_id: str = ""
@@ -421,7 +421,7 @@ class AllocStub(NomadStruct):
 
 
 class Allocation(NomadStruct):
-    """GET /v1/allocation/:id, whose empty keys Nomad leaves out (facts §3)."""
+    """GET /v1/allocation/:id, whose empty keys Nomad leaves out (docs/nomad-wire.md §3)."""
 
     id: str = ""
     namespace: str = ""
@@ -485,9 +485,3 @@ class AgentConfig(NomadStruct):
     region: str = ""
     datacenter: str = ""
     version: str = ""
-
-
-class AgentSelf(NomadStruct):
-    config: dict[str, object] | None = None
-    member: AgentMember | None = None
-    stats: dict[str, object] | None = None

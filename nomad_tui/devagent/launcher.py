@@ -1,7 +1,9 @@
 """Start the dev agent as a child process and stop it again (used by `--demo` and the tests).
 
 The agent prints exactly one line containing its URL on stdout when it is ready; everything else it
-says goes to stderr, which we send to a log file so it never scribbles over the TUI.  The agent is
+says goes to stderr, which we send to a log file so it never scribbles over the TUI.  Without a
+`log_path` that file is anonymous: unlinked as soon as the agent has it open, so no run (or crashed
+test) leaves one behind; its tail is still read through our descriptor when the agent fails to start.  The agent is
 started with `--exit-with-parent`: it watches its stdin pipe and exits when we die, so a crashed
 dashboard never leaves an agent (and its exec shells) behind.
 """
@@ -29,10 +31,10 @@ class AgentStartError(RuntimeError):
 class AgentProcess:
     """A running `nomad-tui devagent`; `url` is its base URL (http://127.0.0.1:PORT)."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes], url: str, log_path: Path | None) -> None:
         self.popen = popen
         self.url = url
-        self.log_path = log_path
+        self.log_path = log_path  # None: the log was anonymous and is gone
 
     @property
     def port(self) -> int:
@@ -40,13 +42,21 @@ class AgentProcess:
         return int(self.url.rsplit(":", 1)[1])
 
     @classmethod
-    def start(cls, *args: str, timeout: float = 30.0, log_dir: str | None = None) -> AgentProcess:
-        fd, log_name = tempfile.mkstemp(prefix="nomad-tui-devagent-", suffix=".log", dir=log_dir)
-        log_path = Path(log_name)
+    def start(cls, *args: str, timeout: float = 30.0, log_path: Path | None = None) -> AgentProcess:
+        """Start an agent; its stderr goes to `log_path` (truncated), or to an anonymous file."""
+        if log_path is None:
+            fd, log_name = tempfile.mkstemp(prefix="nomad-tui-devagent-", suffix=".log")
+            os.unlink(log_name)
+        else:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(log_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         argv = [sys.executable, "-m", "nomad_tui", "devagent", "--port", "0", "--exit-with-parent", *args]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fd, env=env)
-        os.close(fd)
+        try:
+            popen = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=fd, env=env)
+        except BaseException:
+            os.close(fd)
+            raise
         assert popen.stdout is not None
         deadline = time.monotonic() + timeout
         url: str | None = None
@@ -71,8 +81,11 @@ class AgentProcess:
         if url is None:
             popen.kill()
             popen.wait()
-            tail = log_path.read_text(errors="replace")[-2000:]
+            size = os.lseek(fd, 0, os.SEEK_END)
+            tail = os.pread(fd, 2000, max(0, size - 2000)).decode(errors="replace")
+            os.close(fd)
             raise AgentStartError(f"dev agent did not start: stdout={lines!r} log tail:\n{tail}")
+        os.close(fd)
         # Keep draining stdout so a chatty agent can never block on a full pipe.
         threading.Thread(target=_drain, args=(popen.stdout,), daemon=True).start()
         return cls(popen, url, log_path)

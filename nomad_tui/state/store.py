@@ -1,7 +1,7 @@
 """AllocStore: the allocations we know, keyed by ID, and what each new list changed.
 
 Nomad's list endpoint always answers with the whole list, so every answer is compared with what we
-hold, by ModifyIndex (Nomad bumps it on every write to an allocation, facts §12).  The comparison is
+hold, by ModifyIndex (Nomad bumps it on every write to an allocation, docs/nomad-wire.md §12).  The comparison is
 the only per-allocation work: display rows are built lazily, for the rows somebody renders or
 filters, and cached until the allocation changes.  So a change to 10 of 100,000 allocations builds
 at most 10 rows, and the first paint of 100,000 builds only the ~50 on screen.
@@ -91,7 +91,7 @@ class AllocStore:
 
     def _merge_since(self, stubs: Sequence[AllocStub], since: int) -> Diff:
         """The common case, in C-level loops: Nomad bumps an allocation's ModifyIndex on every write,
-        in the same index space as the list's X-Nomad-Index (facts §12), so what changed since the
+        in the same index space as the list's X-Nomad-Index (docs/nomad-wire.md §12), so what changed since the
         last list we applied (index `since`) is exactly what has a ModifyIndex above it.  When nothing
         disappeared, the changes are written in place; the whole list is re-keyed only when something
         did (bench/dashboard.py P2: ~75 ms comparing every stub of 100k, a few ms this way)."""

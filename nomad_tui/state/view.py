@@ -49,6 +49,8 @@ SORT_KEYS: dict[str, SortKey] = {
 
 # Above this share of the view changing at once, one full sort is cheaper than many insertions.
 REBUILD_FRACTION = 0.2
+# Above this many additions alone, they are merged in one sort rather than inserted one by one.
+MERGE_ABOVE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ class AllocView:
                 ordered.reverse()
                 create.reverse()
             if all(map(lt, create, islice(create, 1, None))):
-                # Nomad lists oldest first (facts §2): already in age order.  The first paint of
+                # Nomad lists oldest first (docs/nomad-wire.md §2): already in age order.  The first paint of
                 # 100k allocations needs only the IDs; keys wait until a bisection needs them.
                 self._ids = list(map(_ID, ordered))
                 self._unkeyed = ordered
@@ -147,6 +149,8 @@ class AllocView:
         if len(diff) > max(64, REBUILD_FRACTION * len(self._ids)):
             self.rebuild()
             return True
+        if len(diff.added) > MERGE_ABOVE and not diff.changed and not diff.removed:
+            return self._merge_added(diff.added)
         moved = False
         key_fn = SORT_KEYS[self.sort.column]
         stubs = self.store.stubs
@@ -168,6 +172,29 @@ class AllocView:
                 self._key_of[alloc_id] = new_key
             moved = True
         return moved
+
+    def _merge_added(self, added: list[str]) -> bool:
+        """Many new allocations at once (a page of the first load): one sort of the old keys followed
+        by the new ones, which Timsort merges as two runs in linear time, instead of thousands of
+        insertions that each shift a million-entry list."""
+        key_fn = SORT_KEYS[self.sort.column]
+        stubs = self.store.stubs
+        row = self.store.row
+        wanted = self.filter
+        key_of = self._key_of
+        fresh = [
+            key_fn(stubs[alloc_id])
+            for alloc_id in added
+            if alloc_id not in key_of and (not wanted or wanted(row(alloc_id)))
+        ]
+        if not fresh:
+            return False
+        fresh.sort()
+        self._keys.extend(fresh)
+        self._keys.sort()
+        self._ids = [k[-1] for k in self._keys]  # type: ignore[misc]  # the ID ends every key
+        key_of.update(zip((k[-1] for k in fresh), fresh, strict=True))  # type: ignore[misc]
+        return True
 
     def _remove(self, alloc_id: str) -> bool:
         key = self._key_of.pop(alloc_id, None)

@@ -59,7 +59,21 @@ ALIASES = {
     "allocations": "allocs",
 }
 # What `:` offers to complete as you type (view names first).
-COMPLETIONS = ["allocs", "jobs", "nodes", "ns ", "sort ", "alloc ", "filter ", "resync", "help", "quit"]
+COMPLETIONS = [
+    "allocs",
+    "jobs",
+    "nodes",
+    "ns ",
+    "ctx ",
+    "region ",
+    "audit",
+    "sort ",
+    "alloc ",
+    "filter ",
+    "resync",
+    "help",
+    "quit",
+]
 
 
 def parse(line: str) -> Command:

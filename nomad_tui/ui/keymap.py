@@ -100,15 +100,20 @@ ACTIONS: tuple[Action, ...] = (
     Action("detail", "enter", "focus_detail", "Detail", "focus the detail panes", LIST),
     Action("back", "escape", "back", "Back", "back to the list (from the detail panes too) / clear the filter", LIST,
            show=False),
+    *(
+        Action(f"detail-tab-{n}", str(n), f"detail_tab({n})", f"Tab {n}", "from the list: Summary, Tasks, Events, "
+               "Resources, Reschedule, Placement (the focus goes into the tab)", DETAIL, show=False)
+        for n in range(1, 7)
+    ),
     Action("resync", "ctrl+r", "resync", "Resync", "resync: fetch everything again now", LIST, palette="Resync"),
     Action("previous-alloc", "left_square_bracket", "previous_alloc", "Prev alloc",
            "jump to the previous / next allocation of the reschedule chain", LIST, show=False),
     Action("next-alloc", "right_square_bracket", "next_alloc", "Next alloc",
            "jump to the previous / next allocation of the reschedule chain", LIST, show=False),
-    Action("sort-previous", "less_than_sign", "sort_column(-1)", "Sort ←", "sort by the previous / next column",
-           LIST, show=False),
-    Action("sort-next", "greater_than_sign", "sort_column(1)", "Sort →", "sort by the previous / next column",
-           LIST, show=False),
+    Action("sort-previous", "less_than_sign", "sort_column(-1)", "Sort ←", "sort by the previous / next column "
+           "(or click a column's title)", LIST, show=False),
+    Action("sort-next", "greater_than_sign", "sort_column(1)", "Sort →", "sort by the previous / next column "
+           "(or click a column's title)", LIST, show=False),
     *(
         Action(f"sort-{column}", key, f"sort_by('{column}')", f"Sort by {column}", SORT_HELP, LIST, show=False)
         for key, column in SORT_SHORTCUTS.items()

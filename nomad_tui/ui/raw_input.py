@@ -40,9 +40,11 @@ class RawKeys(Message):
 
 class RawKeysTaker(Protocol):
     @property
-    def is_attached(self) -> bool: ...
+    def owns_keyboard(self) -> bool: ...
 
     def take_raw_keys(self, data: bytes) -> None: ...
+
+    def refresh_raw_gate(self) -> None: ...
 
 
 class RawInputGate:
@@ -113,9 +115,13 @@ def deliver(app: App[Any], message: RawKeys) -> None:
     """The app's handler for `RawKeys`: to the terminal holding the gate, or (focus moved on
     before these bytes were read) parsed as keys after all."""
     holder = GATE.holder
-    if holder is not None and holder.is_attached:
+    if holder is not None and holder.owns_keyboard:
         holder.take_raw_keys(message.data)
         return
+    if holder is not None:
+        # Its screen was left (ctrl+] pops it without a Blur) or its session ended: the gate is
+        # stale.  Give it back, so what follows is parsed as keys from the start.
+        holder.refresh_raw_gate()
     for event in XTermParser().feed(message.data.decode("utf-8", "replace")):
         app.post_message(event)
 

@@ -27,7 +27,7 @@ from nomad_tui.ui.messages import (
 Post = Callable[[Message], object]
 
 # Lists up to this many allocations are fetched with TaskStates (the Tasks and Restarts columns);
-# bigger ones use task_states=false, which is ~5x lighter per allocation (facts §2, bench/dashboard.py).
+# bigger ones use task_states=false, about 3x lighter per allocation (docs/nomad-wire.md §2; README performance).
 TASK_STATES_LIMIT = 2000
 # Lists bigger than PACE_ABOVE_BYTES (~25k allocations without TaskStates) are re-fetched at most at
 # LIST_BYTES_PER_SECOND on average (~40 % of a core decoding here), and never more than
@@ -39,19 +39,23 @@ TASK_STATES_LIMIT = 2000
 # most FALLBACK_TURN_WAIT seconds (a change then shows within a few turns, not at once).
 MAX_HELD_QUERIES = 24
 FALLBACK_TURN_WAIT = 5.0
+# How long the first list waits for the agent's version (to know what `*` means) before going ahead;
+# a slow /v1/agent/self then only delays the answer to "is `*` literal here?" (the empty-list check).
+AGENT_INFO_WAIT = 2.0
 PACE_ABOVE_BYTES = 20_000_000
 LIST_BYTES_PER_SECOND = 100_000_000
 MAX_LIST_INTERVAL = 3.0
 
 
-def _live(previous: ConnectionState, meta: QueryMeta, now: float, changed: bool) -> ConnectionState:
+def _live(meta: QueryMeta, now: float) -> ConnectionState:
+    """A successful answer: live, and (an answer is only posted when something changed) changed now."""
     return ConnectionState(
         phase=Phase.LIVE,
         index=meta.index,
         known_leader=meta.known_leader,
         last_contact_ms=meta.last_contact_ms,
         last_success=now,
-        last_change=now if changed or previous.last_change is None else previous.last_change,
+        last_change=now,
     )
 
 
@@ -81,6 +85,7 @@ class AllocListWatcher:
         self.task_states = False
         self.queries: list[BlockingQuery[list[AllocStub]]] = []
         self.fallback_namespaces: list[str] | None = None
+        self._substitution_reason = ""  # why `default` is watched instead of `*`, for the status bar
 
     def resync(self) -> None:
         for query in self.queries:
@@ -125,11 +130,11 @@ class AllocListWatcher:
             # Enterprise agents before 0.12 list their namespaces; open-source ones have only `default`.
             namespace = "" if await self._readable_namespaces() else "default"
             if namespace:
-                self._substitute(namespace)
+                self._substitute(namespace, self._version_reason())
         if namespace:
             namespace = await self._watch(namespace)
         if namespace:
-            self._substitute(namespace)
+            self._substitute(namespace, self._substitution_reason)
             await self._watch(namespace)
         if self.fallback_namespaces:
             await self._run_fallback()
@@ -145,11 +150,18 @@ class AllocListWatcher:
                     if denied_star and self.state.last_success is None:
                         # Namespaces we may read, else `default`: before 1.0 open-source agents do not
                         # list namespaces, and before 0.12 `*` needs a rule for a namespace named `*`.
-                        return "" if await self._readable_namespaces() else "default"
+                        if await self._readable_namespaces():
+                            return ""
+                        if await self._default_readable():
+                            self._substitution_reason = "`*` refused to this token"
+                            return "default"
+                        # Refused everywhere (a revoked or unknown token): keep asking for `*`, so the
+                        # list comes back whole once the token is good again.
                     self._report_failure(item)
                     continue
                 first = self.state.last_success is None
                 if first and namespace == "*" and not item.value and await self._star_is_literal():
+                    self._substitution_reason = self._version_reason()
                     return "default"
                 self._deliver(item.value, item.meta, item.reset, item.nbytes)
                 self._pace(item.nbytes)
@@ -159,9 +171,9 @@ class AllocListWatcher:
     async def _star_unsupported(self) -> bool:
         """The agent says it is older than 0.12, where `*` is a namespace literally named so."""
         try:
-            info = await self.client.agent_info()
-        except NomadError:
-            return False  # /v1/agent/self needs agent:read; `_star_is_literal` catches it later
+            info = await asyncio.wait_for(self.client.agent_info(), AGENT_INFO_WAIT)
+        except (NomadError, TimeoutError):
+            return False  # agent:read missing, or slow: `_star_is_literal` catches an old agent later
         return info.at_least(0, 12) is False
 
     async def _star_is_literal(self) -> bool:
@@ -176,13 +188,24 @@ class AllocListWatcher:
             return False
         return bool(probe.value)
 
-    def _substitute(self, namespace: str) -> None:
+    async def _default_readable(self) -> bool:
+        """One non-blocking read of `default`: may this token list anything at all?"""
+        try:
+            await self.client.list_allocations(namespace="default", task_states=False)
+        except NomadError:
+            return False
+        return True
+
+    def _version_reason(self) -> str:
         known = self.client.known_agent
         version = f"Nomad {known.version_text}" if known is not None and known.version_text else "this agent"
-        self.post(NamespaceSubstituted(namespace, f"{version} has no `*` (0.12+)", self.generation))
+        return f"{version} has no `*` (0.12+)"
+
+    def _substitute(self, namespace: str, reason: str) -> None:
+        self.post(NamespaceSubstituted(namespace, reason, self.generation))
 
     def _deliver(self, stubs: list[AllocStub], meta: QueryMeta, reset: bool, nbytes: int) -> None:
-        self.state = _live(self.state, meta, self.clock(), changed=True)
+        self.state = _live(meta, self.clock())
         self.post(AllocListFetched(stubs, meta, reset=reset, nbytes=nbytes, generation=self.generation))
         self.post(ListConnectionChanged(self.state, self.generation))
 
@@ -270,6 +293,6 @@ class AllocDetailWatcher:
                     self.state = ConnectionState.failed(self.state, item.error, item.attempt, retry_at)
                     self.post(DetailConnectionChanged(self.alloc_id, self.state))
                     continue
-                self.state = _live(self.state, item.meta, self.clock(), changed=True)
+                self.state = _live(item.meta, self.clock())
                 self.post(AllocDetailFetched(self.alloc_id, item.value, item.meta))
                 self.post(DetailConnectionChanged(self.alloc_id, self.state))

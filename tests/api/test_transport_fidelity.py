@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import trustme
 from devagent.agents import AgentThread, make_config
 from http_proxy import HttpProxy
+from pki import SERVER_NAME, write_pki
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import Unreachable
@@ -20,33 +20,12 @@ from nomad_tui.api.logs import stream_logs
 from nomad_tui.api.transport import proxy_for
 from nomad_tui.settings import Settings, resolve
 
-SERVER_NAME = "server.global.nomad"
 TOKEN = "0b7c2b8e-1111-2222-3333-444455556666"
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    out = tmp_path_factory.mktemp("pki")
-    ca = trustme.CA()
-    server = ca.issue_cert(SERVER_NAME)
-    client = ca.issue_cert("cli.global.nomad")
-    capath = out / "cas"
-    capath.mkdir()
-    files = {
-        "ca": out / "ca.pem",
-        "capath": capath,
-        "cert": out / "server.pem",
-        "key": out / "server-key.pem",
-        "client_cert": out / "cli.pem",
-        "client_key": out / "cli-key.pem",
-    }
-    ca.cert_pem.write_to_path(str(files["ca"]))
-    ca.cert_pem.write_to_path(str(capath / "nomad-ca.pem"))  # not a subject-hash name
-    server.cert_chain_pems[0].write_to_path(str(files["cert"]))
-    server.private_key_pem.write_to_path(str(files["key"]))
-    client.cert_chain_pems[0].write_to_path(str(files["client_cert"]))
-    client.private_key_pem.write_to_path(str(files["client_key"]))
-    return {k: str(v) for k, v in files.items()}
+    return write_pki(tmp_path_factory.mktemp("pki"))
 
 
 def _agent(**overrides: Any) -> Iterator[AgentThread]:

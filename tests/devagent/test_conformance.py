@@ -1,4 +1,4 @@
-"""The 60-item conformance checklist of nomad-api-facts.md, one test per item, against a running agent.
+"""A 60-item conformance checklist (Nomad as docs/nomad-wire.md describes it), one test per item, against an agent.
 
 Checks that by nature wait about a second (blocking queries, heartbeats) start together in the
 background the first time any of them is needed, so the file costs ~1.5 s of waiting, not ~8 s.

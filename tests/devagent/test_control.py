@@ -171,7 +171,7 @@ DISPLAY_CASES = [
 
 
 def test_control_events_get_a_display_message(fresh_agent: Any) -> None:
-    """Nomad's server fills an empty DisplayMessage (facts §3); the text sits where Nomad's setters put it."""
+    """Nomad's server fills an empty DisplayMessage (docs/nomad-wire.md §3); texts sit where its setters put them."""
     agent = fresh_agent(allocs=3)
     for kind, field, display in DISPLAY_CASES:
         alloc_id = agent.create(job="display", event_message="pulling image \x1b[31m")[0]

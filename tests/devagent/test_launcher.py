@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -57,15 +59,15 @@ def big_agent() -> Iterator[Future[Any]]:
     future.result(90).stop()
 
 
-def test_one_stdout_line_and_sigterm_kills_every_child(big_agent: Future[Any]) -> None:
-    with AgentProcess.start("--allocs", "6", "--churn", "0") as agent:
+def test_one_stdout_line_and_sigterm_kills_every_child(big_agent: Future[Any], tmp_path: Path) -> None:
+    with AgentProcess.start("--allocs", "6", "--churn", "0", log_path=tmp_path / "agent.log") as agent:
         assert agent.url.startswith("http://127.0.0.1:") and agent.port > 0
         assert httpx.get(f"{agent.url}/v1/status/leader").json() == "127.0.0.1:4647"
         # The three demo task processes (two HTTP servers and the logging loop) are its children.
         pids = poll(lambda: len(c := _children_of(agent.popen.pid)) >= 3 and c, timeout=10)
         assert agent.stop() == 0
     poll(lambda: not _children_alive(pids), timeout=5)
-    log = agent.log_path.read_text()
+    log = (tmp_path / "agent.log").read_text()
     assert "listening on" not in log  # the URL line went to stdout, everything else to stderr
     assert "stopping" in log
 
@@ -107,3 +109,18 @@ def test_100k_allocations_ready_and_served(big_agent: Future[Any]) -> None:
         assert response.status_code == 200 and len(response.json()) == 100_000
         page = client.get("/v1/allocations", params={"namespace": "*", "per_page": 10})
         assert len(page.json()) == 10 and page.headers["X-Nomad-NextToken"]
+
+
+def test_an_agent_leaves_no_log_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tempfile.tempdir = None  # re-read TMPDIR
+    try:
+        with AgentProcess.start("--allocs", "2", "--no-processes") as agent:
+            assert agent.log_path is None
+            assert not list(tmp_path.glob("*.log"))  # anonymous from the start: nothing to clean up
+        kept = tmp_path / "cache" / "demo.log"
+        with AgentProcess.start("--allocs", "2", "--no-processes", log_path=kept) as agent:
+            assert agent.log_path == kept and kept.exists()
+        assert not list(tmp_path.glob("*.log")) and kept.exists()
+    finally:
+        tempfile.tempdir = None

@@ -9,36 +9,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-import trustme
 import websockets
+from pki import SERVER_NAME, write_pki
 from websockets.exceptions import InvalidStatus
 
 from nomad_tui.devagent.config import ConfigError, parse_args
 
 from .agents import AgentThread
 
-SERVER_NAME = "server.global.nomad"
-
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
-    root = tmp_path_factory.mktemp("pki")
-    ca = trustme.CA()
-    server = ca.issue_cert(SERVER_NAME)
-    client = ca.issue_cert("cli.global.nomad")
-    paths = {
-        "ca": root / "ca.pem",
-        "cert": root / "server.pem",
-        "key": root / "server-key.pem",
-        "client_cert": root / "cli.pem",
-        "client_key": root / "cli-key.pem",
-    }
-    ca.cert_pem.write_to_path(str(paths["ca"]))
-    server.cert_chain_pems[0].write_to_path(str(paths["cert"]))
-    server.private_key_pem.write_to_path(str(paths["key"]))
-    client.cert_chain_pems[0].write_to_path(str(paths["client_cert"]))
-    client.private_key_pem.write_to_path(str(paths["client_key"]))
-    yield paths
+    yield {name: Path(path) for name, path in write_pki(tmp_path_factory.mktemp("pki")).items()}
 
 
 def _context(pki: dict[str, Path], client_cert: bool = False) -> ssl.SSLContext:

@@ -109,3 +109,24 @@ async def test_with_acls_the_token_travels_in_the_handshake_and_the_header(
         assert await asyncio.wait_for(anonymous.run(), 15) == ClosedByServer(1011, "Permission denied")
     finally:
         await control.aclose()
+
+
+async def test_a_session_ends_when_its_allocation_is_stopped(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent(
+        "--allocs", "8", "--seed", "5", "--churn", "0", "--no-processes", "--start-time", str(FIXED_START)
+    )
+    control = Control(agent.url)
+    try:
+        target = await one_running_task(control)
+        session = make_session(agent.url, target, ["/bin/sh", "-c", "echo started; sleep 60"])
+        running = asyncio.ensure_future(session.run())
+
+        async def started() -> bool:
+            return b"started" in session.output  # type: ignore[attr-defined]
+
+        await poll(started, what="the command to run")
+        (await control.http.put(f"/v1/allocation/{target[0]}/stop")).raise_for_status()
+        outcome = await asyncio.wait_for(running, 15)  # not the 60 s of the sleep
+        assert isinstance(outcome, Exited) and outcome.code != 0
+    finally:
+        await control.aclose()

@@ -21,6 +21,7 @@ from nomad_tui.ui.app import NomadTuiApp
 from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.screens.exec import ExecScreen
 from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen, ExecTaskPickerScreen, SessionsScreen
+from nomad_tui.ui.screens.help import HelpScreen
 from nomad_tui.ui.widgets.alloc_table import AllocTable
 from nomad_tui.ui.widgets.exec_pane import ExecPane
 
@@ -223,6 +224,13 @@ async def test_escape_detach_reattach_drop_reconnect_and_two_sessions(exec_agent
             await pilot.press("ctrl+right_square_bracket")
             await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
             assert pane.live and pane.is_attached
+            # The hidden terminal gave the keyboard back (a popped screen gets no Blur): typed bytes
+            # are the dashboard's keys again, not the remote shell's.
+            await until(pilot, lambda: raw_input.GATE.holder is None, what="the raw-input gate released")
+            raw_input.deliver(app, raw_input.RawKeys(b"?"))
+            await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="? on the dashboard")
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard again")
             # A second session on another allocation, beside the first.
             second = await open_exec(pilot, app, second_id, "/bin/sh")
             assert app.screen is exec_screen and exec_screen.panes == [pane, second]

@@ -55,3 +55,17 @@ def test_reconcile_after_a_restore_takes_the_list_as_it_is() -> None:
     assert sorted(diff.removed) == [stub(2, 0).id] and diff.added == [stub(5, 0).id]
     assert store.stubs[stub(1, 0).id].modify_index == 3
     assert store.modify_index(stub(1, 0).id) == 3 and store.modify_index("nope") == -1
+
+
+def test_pages_merge_into_the_view_in_order() -> None:
+    from nomad_tui.state.view import AllocView, SortSpec
+
+    store = AllocStore()
+    view = AllocView(store, SortSpec("age", descending=True))
+    for start in (1000, 700, 400):  # pages newest first, each more than the merge threshold
+        assert view.apply(store.upsert([stub(n, n) for n in range(start, start - 300, -1)]))
+    assert view.ids() == [stub(n, n).id for n in range(1000, 100, -1)]
+    assert view.position_of(stub(555, 555).id) == 1000 - 555
+    expected = view.ids()
+    view.rebuild()
+    assert view.ids() == expected

@@ -58,7 +58,7 @@ async def test_list_fills_with_every_allocation(agent: AgentProcess, control: Co
         await until(pilot, lambda: len(screen.store) == len(expected), what="the list to fill")
         assert set(screen.store.stubs) == expected
         lines = table_lines(app)
-        assert lines[0].split()[:3] == ["ID", "Job", "Group"]
+        assert lines[0].split()[:3] == ["ID", "Namespace", "Job"]  # several namespaces in view
         visible = [line for line in lines[1:] if line.strip()]
         assert len(visible) == min(len(expected), app.screen.query_one(AllocTable).size.height - 1)
         assert "live" in screen.status_bar.render().plain

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import settings_for, until
+from rich.table import Table
 from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Static
@@ -74,8 +75,13 @@ async def test_a_remapped_key_shows_in_the_footer_help_and_palette() -> None:
 
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
-        table = app.screen.query(Static).first().content
-        rows = {str(key): str(does) for key, does in zip(table.columns[1].cells, table.columns[2].cells, strict=True)}
+        sections = app.screen.query(Static).first().content.renderables  # one table per context
+        rows = {
+            str(key): str(does)
+            for table in sections
+            if isinstance(table, Table)
+            for key, does in zip(table.columns[0].cells, table.columns[1].cells, strict=True)
+        }
         assert rows["^x"].startswith("stop the allocation")
         assert "^d" not in rows
         await pilot.press("escape")

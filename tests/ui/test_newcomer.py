@@ -37,6 +37,11 @@ async def test_prompts_show_what_is_typed_at_every_size(agent: AgentProcess) -> 
             await until(pilot, lambda: any(": ns" in row for row in screen_lines(app)), what=f": at {size}")
             await pilot.press("escape")
             await until(pilot, lambda: not screen.command_line.is_open, what="the command line to close")
+        # tab completes inside the prompt; it never leaves the prompt drawn with the focus elsewhere
+        await pilot.press("colon", "j", "o", "tab")
+        await pilot.pause()
+        assert screen.command_line.input.has_focus and screen.command_line.input.value == "jobs"
+        await pilot.press("escape")
 
 
 @pytest.mark.parametrize(
@@ -136,3 +141,80 @@ async def test_a_denial_says_whether_the_token_is_missing_or_unknown(
     async with app.run_test(size=(120, 35)) as pilot:
         screen = dashboard(app)
         await until(pilot, lambda: expected in screen.table.empty_message, what="the worded denial")
+
+
+async def test_columns_by_content_namespace_column_header_click_and_wide_characters(
+    agent: AgentProcess, control: Control
+) -> None:
+    cjk = "日本語のジョブ名がとても長い-payments"
+    [cjk_id] = (await control.post("allocs", {"namespace": "default", "job": cjk, "group": "グループ"}))["ids"]
+    [emoji_id] = (await control.post("allocs", {"namespace": "default", "job": "emoji-🚀🚀🚀-job"}))["ids"]
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = dashboard(app)
+        table = screen.table
+        await until(pilot, lambda: cjk_id in screen.store and emoji_id in screen.store, what="the list")
+        header = table.render_line(0).text
+        assert "Namespace" in header  # `*` with several namespaces in view
+        # Every row is exactly as wide as the table, wide characters included: later columns stay put.
+        for alloc_id in (cjk_id, emoji_id):
+            assert table.select_id(alloc_id)
+            await pilot.pause()
+            rows = [table.render_line(y) for y in range(1, table.size.height)]
+            line = next(strip for strip in rows if alloc_id[:8] in strip.text)
+            assert line.cell_length == table.size.width
+            assert line.text.rstrip().endswith(("s", "m", "h", "d"))  # Modified is still on the row
+        # Clicking a header sorts by it (again: the other way round); the arrow shows on narrow columns.
+        x = header.index("Modified")
+        await pilot.click(table, offset=(x + 1, 0))
+        await until(pilot, lambda: screen.view.sort.column == "modified", what="sorted by Modified")
+        assert "▼" in table.render_line(0).text or "▲" in table.render_line(0).text
+        await pilot.press("colon", *"ns default", "enter")
+        await until(pilot, lambda: screen.namespace == "default" and len(screen.store) > 0, what="one namespace")
+        await until(pilot, lambda: "Namespace" not in table.render_line(0).text, what="no Namespace column")
+
+
+async def test_detail_tabs_have_direct_keys_and_show_the_focus(agent: AgentProcess) -> None:
+    from textual.widgets import TabbedContent
+
+    from nomad_tui.ui.widgets.detail import DetailPanel
+
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = dashboard(app)
+        await until(pilot, lambda: len(screen.store) > 0 and screen.table.cursor_id is not None, what="the list")
+        detail = screen.query_one(DetailPanel)
+        tabs = detail.query_one(TabbedContent)
+        for key, tab in (("3", "tab-events"), ("2", "tab-tasks"), ("6", "tab-placement"), ("1", "tab-summary")):
+            await pilot.press(key)
+            await until(pilot, lambda t=tab: tabs.active == t and detail.has_focus_within, what=f"{key}: {tab}")
+            assert detail.styles.border_top[0] == "thick"  # the focused pane shows it
+            await pilot.press("escape")
+            await until(pilot, lambda: screen.table.has_focus, what="back to the list")
+            assert detail.styles.border_top[0] != "thick"
+
+
+async def test_help_is_grouped_by_context_and_keeps_its_descriptions_at_60_columns(agent: AgentProcess) -> None:
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = dashboard(app)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        await pilot.press("question_mark")
+        await until(pilot, lambda: any("move the cursor" in row for row in screen_lines(app)), what="descriptions")
+        rows = screen_lines(app)
+        assert sum("Allocation list" in row for row in rows) == 1  # a heading, not a column repeated per row
+
+
+async def test_the_status_bar_keeps_state_count_and_badges_when_narrow(agent: AgentProcess) -> None:
+    app = NomadTuiApp(settings_for(agent.url, read_only=True))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = dashboard(app)
+        await until(pilot, lambda: len(screen.store) > 0, what="the list")
+        send_burst(app, "/web\r")
+        await until(pilot, lambda: screen.view.filter.text == "web", what="the filter")
+        for width in (80, 60):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            bar = screen_lines(app)[0]
+            for part in ("ns * [web]", "● live", "allocs", "read-only"):
+                assert part in bar, (width, part, bar)

@@ -141,3 +141,32 @@ async def test_namespace_fallback_never_holds_more_queries_than_its_slots(monkey
         await client.aclose()
     assert answered == set(names)
     assert most <= watchers.MAX_HELD_QUERIES < len(names)
+
+
+async def test_a_slow_agent_self_does_not_hold_the_first_list(monkeypatch: object) -> None:
+    import nomad_tui.ui.watchers as watchers
+
+    monkeypatch.setattr(watchers, "AGENT_INFO_WAIT", 0.2)  # type: ignore[attr-defined]
+
+    def answer(seen: Seen) -> Reply:
+        if seen.path == "/v1/agent/self":
+            return Reply(hang=True)
+        if "index" in seen.query:
+            return Reply(hang=True)
+        return Reply.json([stub("cc" * 4 + "-3", "default")], index=4)
+
+    fetched = asyncio.Event()
+
+    def post(message: object) -> None:
+        if isinstance(message, AllocListFetched):
+            fetched.set()
+
+    async with ScriptedServer(answer) as server:
+        client = NomadClient(resolve({"address": server.url}, {}, {}))
+        task = asyncio.create_task(AllocListWatcher(client, "*", post).run())
+        try:
+            await asyncio.wait_for(fetched.wait(), 10)  # agent/self would hold it for its 30 s read timeout
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await client.aclose()

@@ -22,9 +22,6 @@ from nomad_tui.devagent.model import usage
 from nomad_tui.devagent.model.cluster import ModelError
 from nomad_tui.devagent.model.records import Allocation, TaskState
 
-# CORS on /v1/client/allocation/ (rs/cors, permissive): any origin, GET and HEAD, credentials.
-CORS_METHODS = "GET, HEAD"
-
 
 async def client_allocation_routes(request: web.Request) -> web.StreamResponse:
     parts = request.match_info["tail"].split("/")

@@ -18,24 +18,6 @@ from nomad_tui.devagent.events import line
 from nomad_tui.devagent.http import goparse
 from nomad_tui.devagent.http.common import HttpError, agent_of, check_region, require_method, token
 
-KNOWN_TOPICS = {
-    "*",
-    "ACLToken",
-    "ACLPolicy",
-    "ACLRole",
-    "Job",
-    "Allocation",
-    "Deployment",
-    "Evaluation",
-    "Node",
-    "NodeDrain",
-    "NodePool",
-    "Service",
-    "HostVolume",
-    "CSIVolume",
-    "CSIPlugin",
-}
-
 
 def parse_topics(values: list[str]) -> dict[str, set[str]]:
     topics: dict[str, set[str]] = {}

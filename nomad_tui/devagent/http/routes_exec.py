@@ -24,6 +24,7 @@ from nomad_tui.devagent.driver.exec_process import ExecProcess
 from nomad_tui.devagent.driver.spawn import task_env
 from nomad_tui.devagent.http import goparse
 from nomad_tui.devagent.http.common import LOG_ENTRY, agent_of, token
+from nomad_tui.devagent.model.cluster import Commit
 
 log = logging.getLogger("nomad_tui.devagent.exec")
 MAX_REASON = 123
@@ -163,9 +164,24 @@ async def _run(request: web.Request, ws: web.WebSocketResponse, alloc_id: str) -
         raise ExecError(500, f"failed to start command: {exc.strerror or exc}") from exc
     if early is not None:
         _apply(early, process)
+
+    def end_with_the_task(commit: Commit) -> None:
+        # The command runs inside the task: when the task stops (allocation stopped, task killed or
+        # restarted, allocation collected) the command dies with it and the session ends, as in Nomad.
+        if alloc_id in commit.deleted:
+            process.kill()
+            return
+        for _, changed in commit.changes:
+            if alloc_id == changed.ID:
+                state = (changed.TaskStates or {}).get(task)
+                if state is None or state.State != "running":
+                    process.kill()
+
+    agent.cluster.listeners.append(end_with_the_task)
     try:
         code = await _pump(ws, process)
     finally:
+        agent.cluster.listeners.remove(end_with_the_task)
         process.close()
     if code is None:
         return

@@ -16,6 +16,7 @@ from nomad_tui.devagent.model.records import Allocation
 # count-based so a given seed and step count always give the same cluster).
 MIN_TERMINAL_KEPT = 4
 TERMINAL_FRACTION = 0.15
+PENDING_FRACTION = 0.08
 
 
 class Churn:
@@ -39,7 +40,10 @@ class Churn:
             alloc_id = cluster.unknown_ids.pick(self.rng)
             cluster.reconnect(alloc_id)
             return f"reconnect {alloc_id}"
-        if cluster.pending_ids and roll < 0.4:
+        # Placements usually start within seconds: above a small share of the population, pending
+        # allocations are moved on first, so a long-running demo stays a healthy-looking cluster.
+        backlog = len(cluster.pending_ids) > max(2, int(self.target * PENDING_FRACTION))
+        if cluster.pending_ids and (roll < 0.4 or backlog):
             alloc = cluster.allocs[cluster.pending_ids.pick(self.rng)]
             if alloc.TaskStates is None:
                 cluster.receive(alloc.ID)

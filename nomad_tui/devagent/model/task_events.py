@@ -146,7 +146,7 @@ def signaling(now: int, signal_name: str) -> TaskEvent:
 def custom(now: int, type_: str, message: str) -> TaskEvent:
     """An arbitrary event (the control endpoint's `allocs` and `update`), its text stored verbatim in
     the field Nomad's own setters use for that type, so DisplayMessage comes out as the server fills
-    it (facts §3): a `Driver` text is the DriverMessage (Message stays empty, as with Nomad's
+    it (docs/nomad-wire.md §3): a `Driver` text is the DriverMessage (Message stays empty, as with Nomad's
     SetDriverMessage), restart texts are the RestartReason, a `Killing` text the KillReason, a
     `Terminated` text the exit message, and any other type's text is its Message."""
     if type_ == DRIVER:

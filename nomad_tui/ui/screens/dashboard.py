@@ -517,6 +517,10 @@ class DashboardScreen(AllocationActions):
             self.detail_watcher.query.resync()
         self.app.notify("Fetching everything again…", timeout=2, markup=False)
 
+    def action_detail_tab(self, number: int) -> None:
+        if self.table.cursor_id is not None:
+            self.detail.show_tab(number)
+
     def action_focus_detail(self) -> None:
         if self.table.has_focus and self.table.cursor_id is not None:
             self.detail.focus_content()
@@ -565,6 +569,11 @@ class DashboardScreen(AllocationActions):
         current = self.view.sort
         descending = not current.descending if current.column == column else column in ("age", "modified")
         self._set_sort(SortSpec(column, descending))
+
+    @on(AllocTable.HeaderClicked)
+    def header_clicked(self, message: AllocTable.HeaderClicked) -> None:
+        if message.column in SORT_KEYS:
+            self.action_sort_by(message.column)
 
     def action_sort_column(self, step: int) -> None:
         current = self.view.sort

@@ -90,6 +90,15 @@ class ExecScreen(Screen[None]):
             self.tabs.active = tab.id
         pane.terminal.focus()
 
+    def on_screen_suspend(self) -> None:
+        # Leaving the screen (ctrl+], esc) blurs nothing: the terminals must give the keyboard back.
+        for pane in self.panes:
+            pane.terminal.refresh_raw_gate()
+
+    def on_screen_resume(self) -> None:
+        for pane in self.panes:
+            pane.terminal.refresh_raw_gate()
+
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = self.active_pane

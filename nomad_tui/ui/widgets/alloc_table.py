@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
@@ -39,15 +40,16 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("mark", "", 1, 0),
     Column("id", "ID", 8, 0),
+    Column("namespace", "Namespace", 6, 5, flex=1),
     Column("job", "Job", 8, 1, flex=4),
-    Column("group", "Group", 6, 5, flex=2),
+    Column("group", "Group", 6, 6, flex=2),
     Column("node", "Node", 6, 4, flex=2),
-    Column("desired", "Desired", 7, 6),
+    Column("desired", "Desired", 7, 7),
     Column("status", "Status", 8, 0),
     Column("tasks", "Tasks", 11, 3),
-    Column("restarts", "Restarts", 8, 7),
+    Column("restarts", "Restarts", 8, 8),
     Column("age", "Age", 4, 2),
-    Column("modified", "Modified", 8, 8),
+    Column("modified", "Modified", 8, 9),
     # Resource usage of running allocations on screen (state/usage.py); the first to go when narrow.
     Column("cpu", "CPU", 5, 9),
     Column("mem", "Memory", 17, 10),
@@ -56,30 +58,71 @@ USAGE_STYLES = {"high": "alloc-table--status-failed", "warn": "alloc-table--stat
 
 RIGHT_ALIGNED = frozenset({"restarts", "cpu"})
 STATUS_CLASSES = ("running", "pending", "failed", "complete", "lost", "unknown")
+SECONDARY = 5  # columns of this priority and above go before a name is cut
+FLEX_CAP = 40  # a flex column never asks for more than this, however long one name is
+SAMPLE_ROWS = 500  # rows (from the top of the view, plus those on screen) that size the columns
 
 
-def layout_columns(width: int) -> list[tuple[Column, int]]:
-    """Pick the columns that fit `width` (by priority) and share the spare width among flex columns."""
-    chosen = list(COLUMNS)
-    while len(chosen) > 3 and sum(c.width + 1 for c in chosen) > width:
-        drop = max((c for c in chosen if c.priority > 0), key=lambda c: c.priority, default=None)
+@dataclass(frozen=True, slots=True)
+class ContentStats:
+    """What the rows in view hold, for sizing: the widest value per column (in cells), the columns
+    whose values all say the same thing (Desired all `run`, Restarts all 0, Group = Job everywhere),
+    and how many namespaces are in view."""
+
+    widths: tuple[tuple[str, int], ...] = ()
+    uniform: frozenset[str] = frozenset()
+    namespaces: int = 1
+
+
+def layout_columns(width: int, stats: ContentStats | None = None, sort_key: str = "") -> list[tuple[Column, int]]:
+    """Pick the columns that fit `width` and size them from their content.
+
+    Columns that say nothing in this view are dropped first, before any name is cut; then the least
+    important columns go (by priority).  The sorted column always has room for its arrow.  Spare
+    width goes to the columns whose content is cut, up to their widest value (so a short job name
+    does not get 50 columns at 180 wide).
+    """
+    stats = stats or ContentStats()
+    content = dict(stats.widths)
+    chosen = [c for c in COLUMNS if c.key != "namespace" or stats.namespaces > 1]
+
+    def minimum(c: Column) -> int:
+        return max(c.width, cell_len(c.title) + 1) if c.key == sort_key else c.width
+
+    def wanted(c: Column) -> int:
+        return max(minimum(c), cell_len(c.title), min(content.get(c.key, 0), FLEX_CAP if c.flex else 1_000))
+
+    def total(measure: Callable[[Column], int]) -> int:
+        return sum(measure(c) + 1 for c in chosen) - 1
+
+    while total(wanted) > width:
+        # First what says nothing here, then the secondary columns (Namespace, Group, Desired,
+        # Restarts, Modified): better gone than Job and Node cut to `client…`.
+        idle = [c for c in chosen if c.key in stats.uniform and c.priority > 0 and c.key != sort_key]
+        idle = idle or [c for c in chosen if c.priority >= SECONDARY and c.key != sort_key]
+        if not idle:
+            break
+        chosen.remove(max(idle, key=lambda c: c.priority))
+    while len(chosen) > 3 and total(minimum) > width:
+        # The sorted column stays: the list's order must be explained on screen.
+        drop = max((c for c in chosen if c.priority > 0 and c.key != sort_key), key=lambda c: c.priority, default=None)
         if drop is None:
             break
         chosen.remove(drop)
-    spare = max(0, width - sum(c.width + 1 for c in chosen))
-    flex_total = sum(c.flex for c in chosen)
-    widths: list[tuple[Column, int]] = []
-    given = 0
-    flex_columns = [c for c in chosen if c.flex]
-    for column in chosen:
-        extra = 0
-        if column.flex and flex_total:
-            extra = spare * column.flex // flex_total
-            if column is flex_columns[-1]:
-                extra = spare - given
-            given += extra
-        widths.append((column, column.width + extra))
-    return widths
+    sizes = {c.key: minimum(c) for c in chosen}
+    spare = width - total(minimum)
+    # Grow toward what the content wants, a cell at a time round the cut columns (most important
+    # first), so one long job name does not leave every node name cut.
+    short = sorted((c for c in chosen if wanted(c) > sizes[c.key]), key=lambda c: c.priority)
+    while spare > 0 and short:
+        for column in list(short):
+            if spare == 0:
+                break
+            sizes[column.key] += 1
+            spare -= 1
+            if sizes[column.key] >= wanted(column):
+                short.remove(column)
+    return [(c, sizes[c.key]) for c in chosen]
 
 
 def _percent(coverage: tuple[int, int] | None) -> int | None:
@@ -87,9 +130,14 @@ def _percent(coverage: tuple[int, int] | None) -> int | None:
 
 
 def fit(text: str, width: int, *, right: bool = False) -> str:
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…" if width > 0 else ""
-    return text.rjust(width) if right else text.ljust(width)
+    """`text` in exactly `width` terminal cells (wide CJK and emoji count two), cut with "…"."""
+    if width <= 0:
+        return ""
+    size = cell_len(text)
+    if size > width:
+        return set_cell_size(text, width - 1) + "…"
+    pad = " " * (width - size)
+    return pad + text if right else text + pad
 
 
 class AllocTable(CursorTable):
@@ -147,8 +195,9 @@ class AllocTable(CursorTable):
         self.empty_message = "No allocations"
         self.task_coverage: tuple[int, int] | None = None  # (known, total) while task states are partial
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
-        self._layout_width = -1
+        self._layout_key: tuple[object, ...] = ()
         self._layout: list[tuple[Column, int]] = []
+        self._stats = ContentStats()
         self._painted_times: dict[int, tuple[str, str]] = {}
         self.usage: UsageBook | None = None  # set by the screen when it samples resource usage
 
@@ -162,6 +211,7 @@ class AllocTable(CursorTable):
         screen_line = self.cursor_position - int(self.scroll_y)
         self._update_virtual_size()
         self._place_cursor(keep_screen_line=screen_line)
+        self._stats = self._measure()
         self.refresh()
 
     def rows_changed(self, alloc_ids: list[str]) -> None:
@@ -175,6 +225,42 @@ class AllocTable(CursorTable):
                 break
             if view.id_at(position) in changed:
                 self.refresh_line(line)
+
+    def _measure(self) -> ContentStats:
+        """Size the columns from the rows at the top of the view and those on screen (a sample: at
+        100k rows measuring all would cost more than the update itself)."""
+        view = self.view
+        count = len(view)
+        if not count:
+            return ContentStats()
+        top = int(self.scroll_y)
+        positions = set(range(min(count, SAMPLE_ROWS)))
+        positions.update(range(top, min(count, top + self._rows_visible())))
+        widths = dict.fromkeys(("namespace", "job", "group", "node", "tasks"), 0)
+        desired: set[str] = set()
+        restarts: set[int | None] = set()
+        namespaces: set[str] = set()
+        group_is_job = True
+        for position in positions:
+            row = view.row_at(position)
+            for key, value in (
+                ("namespace", row.namespace),
+                ("job", row.job),
+                ("group", row.group),
+                ("node", row.node),
+                ("tasks", row.tasks),
+            ):
+                size = cell_len(value)
+                if size > widths[key]:
+                    widths[key] = size
+            desired.add(row.desired + ("*" if row.stopping else ""))
+            restarts.add(row.restarts)
+            namespaces.add(row.namespace)
+            group_is_job = group_is_job and row.group == row.job
+        uniform = {key for key, values in (("desired", desired), ("restarts", restarts)) if len(values) == 1}
+        if group_is_job:
+            uniform.add("group")
+        return ContentStats(tuple(sorted(widths.items())), frozenset(uniform), len(namespaces))
 
     def sort_changed(self) -> None:
         self._cache.clear()
@@ -234,6 +320,26 @@ class AllocTable(CursorTable):
     def _cursor_moved(self) -> None:
         self.post_message(self.Highlighted(self, self.cursor_id))
 
+    class HeaderClicked(Message):
+        """A column title was clicked: sort by that column (as the Nomad UI's headers do)."""
+
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
+    def on_click(self, event: object) -> None:
+        y = getattr(event, "y", None)
+        x = getattr(event, "x", None)
+        if y == 0 and isinstance(x, int):
+            start = 0
+            for column, width in self._columns():
+                if start <= x < start + width + 1 and column.key != "mark":
+                    self.post_message(self.HeaderClicked(column.key))
+                    return
+                start += width + 1
+        else:
+            super().on_click(event)
+
     # ------------------------------------------------------------------------------ rendering
     def on_resize(self) -> None:
         self._update_virtual_size()
@@ -241,9 +347,10 @@ class AllocTable(CursorTable):
 
     def _columns(self) -> list[tuple[Column, int]]:
         width = self.scrollable_content_region.width
-        if width != self._layout_width:
-            self._layout_width = width
-            self._layout = layout_columns(width)
+        key = (width, self._stats, self.view.sort.column)
+        if key != self._layout_key:
+            self._layout_key = key
+            self._layout = layout_columns(width, self._stats, self.view.sort.column)
             self._cache.clear()
         return self._layout
 
@@ -275,7 +382,9 @@ class AllocTable(CursorTable):
                 # Honest while task states are partial: the share of allocations they are known for.
                 title = f"Tasks {_percent(coverage)}%"
             if column.key == sort.column:
-                title += "▼" if sort.descending else "▲"
+                # The arrow always shows: the title gives way to it, never the other way round.
+                arrow = "▼" if sort.descending else "▲"
+                title = fit(title, width - 1).rstrip() + arrow
             parts.append(fit(title, width, right=column.key in RIGHT_ALIGNED))
         return Strip([Segment(" ".join(parts).ljust(self.size.width), style)], self.size.width)
 
@@ -320,6 +429,7 @@ class AllocTable(CursorTable):
         cells: dict[str, tuple[str, Style | None]] = {
             "mark": ("●" if marked else " ", self.get_component_rich_style("alloc-table--mark")),
             "id": (row.short_id, None),
+            "namespace": (row.namespace, None),
             "job": (row.job, None),
             "group": (row.group, None),
             "node": (row.node, None),
@@ -340,7 +450,7 @@ class AllocTable(CursorTable):
             if row.is_terminal and column.key not in ("status", "mark"):
                 cell_style = cell_style + dim
             segments.append(Segment(fit(text, col_width, right=column.key in RIGHT_ALIGNED), cell_style))
-        used = sum(len(s.text) for s in segments)
+        used = sum(cell_len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         if is_cursor:

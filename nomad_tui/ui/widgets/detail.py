@@ -18,6 +18,7 @@ from nomad_tui.ui import detail_text
 
 TASK_COLUMNS = ("Task", "State", "Failed", "Restarts", "Started", "Finished", "Last event")
 EVENT_COLUMNS = ("Time", "Task", "Type", "Message")
+TAB_IDS = ("tab-summary", "tab-tasks", "tab-events", "tab-resources", "tab-reschedule", "tab-placement")
 
 
 class DetailPanel(Vertical):
@@ -28,6 +29,7 @@ class DetailPanel(Vertical):
     DetailPanel TabPane { padding: 0 1; }
     DetailPanel DataTable { height: 1fr; }
     DetailPanel.-gone #detail-tabs { opacity: 60%; }
+    DetailPanel #detail-tabs Tab { padding: 0 1; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -125,3 +127,11 @@ class DetailPanel(Vertical):
             return
         focusable = pane.query("DataTable, VerticalScroll").first()
         focusable.focus()
+
+    def show_tab(self, number: int) -> None:
+        """`1`…`6`: that tab, with the focus in it (from the list: one key, not `enter shift+tab → →`)."""
+        if not 1 <= number <= len(TAB_IDS):
+            return
+        self.query_one(TabbedContent).active = TAB_IDS[number - 1]
+        # The pane is shown on the next refresh; focus it then.
+        self.call_after_refresh(self.focus_content)

@@ -8,9 +8,21 @@ what is typed is visible at every terminal size.
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
+
+
+class PromptInput(Input):
+    """The prompt's field: tab completes (as in a shell) instead of moving the focus away, which left
+    the prompt drawn while the keys typed next went to the list behind it."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete", show=False)]
+
+    def action_complete(self) -> None:
+        if self.cursor_position == len(self.value):
+            self.action_cursor_right()  # at the end of the text this takes the suggestion
 
 
 class PromptLine(Horizontal):
@@ -41,7 +53,7 @@ class PromptLine(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(self.prefix, markup=False, classes="prompt-line--prefix")
-        yield Input(placeholder=self.placeholder, id=self.input_id, suggester=self.suggester)
+        yield PromptInput(placeholder=self.placeholder, id=self.input_id, suggester=self.suggester)
 
     @property
     def input(self) -> Input:

@@ -215,8 +215,17 @@ class TerminalView(Widget, can_focus=True):
                 names.append(key)
         return [data for data in (encode_key(name, None) for name in names) if data]
 
+    @property
+    def owns_keyboard(self) -> bool:
+        """Typed bytes are ours now: input accepted, mounted, focused, and on the screen in front
+        (a popped screen keeps its focused widget without a Blur)."""
+        return self._accepts_input and self.is_attached and self.app.focused is self and self.screen is self.app.screen
+
+    def refresh_raw_gate(self) -> None:
+        self._update_raw_gate()
+
     def _update_raw_gate(self) -> None:
-        want = self.raw_keys and self._accepts_input and self.is_mounted and self.has_focus
+        want = self.raw_keys and self.owns_keyboard
         if want:
             if raw_input.GATE.hold(self, self._local_keys()):
                 self._tell_user_terminal(raw_input.kitty_keyboard_off())
