@@ -14,6 +14,7 @@ from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.screens.raw import RawScreen, json_lines
 from nomad_tui.ui.screens.resources import ResourceScreen
 from nomad_tui.ui.widgets.alloc_table import AllocTable
+from nomad_tui.ui.widgets.prompt import PromptLine
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
 SIZE = (130, 36)
@@ -62,8 +63,12 @@ async def test_jobs_view_lists_jobs_with_live_counts(agent: AgentProcess, contro
         await until(
             pilot, lambda: screen.store.items[key].job_summary.totals().failed == before + 1, what="the new count"
         )
-        # filter and sort as in the allocation list
-        await pilot.press("slash", *"gpu", "enter")
+        # filter and sort as in the allocation list; the prompt is a visible line showing what is typed
+        await pilot.press("slash", *"gpu")
+        line = screen.query_one("#filter-line", PromptLine)
+        await until(pilot, lambda: line.region.height == 1 and line.input.has_focus, what="the filter line")
+        assert "/" in str(line.query_one(".prompt-line--prefix").render()) and line.input.value == "gpu"
+        await pilot.press("enter")
         await until(pilot, lambda: len(screen.view) == 1, what="the filter")
         await pilot.press("escape")
         await until(pilot, lambda: len(screen.view) == len(expected), what="the filter to clear")

@@ -28,6 +28,7 @@ from nomad_tui.ui import commands
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.views import ResourcesConnection, ResourcesFetched, ResourceWatcher, ViewSpec
+from nomad_tui.ui.widgets.prompt import PromptLine
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
@@ -39,8 +40,6 @@ class ResourceScreen(Screen[None]):
     DEFAULT_CSS = """
     ResourceScreen #resource-title { height: 1; padding: 0 1; background: $panel; }
     ResourceScreen #resource-detail { height: 40%; min-height: 6; border-top: solid $panel; padding: 0 1; }
-    ResourceScreen .prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
-    ResourceScreen .prompt.-visible { display: block; }
     """
 
     def __init__(self, spec: ViewSpec, client: NomadClient, namespace: str) -> None:
@@ -64,11 +63,15 @@ class ResourceScreen(Screen[None]):
         yield ResourceTable(self.view, id="resource-table")
         with VerticalScroll(id="resource-detail"):
             yield Static(id="resource-detail-text")
-        yield Input(placeholder="filter: words, column:value, column:=exact, !term", id="filter", classes="prompt")
-        yield Input(
-            placeholder="command: allocs · jobs · nodes · sort COLUMN [asc|desc] · filter … · q",
-            id="command",
-            classes="prompt",
+        # The dashboard's one-line prompts: an Input squeezed into a docked row showed only its border.
+        yield PromptLine(
+            "/", input_id="filter", placeholder="words, column:value, column:=exact, !term", id="filter-line"
+        )
+        yield PromptLine(
+            ":",
+            input_id="command",
+            placeholder="allocs · jobs · nodes · sort COLUMN [asc|desc] · filter … · q",
+            id="command-line",
             suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
         )
         yield Footer()
@@ -262,9 +265,9 @@ class ResourceScreen(Screen[None]):
     def action_back(self) -> None:
         filter_input = self.query_one("#filter", Input)
         command_input = self.query_one("#command", Input)
-        if command_input.has_class("-visible"):
+        if self.query_one("#command-line", PromptLine).is_open:
             self._close(command_input)
-        elif filter_input.has_class("-visible") and filter_input.has_focus:
+        elif self.query_one("#filter-line", PromptLine).is_open and filter_input.has_focus:
             filter_input.value = ""
             self._apply_filter("")
             self._close(filter_input)
@@ -285,19 +288,19 @@ class ResourceScreen(Screen[None]):
 
     # ------------------------------------------------------------------------------ prompts
     def _close(self, prompt: Input) -> None:
-        prompt.remove_class("-visible")
+        line = prompt.parent
+        if isinstance(line, PromptLine):
+            line.close()
         self.table.focus()
 
     def action_start_filter(self) -> None:
-        prompt = self.query_one("#filter", Input)
-        prompt.add_class("-visible")
-        prompt.focus()
+        self.query_one("#command-line", PromptLine).close()
+        self.query_one("#filter-line", PromptLine).open()
 
     def action_start_command(self) -> None:
-        prompt = self.query_one("#command", Input)
-        prompt.value = ""
-        prompt.add_class("-visible")
-        prompt.focus()
+        self.query_one("#filter-line", PromptLine).close()
+        self.query_one("#command", Input).value = ""
+        self.query_one("#command-line", PromptLine).open()
 
     @on(Input.Changed, "#filter")
     def filter_typed(self, event: Input.Changed) -> None:
