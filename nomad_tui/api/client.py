@@ -394,6 +394,12 @@ class NomadClient:
             "/v1/nodes", list[NodeStub], params=params, index=index, wait=wait, max_bytes=MAX_LIST_BYTES
         )
 
+    async def node_allocations(self, node_id: str) -> list[Allocation]:
+        path = f"/v1/node/{path_segment(node_id)}/allocations"
+        params = self.common_params()
+        params.pop("namespace", None)
+        return (await self.query(path, list[Allocation], params=params)).value
+
     # ------------------------------------------------------------------------------ cluster
     async def list_namespaces(self) -> list[Namespace]:
         params = self.common_params()

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
-
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.decode import decode
-from nomad_tui.api.errors import NomadTimeout, Unreachable, error_for_status
-from nomad_tui.api.logs import LOG_READ_TIMEOUT, LogFrame, LogFrameDecoder
+from nomad_tui.api.logs import LogFrame, stream_frames
 from nomad_tui.api.models import NomadStruct
 from nomad_tui.api.paths import path_segment
 
@@ -69,18 +66,5 @@ async def stream_file(
 ) -> AsyncIterator[LogFrame]:
     """Frames of a file from `offset` (from the end with origin=end), following it as it grows."""
     params = _params(client, path=path, origin=origin, offset=str(max(0, offset)), follow="true" if follow else "false")
-    url = _path("stream", alloc_id)
-    decoder = LogFrameDecoder()
-    timeout = httpx.Timeout(LOG_READ_TIMEOUT, connect=5.0)
-    try:
-        async with client.http.stream("GET", url, params=params, timeout=timeout) as response:
-            if response.status_code >= 300:
-                body = (await response.aread()).decode("utf-8", "replace")
-                raise error_for_status(response.status_code, body, path=url, secrets=client.secrets)
-            async for chunk in response.aiter_bytes():
-                for frame in decoder.feed(chunk):
-                    yield frame
-    except httpx.TimeoutException:
-        raise NomadTimeout("file stream went silent (no heartbeat)", path=url) from None
-    except httpx.TransportError as exc:
-        raise Unreachable(f"file stream lost: {type(exc).__name__}", path=url) from None
+    async for frame in stream_frames(client, _path("stream", alloc_id), params, what="file stream"):
+        yield frame

@@ -173,6 +173,15 @@ async def stream_logs(
         }
     )
     path = f"/v1/client/fs/logs/{path_segment(alloc_id)}"
+    async for frame in stream_frames(client, path, params, what="log stream"):
+        yield frame
+
+
+async def stream_frames(
+    client: NomadClient, path: str, params: dict[str, str], *, what: str
+) -> AsyncIterator[LogFrame]:
+    """GET a framed stream (logs, or a file with /v1/client/fs/stream) and yield its frames, heartbeats
+    dropped; an error status, silence past LOG_READ_TIMEOUT or a lost connection raise NomadErrors."""
     decoder = LogFrameDecoder()
     timeout = httpx.Timeout(LOG_READ_TIMEOUT, connect=5.0)
     try:
@@ -184,6 +193,6 @@ async def stream_logs(
                 for frame in decoder.feed(chunk):
                     yield frame
     except httpx.TimeoutException:
-        raise NomadTimeout("log stream went silent (no heartbeat)", path=path) from None
+        raise NomadTimeout(f"{what} went silent (no heartbeat)", path=path) from None
     except (httpx.HTTPError, OSError) as exc:  # a transport failure, or a body httpx cannot decode
-        raise Unreachable(f"log stream lost: {type(exc).__name__}", path=path) from None
+        raise Unreachable(f"{what} lost: {type(exc).__name__}", path=path) from None

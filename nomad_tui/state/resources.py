@@ -146,7 +146,7 @@ class ResourceView(Generic[T]):
     def __contains__(self, key: object) -> bool:
         return key in self._keys
 
-    def key_at(self, position: int) -> str:
+    def id_at(self, position: int) -> str:
         return self._keys[position]
 
     def row_at(self, position: int) -> ResourceRow:

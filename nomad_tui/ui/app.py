@@ -16,6 +16,7 @@ from textual.app import App
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.api.exec_session import HEARTBEAT_INTERVAL
+from nomad_tui.api.stats_scheduler import STATS_INTERVAL
 from nomad_tui.audit import AuditLog
 from nomad_tui.contexts import ContextCatalog
 from nomad_tui.sanitize import sanitize_line
@@ -84,6 +85,7 @@ class NomadTuiApp(App[int]):
         catalog: ContextCatalog | None = None,
         audit: AuditLog | None = None,
         feed_options: Mapping[str, Any] | None = None,
+        stats_interval: float = STATS_INTERVAL,
     ) -> None:
         raw_input.install()  # before the driver starts reading keys
         super().__init__()
@@ -101,6 +103,7 @@ class NomadTuiApp(App[int]):
         # The allocation feed's knobs (tests and benchmarks): page sizes, reconciliation pace, and
         # `force_list` for the list-blocking engine alone.
         self.feed_options = dict(feed_options or {})
+        self.stats_interval = stats_interval  # 0: no resource-usage sampling (frozen snapshots)
         self.exec_commands = CommandMemory(settings.exec_command)
         self._exec_screen: ExecScreen | None = None
         self._gc_thresholds: tuple[int, int, int] | None = None

@@ -87,6 +87,9 @@ def summary_text(alloc: Allocation, now: datetime) -> Text:
         "Indexes",
         f"create {alloc.create_index} · modify {alloc.modify_index} · alloc modify {alloc.alloc_modify_index}",
     )
+    if alloc.client_status == "pending" and alloc.desired_status == "run":
+        # the way to the job's placement story (jobs view, cursor on this job)
+        _kv(text, "Placement", Text("J: its job, and why allocations wait to be placed (if any do)", style=DIM))
     text.rstrip()
     return text
 

@@ -38,12 +38,13 @@ DETAIL = "Detail panes"
 DIALOGS = "Dialogs"
 RESOURCES = "Jobs / nodes"
 RAW = "Raw JSON"
+ACTIVITY = "Activity"
 LOGS = "Logs"
 JOB_TAIL = "Job tail"
 FILES = "Files"
 EXEC = "Exec"
 HELP = "Help"
-CONTEXTS = (LIST, RESOURCES, RAW, DETAIL, DIALOGS, LOGS, JOB_TAIL, FILES, EXEC, HELP, APP)
+CONTEXTS = (LIST, RESOURCES, RAW, ACTIVITY, DETAIL, DIALOGS, LOGS, JOB_TAIL, FILES, EXEC, HELP, APP)
 
 # Screens that subclass another one bind its keys too.
 SCOPE_PARENTS = {"task-logs": "log-pane", "job-tail": "log-pane", "file-view": "log-pane"}
@@ -118,9 +119,13 @@ ACTIONS: tuple[Action, ...] = (
         for key, column in SORT_SHORTCUTS.items()
     ),
     Action("jobs", "J", "open_view('jobs')", "Jobs", "jobs view, on the selected allocation's job (:jobs, :nodes, "
-           ":allocs switch views)", LIST, show=False),
+           ":allocs switch views)", LIST, show=False, palette="View: jobs"),
     Action("raw", "y", "raw", "Raw", "raw: the whole allocation as JSON (/ search, n / N next / previous)", LIST,
-           show=False),
+           show=False, palette="Raw allocation"),
+    Action("activity", "v", "activity(False)", "Job activity", "activity: recent changes of the selected "
+           "allocation's job / of the whole cluster", LIST, show=False, palette="Activity: job"),
+    Action("cluster-activity", "V", "activity(True)", "Cluster activity", "activity: recent changes of the "
+           "selected allocation's job / of the whole cluster", LIST, show=False, palette="Activity: cluster"),
     Action("stop", "ctrl+d", "stop", "Stop", "stop the allocation (or every marked one), after confirming", LIST,
            mutating=True, palette="Stop allocation"),
     Action("restart", "r", "restart", "Restart", "restart: one running task or all tasks, after confirming", LIST,
@@ -161,6 +166,10 @@ ACTIONS: tuple[Action, ...] = (
            "column", RESOURCES, scope="resources", show=False),
     Action("view-sort-next", "greater_than_sign", "sort_column(1)", "Sort →", "sort by the previous / next column",
            RESOURCES, scope="resources", show=False),
+    # ---- the activity feed (ActivityScreen)
+    Action("activity-back", "escape,q", "close", "Back", "back", ACTIVITY, scope="activity"),
+    Action("activity-go", "enter", "jump", "Go to allocation", "go to the allocation in the list", ACTIVITY,
+           scope="activity"),
     # ---- the raw JSON view (RawScreen)
     Action("raw-back", "escape,q", "close", "Back", "back", RAW, scope="raw"),
     Action("raw-search", "slash", "search", "Search", "search", RAW, scope="raw"),

@@ -18,6 +18,7 @@ from textual.markup import escape
 
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.view import SORT_KEYS
+from nomad_tui.ui.commands import Command
 from nomad_tui.ui.keymap import ACTIONS, Action, keys_of
 from nomad_tui.ui.typed_app import nomad_app
 
@@ -60,6 +61,8 @@ class DashboardCommands(Provider):
             ),
             ("Clear filter", "Show every allocation (esc)", partial(screen.run_filter, "")),
             ("Show failed allocations", "Filter status:failed", partial(screen.run_filter, "status:failed")),
+            ("View: nodes", "Every client node with its capacity (:nodes)", partial(screen.open_view, "nodes")),
+            ("View: allocations", "The allocation list (:allocs)", partial(screen.run_command, Command("allocs"))),
         ]
         if not screen.settings.read_only:  # read-only chosen at start is final
             actions.append(

@@ -19,7 +19,9 @@ from nomad_tui.api.paths import path_segment
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state import kinds
 from nomad_tui.state.connection import ConnectionState, Phase
+from nomad_tui.state.placement import placement_story
 from nomad_tui.state.resources import ResourceKind
+from nomad_tui.state.usage import limits_of
 
 Fetch = Callable[[NomadClient, str, int | None, float | None], Awaitable[Response[list[Any]]]]
 
@@ -28,6 +30,16 @@ Fetch = Callable[[NomadClient, str, int | None, float | None], Awaitable[Respons
 class Drill:
     filter_text: str  # the allocation filter that shows this item's allocations
     label: str  # the breadcrumb
+
+
+@dataclass(frozen=True, slots=True)
+class MoreDetail:
+    """Detail lines that cost a request, read once per `version` of the selected item."""
+
+    wanted: Callable[[Any], bool]
+    version: Callable[[Any], object]
+    load: Callable[[NomadClient, Any], Awaitable[list[str]]]
+    loading: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +52,7 @@ class ViewSpec:
     key: str  # the default key that opens the view
     # per-item data the dashboard's allocation store already has (no request): nodes' running counts
     enrich: Callable[[Sequence[Any], dict[str, int]], list[Any]] | None = None
+    more: MoreDetail | None = None
 
 
 def _exact(value: str) -> str:
@@ -80,6 +93,38 @@ async def _fetch_nodes(client: NomadClient, namespace: str, index: int | None, w
     return await client.list_nodes(index=index, wait=wait)
 
 
+def _queued(job: JobStub) -> dict[str, int]:
+    return {g: s.queued for g, s in ((job.job_summary.summary or {}).items() if job.job_summary else [])}
+
+
+async def _placement(client: NomadClient, job: JobStub) -> list[str]:
+    evals = await client.job_evaluations(job.id, job.namespace or "default")
+    story = placement_story(evals, _queued(job))
+    return story or ["Allocations are queued, but no blocked evaluation explains it yet."]
+
+
+async def _allocated(client: NomadClient, entry: kinds.NodeEntry) -> list[str]:
+    """What the node's live allocations reserved, against what it can schedule."""
+    node = entry.node
+    allocs = await client.node_allocations(node.id)
+    cpu = memory = live = 0
+    for alloc in allocs:
+        if alloc.is_terminal:
+            continue
+        live += 1
+        limits = limits_of(alloc)
+        cpu += limits.total_cpu
+        memory += limits.total_memory
+    lines = [f"Allocated to {live} live allocations:"]
+    for name, used, capacity, unit in (
+        ("CPU", cpu, node.cpu_capacity, "MHz"),
+        ("memory", memory, node.memory_capacity, "MiB"),
+    ):
+        share = f" ({used * 100 // capacity} %)" if capacity else ""
+        lines.append(f"  {name} {used} {unit} of {capacity} {unit}{share}")
+    return lines
+
+
 def _enrich_nodes(nodes: Sequence[NodeStub], running: dict[str, int]) -> list[kinds.NodeEntry]:
     return [kinds.NodeEntry(node, running.get(node.id, 0)) for node in nodes]
 
@@ -94,6 +139,12 @@ JOBS_VIEW = ViewSpec(
     raw_path=lambda job: (f"/v1/job/{path_segment(job.id)}", job.namespace or "default"),
     summary=_job_summary,
     key="J",
+    more=MoreDetail(
+        wanted=lambda job: any(_queued(job).values()),
+        version=lambda job: job.modify_index,
+        load=_placement,
+        loading="Why not placed: reading the evaluations…",
+    ),
 )
 
 NODES_VIEW = ViewSpec(
@@ -104,6 +155,12 @@ NODES_VIEW = ViewSpec(
     summary=_node_summary,
     key="",
     enrich=_enrich_nodes,
+    more=MoreDetail(
+        wanted=lambda entry: True,
+        version=lambda entry: (entry.node.modify_index, entry.running),
+        load=_allocated,
+        loading="Reading what the node's allocations reserved…",
+    ),
 )
 
 VIEWS: dict[str, ViewSpec] = {"jobs": JOBS_VIEW, "nodes": NODES_VIEW}

@@ -65,3 +65,16 @@ def test_hostile_strings_are_inert_text() -> None:
         assert "\x1b" not in text.plain and "\x9b" not in text.plain and "\u202e" not in text.plain
         assert not any(span.style and "click" in str(span.style) for span in text.spans)
     assert "[@click=app.quit]x[/]" in texts[0].plain  # shown literally
+
+
+def test_pending_allocation_points_at_its_jobs_placement_story() -> None:
+    from datetime import UTC, datetime
+
+    from nomad_tui.api.models import Allocation
+    from nomad_tui.ui.detail_text import summary_text
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    pending = summary_text(Allocation(id="a" * 36, client_status="pending", desired_status="run"), now).plain
+    running = summary_text(Allocation(id="a" * 36, client_status="running", desired_status="run"), now).plain
+    assert "J: its job, and why allocations wait to be placed" in pending
+    assert "Placement" not in running

@@ -81,7 +81,7 @@ async def test_job_tail_joins_and_leaves(agent: AgentProcess, control: Control) 
         await until(pilot, lambda: app.screen is screen, what="back to the list")
         await pilot.press("colon", *"jobs", "enter")
         await until(pilot, lambda: isinstance(app.screen, ResourceScreen) and app.screen.loaded, what="the jobs view")
-        assert app.screen.query_one(ResourceTable).select_key("default\x00tailjob")
+        assert app.screen.query_one(ResourceTable).select_id("default\x00tailjob")
         await pilot.press("L")
         await until(pilot, lambda: isinstance(app.screen, JobTailScreen), what="the tail from the jobs view")
         from_jobs = app.screen

@@ -35,6 +35,9 @@ async def settled(pilot: Any) -> None:
     detail = screen.query_one(DetailPanel)
     table = screen.query_one(AllocTable)
     await until(pilot, lambda: detail.alloc is not None and detail.alloc.id == table.cursor_id, what="the detail")
+    # resource usage of the rows on screen (the agent's clock is fixed, so the values are too)
+    stats = screen.stats
+    await until(pilot, lambda: stats is None or (bool(stats.wanted) and stats.wanted <= set(screen.usage.latest)))
     screen.status_bar.address = SHOWN_ADDRESS
     screen.status_bar.refresh()
     await pilot.pause()
@@ -59,7 +62,7 @@ def test_stop_confirmation_snapshot(agent: AgentProcess, snap_compare: Any) -> N
     assert snap_compare(frozen_app(agent), terminal_size=(130, 36), run_before=confirm)
 
 
-async def _open_view(pilot: Any, command: str, select: str | None = None) -> None:
+async def _open_view(pilot: Any, command: str, select: str | None = None, wait_for: str = "Placement failure") -> None:
     from nomad_tui.ui.screens.resources import ResourceScreen
     from nomad_tui.ui.widgets.resource_table import ResourceTable
 
@@ -68,8 +71,8 @@ async def _open_view(pilot: Any, command: str, select: str | None = None) -> Non
     await until(pilot, lambda: isinstance(pilot.app.screen, ResourceScreen) and pilot.app.screen.loaded, what="view")
     screen = pilot.app.screen
     if select is not None:
-        assert screen.query_one(ResourceTable).select_key(select)
-        await until(pilot, lambda: "Placement failure" in str(screen.query_one("#resource-detail-text").render()))
+        assert screen.query_one(ResourceTable).select_id(select)
+    await until(pilot, lambda: wait_for in str(screen.query_one("#resource-detail-text").render()))
     await pilot.pause()
 
 
@@ -84,7 +87,7 @@ def test_jobs_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
 
 def test_nodes_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
     async def nodes(pilot: Any) -> None:
-        await _open_view(pilot, "nodes")
+        await _open_view(pilot, "nodes", wait_for="Allocated to")
 
     assert snap_compare(frozen_app(agent), terminal_size=(130, 36), run_before=nodes)
 
@@ -157,3 +160,27 @@ def test_job_tail_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(frozen_app(agent), terminal_size=(110, 18), run_before=tail)
+
+
+def test_activity_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """V after two changes on the agent: newest first, the failure with its last event's message."""
+    import httpx
+
+    from nomad_tui.ui.screens.activity import ActivityScreen
+
+    async def activity(pilot: Any) -> None:
+        await settled(pilot)
+        screen = pilot.app.screen
+        running = [s for s in screen.store.stubs.values() if s.client_status == "running"][:2]
+        async with httpx.AsyncClient(base_url=agent.url) as http:
+            await http.post(
+                f"/v1/devagent/alloc/{running[0].id}/update",
+                json={"client_status": "failed", "event": {"type": "Driver Failure", "message": "image pull failed"}},
+            )
+            await http.post(f"/v1/devagent/alloc/{running[1].id}/update", json={"client_status": "complete"})
+        await until(pilot, lambda: len(screen.activity) == 2 and any(e.detail for e in screen.activity), what="feed")
+        await pilot.press("V")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ActivityScreen), what="the activity screen")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(agent), terminal_size=(110, 20), run_before=activity)

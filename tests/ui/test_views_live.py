@@ -14,6 +14,7 @@ from nomad_tui.ui.screens.dashboard import DashboardScreen
 from nomad_tui.ui.screens.raw import RawScreen, json_lines
 from nomad_tui.ui.screens.resources import ResourceScreen
 from nomad_tui.ui.widgets.alloc_table import AllocTable
+from nomad_tui.ui.widgets.prompt import PromptLine
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
 SIZE = (130, 36)
@@ -62,8 +63,12 @@ async def test_jobs_view_lists_jobs_with_live_counts(agent: AgentProcess, contro
         await until(
             pilot, lambda: screen.store.items[key].job_summary.totals().failed == before + 1, what="the new count"
         )
-        # filter and sort as in the allocation list
-        await pilot.press("slash", *"gpu", "enter")
+        # filter and sort as in the allocation list; the prompt is a visible line showing what is typed
+        await pilot.press("slash", *"gpu")
+        line = screen.query_one("#filter-line", PromptLine)
+        await until(pilot, lambda: line.region.height == 1 and line.input.has_focus, what="the filter line")
+        assert "/" in str(line.query_one(".prompt-line--prefix").render()) and line.input.value == "gpu"
+        await pilot.press("enter")
         await until(pilot, lambda: len(screen.view) == 1, what="the filter")
         await pilot.press("escape")
         await until(pilot, lambda: len(screen.view) == len(expected), what="the filter to clear")
@@ -76,14 +81,14 @@ async def test_unplaceable_job_tells_why_and_drills_into_allocations(agent: Agen
     async with app.run_test(size=SIZE) as pilot:
         dashboard = await loaded_dashboard(pilot)
         screen = await open_jobs(pilot)
-        assert screen.query_one(ResourceTable).select_key(f"data\x00{UNPLACEABLE_JOB}")
+        assert screen.query_one(ResourceTable).select_id(f"data\x00{UNPLACEABLE_JOB}")
         await until(pilot, lambda: "Placement failure" in visible_text(screen, "#resource-detail-text"), what="story")
         story = visible_text(screen, "#resource-detail-text")
         assert 'Task Group "train" (2 allocations queued):' in story
         assert 'Constraint "${node.class} = gpu": 1 nodes excluded by filter' in story
         assert 'Dimension "memory" exhausted on' in story
         # enter: the allocation list filtered to this job, with a breadcrumb; esc comes back
-        assert screen.query_one(ResourceTable).select_key("default\x00api")
+        assert screen.query_one(ResourceTable).select_id("default\x00api")
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is dashboard, what="the allocation list")
         crumb = visible_text(dashboard, "#breadcrumb")
@@ -92,7 +97,7 @@ async def test_unplaceable_job_tells_why_and_drills_into_allocations(agent: Agen
         assert {dashboard.store.stubs[a].job_id for a in dashboard.view.ids()} == {"api"}
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen, what="back to the jobs view")
-        assert screen.query_one(ResourceTable).cursor_key == "default\x00api"
+        assert screen.query_one(ResourceTable).cursor_id == "default\x00api"
         assert not dashboard.view.filter
 
 
@@ -109,9 +114,12 @@ async def test_nodes_view_and_its_allocations(agent: AgentProcess, control: Cont
         lines = table_text(screen)
         assert lines[0].split()[:3] == ["Name▲", "DC", "Pool"]
         assert "ineligible" in "\n".join(lines)
-        first = screen.store.items[screen.view.key_at(0)]
+        first = screen.store.items[screen.view.id_at(0)]
         on_node = [s for s in dashboard.store.stubs.values() if s.node_id == first.node.id]
         assert first.running == sum(1 for s in on_node if s.client_status == "running")
+        detail = "#resource-detail-text"
+        await until(pilot, lambda: "Allocated to" in visible_text(screen, detail), what="allocated resources")
+        assert " MHz of " in visible_text(screen, detail) and " MiB of " in visible_text(screen, detail)
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is dashboard, what="the allocation list")
         await until(pilot, lambda: len(dashboard.view) == len(on_node), what="the node's allocations")
@@ -129,7 +137,7 @@ async def test_raw_view_shows_the_whole_allocation_and_searches(agent: AgentProc
         jobs = app.screen
         assert isinstance(jobs, ResourceScreen)
         want = f"{row.namespace}\x00{row.job}"
-        await until(pilot, lambda: jobs.query_one(ResourceTable).cursor_key == want, what="its job")
+        await until(pilot, lambda: jobs.query_one(ResourceTable).cursor_id == want, what="its job")
         await pilot.press("colon", *"allocs", "enter")
         await until(pilot, lambda: app.screen is dashboard, what="the allocation list again")
         alloc_id = row.id

@@ -24,10 +24,13 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError, Unexpected
 from nomad_tui.api.feed import Progress, Upserts
 from nomad_tui.api.models import Allocation
+from nomad_tui.api.stats_scheduler import STATS_INTERVAL, StatsError, StatsScheduler
 from nomad_tui.sanitize import describe_exception, is_clean_line, sanitize_line
 from nomad_tui.settings import IMPLICIT_CONTEXT
+from nomad_tui.state.activity import ActivityEntry, ActivityFeed
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore, Diff
+from nomad_tui.state.usage import UsageBook, cpu_cell, limits_of, memory_cell
 from nomad_tui.state.view import SORT_KEYS, AllocView, SortSpec
 from nomad_tui.ui import commands
 from nomad_tui.ui.context_badge import status_badge
@@ -44,6 +47,7 @@ from nomad_tui.ui.messages import (
 )
 from nomad_tui.ui.screens.dashboard_actions import AllocationActions
 from nomad_tui.ui.typed_app import nomad_app
+from nomad_tui.ui.usage_text import usage_text
 from nomad_tui.ui.views import Drill
 from nomad_tui.ui.watchers import AllocDetailWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
@@ -65,6 +69,9 @@ def watcher_restart_delay(attempt: int) -> float:
 
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
 FILTER_DEBOUNCE = 0.15
+USAGE_MARGIN = 3  # rows above and below the screen whose usage is sampled too (about to scroll in)
+MAX_EXPLAINING = 8  # failures whose reason is being read at once; more are listed without it
+USAGE_VISIBILITY_CHECK = 0.5  # seconds between two looks at which rows are on screen
 
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
@@ -97,6 +104,13 @@ class DashboardScreen(AllocationActions):
         self.read_only = self.settings.read_only
         # Screens that follow the store's changes (the job-wide tail): called with each applied diff.
         self.store_listeners: list[Callable[[Diff | None], None]] = []
+        self.usage = UsageBook()
+        self.stats: StatsScheduler | None = None
+        self._usage_inbox: list[tuple[str, object]] = []
+        # The activity feed follows the same diffs as the list (no connection of its own).
+        self.activity = ActivityFeed()
+        self.store_listeners.append(self._activity_changed)
+        self._explaining: set[str] = set()
         self.breadcrumb: str | None = None  # the view we drilled in from ("jobs", "nodes"), for esc
         self.known_namespaces: list[str] | None = None  # from /v1/namespaces, when the server answers
         self._denial_hint: str | None = None  # why the list is refused, once worked out
@@ -150,6 +164,12 @@ class DashboardScreen(AllocationActions):
         self.start_list_watcher()
         self.run_worker(self.fetch_namespaces(), group="namespaces", exit_on_error=False)
         self.run_worker(self._read_agent_info(), group="agent-region", exit_on_error=False)
+        interval = getattr(self.app, "stats_interval", STATS_INTERVAL)
+        if interval:
+            self.table.usage = self.usage
+            self.stats = StatsScheduler(self._fetch_usage, self._usage_arrived, interval=interval)
+            self.run_worker(self.stats.run(), group="stats", exit_on_error=False)
+            self.set_interval(USAGE_VISIBILITY_CHECK, self._follow_visible_rows)
 
     async def _read_agent_info(self) -> None:
         """The agent's Nomad version, and with no region asked for its own region (not "the agent's")."""
@@ -161,6 +181,112 @@ class DashboardScreen(AllocationActions):
             self.status_bar.agent_region = info.region
         self.status_bar.agent_version = info.version_text
         self.status_bar.refresh()
+
+    # ------------------------------------------------------------------------------ activity
+    def _activity_changed(self, diff: Diff | None) -> None:
+        if diff is None:
+            self.activity.reset()
+            return
+        made = self.activity.observe(self.store, diff)
+        for entry in made:
+            if entry.failed and len(self._explaining) < MAX_EXPLAINING:
+                self._explaining.add(entry.alloc_id)
+                self.run_worker(self._explain(entry), group="explain", exit_on_error=False)
+        if made:
+            self._refresh_activity()
+
+    async def _explain(self, entry: ActivityEntry) -> None:
+        """A failure says why: the newest task event's message, from the full allocation."""
+        try:
+            alloc = (await self.client.read_allocation(entry.alloc_id)).value
+        except NomadError:
+            return
+        finally:
+            self._explaining.discard(entry.alloc_id)
+        events = [e for state in (alloc.task_states or {}).values() for e in (state.events or [])]
+        latest = max(events, key=lambda e: e.time, default=None)
+        if latest is not None:
+            self.activity.explain(entry, sanitize_line(f"{latest.type}: {latest.text()}"))
+            self._refresh_activity()
+
+    def _refresh_activity(self) -> None:
+        from nomad_tui.ui.screens.activity import ActivityScreen
+
+        screen = self.app.screen
+        if isinstance(screen, ActivityScreen):
+            screen.refresh_entries(self.app.clock_ns())  # type: ignore[attr-defined]
+
+    def action_activity(self, cluster: bool) -> None:
+        """`v`: the selected allocation's job; `V`: the whole cluster.  `enter` there selects it here."""
+        from nomad_tui.ui.screens.activity import ActivityScreen
+
+        row = self.table.cursor_row
+        if not cluster and row is None:
+            self.app.notify("No allocation selected: V shows the whole cluster's activity.", markup=False)
+            return
+        job = None if cluster or row is None else row.job
+        namespace = None if cluster or row is None else row.namespace
+
+        def chosen(alloc_id: str | None) -> None:
+            if alloc_id and not self.table.select_id(alloc_id):
+                self._apply_filter("")
+                self.query_one("#filter", Input).value = ""
+                if not self.table.select_id(alloc_id):
+                    self.app.notify("That allocation is gone (garbage-collected).", severity="warning", markup=False)
+
+        screen = ActivityScreen(self.activity, namespace=namespace, job=job, now_ns=self.app.clock_ns())  # type: ignore[attr-defined]
+        self.app.push_screen(screen, chosen)
+
+    # ------------------------------------------------------------------------------ resource usage
+    async def on_unmount(self) -> None:
+        # Before the app closes the client: no usage request may still be running on it.
+        if self.stats is not None:
+            await self.stats.close()
+
+    def _follow_visible_rows(self) -> None:
+        """Apply the samples that arrived; say which running allocations are on screen (O(visible rows))."""
+        if self._usage_inbox:
+            self._apply_usage()
+        if self.stats is None or self.app.screen is not self:
+            if self.stats is not None:
+                self.stats.want(set())
+            return
+        store = self.store
+        wanted = {
+            alloc_id
+            for alloc_id in self.table.visible_ids(USAGE_MARGIN)
+            if alloc_id in store.stubs and store.stubs[alloc_id].client_status == "running"
+        }
+        self.stats.want(wanted)
+        self.usage.keep_only(wanted)
+
+    async def _fetch_usage(self, alloc_id: str) -> object:
+        limits = self.usage.limits.get(alloc_id)
+        if limits is None:
+            limits = limits_of((await self.client.read_allocation(alloc_id)).value)
+        return limits, await self.client.allocation_stats(alloc_id)
+
+    def _usage_arrived(self, alloc_id: str, result: object) -> None:
+        # Samples wait in an inbox that the visibility timer drains: the screen repaints for usage at
+        # most twice a second, whatever the number of rows (a repaint per sample cost ~3x more CPU).
+        self._usage_inbox.append((alloc_id, result))
+
+    def _apply_usage(self) -> None:
+        inbox, self._usage_inbox = self._usage_inbox, []
+        table = self.table
+        for alloc_id, result in inbox:
+            before = self.usage.latest.get(alloc_id)
+            shown = (cpu_cell(before), memory_cell(before)) if before is not None else None
+            if isinstance(result, StatsError):
+                after = self.usage.failed(alloc_id, result.message)
+            elif isinstance(result, tuple):
+                after = self.usage.record(alloc_id, *result)
+            else:
+                continue
+            if (cpu_cell(after), memory_cell(after)) != shown:
+                table.refresh_row(alloc_id)  # one line, and only when what it shows changed
+            if alloc_id == self.detail.alloc_id:
+                self.detail.show_usage(usage_text(self.usage, alloc_id))
 
     # ------------------------------------------------------------------------------ watchers
     def start_list_watcher(self) -> None:

@@ -9,6 +9,7 @@ the cap are named in the state line and join when a stream frees up.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,6 @@ from rich.text import Text
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.api.log_follow import follow_task_log
-from nomad_tui.api.logs import LogFrame
 from nomad_tui.api.models import AllocStub
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.store import AllocStore, Diff
@@ -259,13 +259,6 @@ class JobTailScreen(LogPaneScreen):
 
     # ------------------------------------------------------------------------------ streams
     async def _pump(self, alloc_id: str, task: str, kind: str, source: int, start: tuple[str, int]) -> None:
-        def on_frame(frame: LogFrame) -> None:
-            if frame.file_event:
-                self.buffer.add_marker(f"--- {frame.file_event}: {frame.file} ---", source=source)
-            if frame.data:
-                self.buffer.append(frame.data, source=source)
-            self._dirty = True
-
         def on_state(text: str) -> None:
             self.stream_states[source] = text
 
@@ -276,7 +269,7 @@ class JobTailScreen(LogPaneScreen):
             task,
             kind,
             start=start,
-            on_frame=on_frame,
+            on_frame=functools.partial(self.take_frame, source=source),
             on_state=on_state,
             namespace=stub.namespace if stub is not None and stub.namespace else None,
         )

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
+from nomad_tui.api.logs import LogFrame
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.logbuffer import LogBuffer
 from nomad_tui.ui.keymap import LOGS, bindings
@@ -94,6 +95,14 @@ class LogPaneScreen(Screen[None]):
     def save_name_parts(self) -> tuple[str, ...]:
         """Cluster strings the saved file's name is made of."""
         return ("logs",)
+
+    def take_frame(self, frame: LogFrame, *, source: int = 0) -> None:
+        """A log frame of stream `source` into the buffer; a file event becomes a marker line of ours."""
+        if frame.file_event:
+            self.buffer.add_marker(f"--- {frame.file_event}: {frame.file} ---", source=source)
+        if frame.data:
+            self.buffer.append(frame.data, source=source)
+        self._dirty = True
 
     # ------------------------------------------------------------------------------ repaint
     def _set_state(self, text: str) -> None:

@@ -7,12 +7,13 @@ resumes by itself.
 
 from __future__ import annotations
 
+import functools
+
 from rich.text import Text
 from textual import work
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.log_follow import follow_task_log
-from nomad_tui.api.logs import LogFrame
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.screens.log_pane import LogPaneScreen, human_bytes
@@ -85,20 +86,13 @@ class LogsScreen(LogPaneScreen):
         label = f"{kind}: " if self.kind == "both" else ""
         start = ("start", 0) if self.start_back is None else ("end", self.start_back)
 
-        def on_frame(frame: LogFrame) -> None:
-            if frame.file_event:
-                self.buffer.add_marker(f"--- {frame.file_event}: {frame.file} ---", source=source)
-            if frame.data:
-                self.buffer.append(frame.data, source=source)
-            self._dirty = True
-
         await follow_task_log(
             self.client,
             self.alloc_id,
             self.task_name,
             kind,
             start=start,
-            on_frame=on_frame,
+            on_frame=functools.partial(self.take_frame, source=source),
             on_state=lambda text: self._set_state(label + text),
             namespace=self.alloc_namespace,
         )

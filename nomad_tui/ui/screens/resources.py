@@ -23,13 +23,13 @@ from nomad_tui.api.cluster_models import JobStub
 from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
-from nomad_tui.state.placement import placement_story
 from nomad_tui.state.resources import ResourceStore, ResourceView
 from nomad_tui.ui import commands
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.views import ResourcesConnection, ResourcesFetched, ResourceWatcher, ViewSpec
 from nomad_tui.ui.widgets.footer import AppFooter
+from nomad_tui.ui.widgets.prompt import PromptLine
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
@@ -41,8 +41,6 @@ class ResourceScreen(Screen[None]):
     DEFAULT_CSS = """
     ResourceScreen #resource-title { height: 1; padding: 0 1; background: $panel; }
     ResourceScreen #resource-detail { height: 40%; min-height: 6; border-top: solid $panel; padding: 0 1; }
-    ResourceScreen .prompt { dock: bottom; display: none; height: 1; border: none; padding: 0 1; }
-    ResourceScreen .prompt.-visible { display: block; }
     """
 
     def __init__(self, spec: ViewSpec, client: NomadClient, namespace: str) -> None:
@@ -56,7 +54,7 @@ class ResourceScreen(Screen[None]):
         self.watcher: ResourceWatcher | None = None
         self.state = ConnectionState()
         self.loaded = False
-        self._stories: dict[tuple[str, int], list[str]] = {}
+        self._more: dict[tuple[str, object], list[str]] = {}
         self._raw_items: list[Any] = []
         self.preselect: str | None = None  # an item key to put the cursor on (`J` on an allocation)
 
@@ -66,11 +64,15 @@ class ResourceScreen(Screen[None]):
         yield ResourceTable(self.view, id="resource-table")
         with VerticalScroll(id="resource-detail"):
             yield Static(id="resource-detail-text")
-        yield Input(placeholder="filter: words, column:value, column:=exact, !term", id="filter", classes="prompt")
-        yield Input(
-            placeholder="command: allocs · jobs · nodes · sort COLUMN [asc|desc] · filter … · q",
-            id="command",
-            classes="prompt",
+        # The dashboard's one-line prompts: an Input squeezed into a docked row showed only its border.
+        yield PromptLine(
+            "/", input_id="filter", placeholder="words, column:value, column:=exact, !term", id="filter-line"
+        )
+        yield PromptLine(
+            ":",
+            input_id="command",
+            placeholder="allocs · jobs · nodes · sort COLUMN [asc|desc] · filter … · q",
+            id="command-line",
             suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
         )
         yield AppFooter()
@@ -89,7 +91,7 @@ class ResourceScreen(Screen[None]):
         self._apply_preselect()
 
     def _apply_preselect(self) -> None:
-        if self.preselect is not None and self.table.select_key(self.preselect):
+        if self.preselect is not None and self.table.select_id(self.preselect):
             self.preselect = None
 
     def on_screen_suspend(self) -> None:
@@ -171,7 +173,7 @@ class ResourceScreen(Screen[None]):
         self._show_detail()
 
     def selected(self) -> Any | None:
-        key = self.table.cursor_key
+        key = self.table.cursor_id
         return self.store.get(key) if key is not None else None
 
     def _show_detail(self) -> None:
@@ -181,31 +183,30 @@ class ResourceScreen(Screen[None]):
             detail.update(Text("Nothing selected", style="dim"))
             return
         text = self.spec.summary(item)
-        if isinstance(item, JobStub):
-            self._add_story(item, text)
+        self._add_more(item, text)
         detail.update(text)
 
-    def _add_story(self, job: JobStub, text: Text) -> None:
-        queued = {g: s.queued for g, s in ((job.job_summary.summary or {}).items() if job.job_summary else [])}
-        if not any(queued.values()):
+    def _add_more(self, item: Any, text: Text) -> None:
+        """The part of the detail that needs a request (a job's placement story, a node's allocated
+        resources): read once per version of the item, in a worker, then shown."""
+        more = self.spec.more
+        if more is None or not more.wanted(item):
             return
-        key = (self.spec.kind.key(job), job.modify_index)
-        story = self._stories.get(key)
-        if story is None:
-            text.append("Why not placed: reading the evaluations…\n", style="dim")
-            self.run_worker(self._load_story(job, key, queued), group="story", exclusive=True, exit_on_error=False)
+        key = (self.spec.kind.key(item), more.version(item))
+        lines = self._more.get(key)
+        if lines is None:
+            text.append(f"{more.loading}\n", style="dim")
+            self.run_worker(self._load_more(item, key), group="more", exclusive=True, exit_on_error=False)
             return
-        for line in story or ["Allocations are queued, but no blocked evaluation explains it yet."]:
-            style = "bold" if not line.startswith(" ") else ""
-            text.append(line + "\n", style=style)
+        for line in lines:
+            text.append(line + "\n", style="" if line.startswith(" ") else "bold")
 
-    async def _load_story(self, job: JobStub, key: tuple[str, int], queued: dict[str, int]) -> None:
+    async def _load_more(self, item: Any, key: tuple[str, object]) -> None:
+        assert self.spec.more is not None
         try:
-            evals = await self.client.job_evaluations(job.id, job.namespace or "default")
+            self._more[key] = await self.spec.more.load(self.client, item)
         except NomadError as exc:
-            self._stories[key] = [f"Cannot read the evaluations: {sanitize_line(exc.message)}"]
-        else:
-            self._stories[key] = placement_story(evals, queued)
+            self._more[key] = [f"Cannot read it: {sanitize_line(exc.message)}"]
         self._show_detail()
 
     # ------------------------------------------------------------------------------ actions
@@ -265,9 +266,9 @@ class ResourceScreen(Screen[None]):
     def action_back(self) -> None:
         filter_input = self.query_one("#filter", Input)
         command_input = self.query_one("#command", Input)
-        if command_input.has_class("-visible"):
+        if self.query_one("#command-line", PromptLine).is_open:
             self._close(command_input)
-        elif filter_input.has_class("-visible") and filter_input.has_focus:
+        elif self.query_one("#filter-line", PromptLine).is_open and filter_input.has_focus:
             filter_input.value = ""
             self._apply_filter("")
             self._close(filter_input)
@@ -288,19 +289,19 @@ class ResourceScreen(Screen[None]):
 
     # ------------------------------------------------------------------------------ prompts
     def _close(self, prompt: Input) -> None:
-        prompt.remove_class("-visible")
+        line = prompt.parent
+        if isinstance(line, PromptLine):
+            line.close()
         self.table.focus()
 
     def action_start_filter(self) -> None:
-        prompt = self.query_one("#filter", Input)
-        prompt.add_class("-visible")
-        prompt.focus()
+        self.query_one("#command-line", PromptLine).close()
+        self.query_one("#filter-line", PromptLine).open()
 
     def action_start_command(self) -> None:
-        prompt = self.query_one("#command", Input)
-        prompt.value = ""
-        prompt.add_class("-visible")
-        prompt.focus()
+        self.query_one("#filter-line", PromptLine).close()
+        self.query_one("#command", Input).value = ""
+        self.query_one("#command-line", PromptLine).open()
 
     @on(Input.Changed, "#filter")
     def filter_typed(self, event: Input.Changed) -> None:

@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nomad_tui.state.rows import AllocRow
+from nomad_tui.state.usage import UsageBook, cpu_cell, memory_cell
 from nomad_tui.state.view import AllocView, SortSpec
 from nomad_tui.timefmt import age_ns
+from nomad_tui.ui.widgets.cursor_table import CursorTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +50,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("restarts", "Restarts", 8, 8),
     Column("age", "Age", 4, 2),
     Column("modified", "Modified", 8, 9),
+    # Resource usage of running allocations on screen (state/usage.py); the first to go when narrow.
+    Column("cpu", "CPU", 5, 9),
+    Column("mem", "Memory", 17, 10),
 )
+USAGE_STYLES = {"high": "alloc-table--status-failed", "warn": "alloc-table--status-pending"}
 
+RIGHT_ALIGNED = frozenset({"restarts", "cpu"})
 STATUS_CLASSES = ("running", "pending", "failed", "complete", "lost", "unknown")
 SECONDARY = 5  # columns of this priority and above go before a name is cut
 FLEX_CAP = 40  # a flex column never asks for more than this, however long one name is
@@ -135,7 +140,7 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
     return pad + text if right else text + pad
 
 
-class AllocTable(ScrollView, can_focus=True):
+class AllocTable(CursorTable):
     """The allocation list.  Owns no data: it draws `view` and keeps a cursor on an allocation ID."""
 
     COMPONENT_CLASSES = {
@@ -154,15 +159,6 @@ class AllocTable(ScrollView, can_focus=True):
         overflow-x: hidden;
     }
     """
-
-    BINDINGS = [
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-    ]
 
     class Highlighted(Message):
         """The cursor moved to another allocation (None: the list is empty).
@@ -203,6 +199,7 @@ class AllocTable(ScrollView, can_focus=True):
         self._layout: list[tuple[Column, int]] = []
         self._stats = ContentStats()
         self._painted_times: dict[int, tuple[str, str]] = {}
+        self.usage: UsageBook | None = None  # set by the screen when it samples resource usage
 
     # ------------------------------------------------------------------------------ data in
     def on_mount(self) -> None:
@@ -317,46 +314,11 @@ class AllocTable(ScrollView, can_focus=True):
         self.marks.intersection_update(self.view.store.stubs)
 
     # ------------------------------------------------------------------------------ movement
-    def _rows_visible(self) -> int:
-        return max(1, self.size.height - 1)
+    def _rows(self) -> AllocView:
+        return self.view
 
-    def _move_to(self, position: int) -> None:
-        if not len(self.view):
-            return
-        position = max(0, min(position, len(self.view) - 1))
-        old = self.cursor_id
-        self.cursor_position = position
-        self.cursor_id = self.view.id_at(position)
-        self._scroll_cursor_into_view()
-        self.refresh()
-        if self.cursor_id != old:
-            self.post_message(self.Highlighted(self, self.cursor_id))
-
-    def _scroll_cursor_into_view(self) -> None:
-        top = int(self.scroll_y)
-        visible = self._rows_visible()
-        if self.cursor_position < top:
-            self.scroll_to(y=self.cursor_position, animate=False, immediate=True)
-        elif self.cursor_position >= top + visible:
-            self.scroll_to(y=self.cursor_position - visible + 1, animate=False, immediate=True)
-
-    def action_cursor_down(self) -> None:
-        self._move_to(self.cursor_position + 1)
-
-    def action_cursor_up(self) -> None:
-        self._move_to(self.cursor_position - 1)
-
-    def action_page_down(self) -> None:
-        self._move_to(self.cursor_position + self._rows_visible())
-
-    def action_page_up(self) -> None:
-        self._move_to(self.cursor_position - self._rows_visible())
-
-    def action_first(self) -> None:
-        self._move_to(0)
-
-    def action_last(self) -> None:
-        self._move_to(len(self.view) - 1)
+    def _cursor_moved(self) -> None:
+        self.post_message(self.Highlighted(self, self.cursor_id))
 
     class HeaderClicked(Message):
         """A column title was clicked: sort by that column (as the Nomad UI's headers do)."""
@@ -375,8 +337,8 @@ class AllocTable(ScrollView, can_focus=True):
                     self.post_message(self.HeaderClicked(column.key))
                     return
                 start += width + 1
-        elif isinstance(y, int) and y >= 1:
-            self._move_to(int(self.scroll_y) + y - 1)
+        else:
+            super().on_click(event)
 
     # ------------------------------------------------------------------------------ rendering
     def on_resize(self) -> None:
@@ -415,7 +377,6 @@ class AllocTable(ScrollView, can_focus=True):
         parts = []
         coverage = self.task_coverage
         for column, width in self._columns():
-            right = column.key == "restarts"
             title = column.title
             if column.key == "tasks" and coverage is not None:
                 # Honest while task states are partial: the share of allocations they are known for.
@@ -424,7 +385,7 @@ class AllocTable(ScrollView, can_focus=True):
                 # The arrow always shows: the title gives way to it, never the other way round.
                 arrow = "▼" if sort.descending else "▲"
                 title = fit(title, width - 1).rstrip() + arrow
-            parts.append(fit(title, width, right=right))
+            parts.append(fit(title, width, right=column.key in RIGHT_ALIGNED))
         return Strip([Segment(" ".join(parts).ljust(self.size.width), style)], self.size.width)
 
     def set_task_coverage(self, coverage: tuple[int, int] | None) -> None:
@@ -451,7 +412,9 @@ class AllocTable(ScrollView, can_focus=True):
         self._painted_times[y] = times
         is_cursor = row.id == self.cursor_id
         marked = row.id in self.marks
-        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, times)
+        usage = self.usage.latest.get(row.id) if self.usage is not None else None
+        usage_version = usage.version if usage is not None else 0
+        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, times, usage_version)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._cache[key] = self._render_row(row, times, is_cursor, marked, width)
@@ -476,6 +439,7 @@ class AllocTable(ScrollView, can_focus=True):
             "restarts": (str(row.restarts) if row.restarts is not None else "-", None),
             "age": (times[0], None),
             "modified": (times[1], None),
+            **self._usage_cells(row, dim),
         }
         segments: list[Segment] = []
         for i, (column, col_width) in enumerate(self._columns()):
@@ -485,7 +449,7 @@ class AllocTable(ScrollView, can_focus=True):
             cell_style = base + style if style is not None else base
             if row.is_terminal and column.key not in ("status", "mark"):
                 cell_style = cell_style + dim
-            segments.append(Segment(fit(text, col_width, right=column.key == "restarts"), cell_style))
+            segments.append(Segment(fit(text, col_width, right=column.key in RIGHT_ALIGNED), cell_style))
         used = sum(cell_len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
@@ -496,8 +460,29 @@ class AllocTable(ScrollView, can_focus=True):
             segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
         return Strip(segments, width).crop(0, width)
 
-    def on_focus(self) -> None:
-        self.refresh()
+    def _usage_cells(self, row: AllocRow, dim: Style) -> dict[str, tuple[str, Style | None]]:
+        usage = self.usage.latest.get(row.id) if self.usage is not None and row.status == "running" else None
+        if usage is None:
+            return {"cpu": ("", None), "mem": ("", None)}
+        cells: dict[str, tuple[str, Style | None]] = {}
+        for key, (text, level) in (("cpu", cpu_cell(usage)), ("mem", memory_cell(usage))):
+            style_name = USAGE_STYLES.get(level)
+            style = self.get_component_rich_style(style_name) if style_name else dim if level else None
+            cells[key] = (text, style)
+        return cells
 
-    def on_blur(self) -> None:
-        self.refresh()
+    def refresh_row(self, alloc_id: str) -> None:
+        """Repaint the one line that shows `alloc_id`, if it is on screen."""
+        position = self.view.position_of(alloc_id)
+        if position is None:
+            return
+        line = position - int(self.scroll_y) + 1
+        if 1 <= line < self.size.height:
+            self.refresh_line(line)
+
+    def visible_ids(self, margin: int) -> list[str]:
+        """Allocation IDs on screen, plus `margin` rows above and below (about to scroll into view)."""
+        top = int(self.scroll_y)
+        start = max(0, top - margin)
+        end = min(len(self.view), top + self._rows_visible() + margin)
+        return [self.view.id_at(position) for position in range(start, end)]

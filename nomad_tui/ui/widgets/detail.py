@@ -48,6 +48,7 @@ class DetailPanel(Vertical):
             with TabPane("Events", id="tab-events"):
                 yield DataTable(id="detail-events", cursor_type="row", zebra_stripes=True)
             with TabPane("Resources", id="tab-resources"), VerticalScroll():
+                yield Static(id="detail-usage")
                 yield Static(id="detail-resources")
             with TabPane("Reschedule", id="tab-reschedule"), VerticalScroll():
                 yield Static(id="detail-reschedule")
@@ -81,7 +82,13 @@ class DetailPanel(Vertical):
         self.gone = False
         self.remove_class("-gone")
         self.set_banner(Text("No allocation selected", style="dim"))
-        for static_id in ("#detail-summary", "#detail-resources", "#detail-reschedule", "#detail-placement"):
+        for static_id in (
+            "#detail-summary",
+            "#detail-usage",
+            "#detail-resources",
+            "#detail-reschedule",
+            "#detail-placement",
+        ):
             self.query_one(static_id, Static).update("")
         for table_id in ("#detail-tasks", "#detail-events"):
             self.query_one(table_id, DataTable).clear()
@@ -109,6 +116,9 @@ class DetailPanel(Vertical):
                 table.add_row(*row)
             if rows:
                 table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
+
+    def show_usage(self, text: Text) -> None:
+        self.query_one("#detail-usage", Static).update(text)
 
     def focus_content(self) -> None:
         tabs = self.query_one(TabbedContent)

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.segment import Segment
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nomad_tui.state.resources import ResourceColumn, ResourceView
 from nomad_tui.ui.widgets.alloc_table import fit
+from nomad_tui.ui.widgets.cursor_table import CursorTable
 
 STATUS_CLASSES = {
     "running": "running",
@@ -49,7 +48,7 @@ def layout(columns: Sequence[ResourceColumn[Any]], width: int) -> list[tuple[Res
     return out
 
 
-class ResourceTable(ScrollView, can_focus=True):
+class ResourceTable(CursorTable):
     COMPONENT_CLASSES = {
         "alloc-table--header",
         "alloc-table--cursor",
@@ -60,14 +59,6 @@ class ResourceTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ResourceTable { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
     """
-    BINDINGS = [
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home,g", "first", "First", show=False),
-        Binding("end,G", "last", "Last", show=False),
-    ]
 
     class Highlighted(Message):
         def __init__(self, table: ResourceTable, key: str | None) -> None:
@@ -82,8 +73,6 @@ class ResourceTable(ScrollView, can_focus=True):
     def __init__(self, view: ResourceView[Any], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = view
-        self.cursor_key: str | None = None
-        self.cursor_position = 0
         self.empty_message = "Loading…"
 
     def on_mount(self) -> None:
@@ -92,85 +81,39 @@ class ResourceTable(ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.view) + 1)
 
-    def _rows_visible(self) -> int:
-        return max(1, self.size.height - 1)
-
     def data_changed(self) -> None:
-        previous = self.cursor_key
+        previous = self.cursor_id
         view = self.view
         if not len(view):
-            self.cursor_key, self.cursor_position = None, 0
+            self.cursor_id, self.cursor_position = None, 0
         else:
-            position = view.position_of(self.cursor_key) if self.cursor_key is not None else None
+            position = view.position_of(self.cursor_id) if self.cursor_id is not None else None
             if position is None:
                 position = min(self.cursor_position, len(view) - 1)
             self.cursor_position = position
-            self.cursor_key = view.key_at(position)
+            self.cursor_id = view.id_at(position)
         self._update_virtual_size()
         self._scroll_cursor_into_view()
         self.refresh()
-        if self.cursor_key != previous:
-            self.post_message(self.Highlighted(self, self.cursor_key))
+        if self.cursor_id != previous:
+            self.post_message(self.Highlighted(self, self.cursor_id))
 
-    def select_key(self, key: str) -> bool:
+    def select_id(self, key: str) -> bool:
         position = self.view.position_of(key)
         if position is None:
             return False
         self._move_to(position)
         return True
 
-    def _move_to(self, position: int) -> None:
-        if not len(self.view):
-            return
-        position = max(0, min(position, len(self.view) - 1))
-        old = self.cursor_key
-        self.cursor_position = position
-        self.cursor_key = self.view.key_at(position)
-        self._scroll_cursor_into_view()
-        self.refresh()
-        if self.cursor_key != old:
-            self.post_message(self.Highlighted(self, self.cursor_key))
+    def _rows(self) -> ResourceView[Any]:
+        return self.view
 
-    def _scroll_cursor_into_view(self) -> None:
-        top = int(self.scroll_y)
-        visible = self._rows_visible()
-        if self.cursor_position < top:
-            self.scroll_to(y=self.cursor_position, animate=False, immediate=True)
-        elif self.cursor_position >= top + visible:
-            self.scroll_to(y=self.cursor_position - visible + 1, animate=False, immediate=True)
-
-    def action_cursor_down(self) -> None:
-        self._move_to(self.cursor_position + 1)
-
-    def action_cursor_up(self) -> None:
-        self._move_to(self.cursor_position - 1)
-
-    def action_page_down(self) -> None:
-        self._move_to(self.cursor_position + self._rows_visible())
-
-    def action_page_up(self) -> None:
-        self._move_to(self.cursor_position - self._rows_visible())
-
-    def action_first(self) -> None:
-        self._move_to(0)
-
-    def action_last(self) -> None:
-        self._move_to(len(self.view) - 1)
-
-    def on_click(self, event: object) -> None:
-        y = getattr(event, "y", None)
-        if isinstance(y, int) and y >= 1:
-            self._move_to(int(self.scroll_y) + y - 1)
+    def _cursor_moved(self) -> None:
+        self.post_message(self.Highlighted(self, self.cursor_id))
 
     def on_resize(self) -> None:
         self._update_virtual_size()
         self._scroll_cursor_into_view()
-
-    def on_focus(self) -> None:
-        self.refresh()
-
-    def on_blur(self) -> None:
-        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -206,7 +149,7 @@ class ResourceTable(ScrollView, can_focus=True):
         used = sum(len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
-        if row.key == self.cursor_key:
+        if row.key == self.cursor_id:
             cursor = self.get_component_rich_style(
                 "alloc-table--cursor" if self.has_focus else "alloc-table--cursor-blurred"
             )
