@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from nomad_tui.state.activity import ActivityEntry, ActivityFeed
 from nomad_tui.timefmt import age_ns
 from nomad_tui.ui.keymap import bindings
+from nomad_tui.ui.widgets.footer import AppFooter
 
 MAX_SHOWN = 500
 
@@ -38,7 +39,7 @@ class ActivityScreen(Screen[str | None]):
     def compose(self) -> ComposeResult:
         yield Static(id="activity-title")
         yield DataTable(id="activity", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
