@@ -120,6 +120,8 @@ async def test_ctrl_c_after_a_flood_brings_the_prompt_back(tmp_path: Any) -> Non
             await until(pilot, lambda: pane.session is not None and pane.session.connected, what="connected")
             session = pane.session
             assert session is not None
+            # Type once the shell has printed its prompt: input sent before the remote reads it can be lost.
+            await until(pilot, lambda: session.bytes_in > 0, what="the prompt")
             session.write(b"yes\r")
             await until(
                 pilot,
