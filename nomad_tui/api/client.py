@@ -431,6 +431,9 @@ class NomadClient:
             return self._agent_info
         if self._agent_request is None or self._agent_request.done():
             self._agent_request = asyncio.ensure_future(self.query("/v1/agent/self", dict[str, Any]))
+            # Callers await it through a shield: when they are all cancelled, a later failure would be
+            # reported as "never retrieved"; the next call asks again anyway.
+            self._agent_request.add_done_callback(_retrieve_exception)
         body: Any = (await asyncio.shield(self._agent_request)).value
         self._agent_info = agent_info(body)
         return self._agent_info
@@ -479,3 +482,8 @@ __all__ = [
     "blocking_read_timeout",
     "format_wait",
 ]
+
+
+def _retrieve_exception(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
