@@ -184,3 +184,144 @@ def test_activity_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(frozen_app(agent), terminal_size=(110, 20), run_before=activity)
+
+
+def test_dashboard_80x24_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """The common small terminal: the list, the status bar, the detail and the footer all fit."""
+    assert snap_compare(frozen_app(agent), terminal_size=(80, 24), run_before=settled)
+
+
+def test_help_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """`?` on the list: every key by context, built from the action table."""
+    from nomad_tui.ui.screens.help import HelpScreen
+
+    async def help_screen(pilot: Any) -> None:
+        await settled(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), what="the help")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(agent), terminal_size=(130, 36), run_before=help_screen)
+
+
+def _running_ids(pilot: Any, count: int, *, job: str | None = None) -> list[str]:
+    """The first `count` running allocations (of `job`), by ID: the same ones on every run."""
+    store = pilot.app.screen.store
+    found = sorted(s.id for s in store if s.client_status == "running" and job in (None, s.job_id))
+    assert found
+    return found[:count]
+
+
+def test_signal_picker_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    from nomad_tui.ui.screens.action_dialogs import SignalPickerScreen
+
+    async def signal(pilot: Any) -> None:
+        await settled(pilot)
+        assert pilot.app.screen.query_one(AllocTable).select_id(_running_ids(pilot, 1)[0])
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(pilot.app.screen, SignalPickerScreen), what="the signal picker")
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(agent), terminal_size=(100, 30), run_before=signal)
+
+
+def test_task_picker_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """`r` on an allocation of several tasks: all tasks, or one running task."""
+    from nomad_tui.ui.screens.action_dialogs import TaskPickerScreen
+
+    async def pick(pilot: Any) -> None:
+        await settled(pilot)
+        assert pilot.app.screen.query_one(AllocTable).select_id(_running_ids(pilot, 1, job="api")[0])
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TaskPickerScreen), what="the task picker")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(agent), terminal_size=(100, 30), run_before=pick)
+
+
+async def _bulk_restart(pilot: Any) -> None:
+    """Mark three running allocations, `r`, all tasks: the bulk confirmation opens."""
+    await settled(pilot)
+    table = pilot.app.screen.query_one(AllocTable)
+    for alloc_id in _running_ids(pilot, 3):
+        assert table.select_id(alloc_id)
+        await pilot.press("space")
+    await pilot.press("r")
+    from nomad_tui.ui.screens.action_dialogs import TaskPickerScreen
+
+    await until(pilot, lambda: isinstance(pilot.app.screen, TaskPickerScreen), what="the task picker")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what="the confirmation")
+    await pilot.pause()
+
+
+def test_bulk_confirmation_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    assert snap_compare(frozen_app(agent), terminal_size=(110, 30), run_before=_bulk_restart)
+
+
+def test_bulk_results_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """The report after a bulk restart: one row per allocation, each with its outcome."""
+    from nomad_tui.ui.screens.action_dialogs import ResultsScreen
+
+    async def results(pilot: Any) -> None:
+        await _bulk_restart(pilot)
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(pilot.app.screen, ResultsScreen), what="the results")
+        await pilot.pause()
+
+    assert snap_compare(frozen_app(agent), terminal_size=(110, 30), run_before=results)
+
+
+def test_logs_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """`l`, then stderr (a simulated task's stderr does not grow while followed), and a search."""
+    from nomad_tui.ui.screens.logs import LogsScreen
+
+    async def logs(pilot: Any) -> None:
+        await settled(pilot)
+        assert pilot.app.screen.query_one(AllocTable).select_id(_running_ids(pilot, 1, job="api")[0])
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(pilot.app.screen, LogsScreen), what="the logs")
+        screen = pilot.app.screen
+        await until(pilot, lambda: len(screen.buffer) > 0, what="stdout")
+        await pilot.press("e")
+        await until(
+            pilot,
+            lambda: screen.kind == "stderr" and len(screen.buffer) == 10 and screen.state_text == "streaming",
+            what="the stderr lines",
+        )
+        await pilot.press("slash", *"retrying", "enter")
+        await until(pilot, lambda: screen.view.search == "retrying", what="the search")
+        await pilot.pause(0.3)
+
+    assert snap_compare(frozen_app(agent), terminal_size=(110, 24), run_before=logs)
+
+
+def test_exec_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
+    """`s`: an exec tab on a one-task allocation, running a command whose output is fixed."""
+    from textual import events
+
+    from nomad_tui.ui.screens.exec import ExecScreen
+    from nomad_tui.ui.screens.exec_dialogs import ExecCommandScreen
+
+    async def exec_tab(pilot: Any) -> None:
+        await settled(pilot)
+        app = pilot.app
+        store = app.screen.store
+        single = [a for a in _running_ids(pilot, 24) if len(store.row(a).task_names) == 1]
+        assert app.screen.query_one(AllocTable).select_id(single[0])
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, ExecCommandScreen), what="the command prompt")
+        app.screen.query_one("#exec-command").value = "/bin/sh -c \"printf '\\033[32mready\\033[0m\\n'; exec cat\""
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ExecScreen), what="the exec screen")
+        pane = app.screen.active_pane
+        assert pane is not None
+        await until(pilot, lambda: pane.session is not None and pane.session.connected, what="connected")
+        await until(pilot, lambda: "ready" in "\n".join(pane.terminal.emulator.display()), what="the output")
+        pane.terminal.post_message(events.Paste("echoed by cat"))
+        await pilot.press("enter")
+        await until(pilot, lambda: "\n".join(pane.terminal.emulator.display()).count("echoed by cat") == 2)
+        await pilot.pause(0.3)
+
+    assert snap_compare(frozen_app(agent), terminal_size=(100, 24), run_before=exec_tab)
