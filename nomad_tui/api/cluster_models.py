@@ -43,7 +43,9 @@ class JobSummary(NomadStruct):
 
 
 class JobStub(NomadStruct):
-    """One row of GET /v1/jobs (JobListStub: no Version; that is on the full job)."""
+    """One row of GET /v1/jobs.  Nomad's JobListStub carries no Version (nomad/structs/structs.go
+    `JobListStub`): `version` is decoded if an agent sends it, else the jobs view fills it in from the
+    allocations the list holds (their JobVersion)."""
 
     id: str = ""
     parent_id: str = ""
@@ -63,6 +65,7 @@ class JobStub(NomadStruct):
     modify_index: int = 0
     job_modify_index: int = 0
     submit_time: int = 0
+    version: int | None = None
 
 
 class Evaluation(NomadStruct):

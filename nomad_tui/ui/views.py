@@ -4,17 +4,19 @@ allocations, where the raw document lives, and the detail text.  `ResourceScreen
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from rich.text import Text
 from textual.message import Message
 
 from nomad_tui.api.blocking import BlockingQuery, Failure
 from nomad_tui.api.client import NomadClient, QueryMeta, Response
 from nomad_tui.api.cluster_models import JobStub, NodeStub
+from nomad_tui.api.models import TERMINAL_CLIENT_STATUSES, AllocStub
 from nomad_tui.api.paths import path_segment
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state import kinds
@@ -22,6 +24,9 @@ from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.placement import placement_story
 from nomad_tui.state.resources import ResourceKind
 from nomad_tui.state.usage import limits_of
+
+ROW_LOADS = 4  # per-row requests in flight at most (the rows on screen only)
+STORE_SETTLE = 1.0  # seconds: a view re-reads the allocation store at most this often while it changes
 
 Fetch = Callable[[NomadClient, str, int | None, float | None], Awaitable[Response[list[Any]]]]
 
@@ -43,6 +48,19 @@ class MoreDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class RowLoad:
+    """Per-row data that costs a request (a node's allocated resources): read only for the rows on
+    screen, at most `ROW_LOADS` at once, and again only when the row's `version` changes."""
+
+    version: Callable[[Any], object]
+    load: Callable[[NomadClient, Any], Awaitable[object]]
+
+
+# (items, the dashboard's allocation stubs by ID, the row loads' values by item key) -> items
+Enrich = Callable[[Sequence[Any], Mapping[str, AllocStub], Mapping[str, object]], list[Any]]
+
+
+@dataclass(frozen=True, slots=True)
 class ViewSpec:
     kind: ResourceKind[Any]
     fetch: Fetch
@@ -50,9 +68,11 @@ class ViewSpec:
     raw_path: Callable[[Any], tuple[str, str | None]]  # (path, namespace) of the whole document
     summary: Callable[[Any], Text]
     key: str  # the default key that opens the view
-    # per-item data the dashboard's allocation store already has (no request): nodes' running counts
-    enrich: Callable[[Sequence[Any], dict[str, int]], list[Any]] | None = None
+    # per-item data the dashboard's allocation store already has (no request): nodes' running
+    # counts, jobs' versions; re-applied when that store changes
+    enrich: Enrich | None = None
     more: MoreDetail | None = None
+    row_load: RowLoad | None = None
 
 
 def _exact(value: str) -> str:
@@ -62,7 +82,9 @@ def _exact(value: str) -> str:
 def _job_summary(job: JobStub) -> Text:
     text = Text()
     text.append(f"{sanitize_line(job.namespace or 'default')}/{sanitize_line(job.id)}", style="bold")
-    text.append(f" · {sanitize_line(job.type)} · {sanitize_line(job.status)} · priority {job.priority}\n")
+    text.append(f" · {sanitize_line(job.type)} · {sanitize_line(job.status)} · priority {job.priority}")
+    version = "version unknown" if job.version is None else f"version {job.version}"
+    text.append(f" · {version} · job modify index {job.job_modify_index}\n")
     for group, counts in sorted((job.job_summary.summary or {}).items() if job.job_summary else []):
         text.append(f"  {sanitize_line(group)}: ", style="bold")
         states = ("running", "starting", "queued", "failed", "complete", "lost")
@@ -80,6 +102,18 @@ def _node_summary(entry: kinds.NodeEntry) -> Text:
         f"  {entry.running} running allocations · schedulable CPU {node.cpu_capacity} MHz,"
         f" memory {node.memory_capacity} MiB (after the node's reservation)\n"
     )
+    allocated = entry.allocated
+    if allocated is None:
+        text.append("  Reading what the node's allocations reserved…\n", style="dim")
+    else:
+        text.append(f"  Allocated to {allocated.live} live allocations:", style="bold")
+        for name, used, capacity, unit in (
+            ("CPU", allocated.cpu, node.cpu_capacity, "MHz"),
+            ("memory", allocated.memory, node.memory_capacity, "MiB"),
+        ):
+            percent = kinds.share(used, capacity)
+            text.append(f" {name} {used} {unit} of {capacity} {unit}" + ("" if percent is None else f" ({percent} %)"))
+        text.append("\n")
     if node.status_description:
         text.append(f"  {sanitize_line(node.status_description)}\n", style="dim")
     return text
@@ -103,30 +137,59 @@ async def _placement(client: NomadClient, job: JobStub) -> list[str]:
     return story or ["Allocations are queued, but no blocked evaluation explains it yet."]
 
 
-async def _allocated(client: NomadClient, entry: kinds.NodeEntry) -> list[str]:
-    """What the node's live allocations reserved, against what it can schedule."""
-    node = entry.node
-    allocs = await client.node_allocations(node.id)
+async def _allocated(client: NomadClient, entry: kinds.NodeEntry) -> kinds.Allocated:
+    """What the node's live allocations reserved (as `nomad node status NODE` sums them)."""
     cpu = memory = live = 0
-    for alloc in allocs:
+    for alloc in await client.node_allocations(entry.node.id):
         if alloc.is_terminal:
             continue
         live += 1
         limits = limits_of(alloc)
         cpu += limits.total_cpu
         memory += limits.total_memory
-    lines = [f"Allocated to {live} live allocations:"]
-    for name, used, capacity, unit in (
-        ("CPU", cpu, node.cpu_capacity, "MHz"),
-        ("memory", memory, node.memory_capacity, "MiB"),
-    ):
-        share = f" ({used * 100 // capacity} %)" if capacity else ""
-        lines.append(f"  {name} {used} {unit} of {capacity} {unit}{share}")
-    return lines
+    return kinds.Allocated(live, cpu, memory)
 
 
-def _enrich_nodes(nodes: Sequence[NodeStub], running: dict[str, int]) -> list[kinds.NodeEntry]:
-    return [kinds.NodeEntry(node, running.get(node.id, 0)) for node in nodes]
+def _enrich_jobs(
+    jobs: Sequence[JobStub], stubs: Mapping[str, AllocStub], loaded: Mapping[str, object]
+) -> list[JobStub]:
+    """A job's version, when Nomad's list stub has none: the newest JobVersion among its allocations."""
+    versions: dict[tuple[str, str], int] = {}
+    for stub in stubs.values():
+        key = (stub.namespace or "default", stub.job_id)
+        if versions.get(key, -1) < stub.job_version:
+            versions[key] = stub.job_version
+    out = []
+    for job in jobs:
+        version = versions.get((job.namespace or "default", job.id))
+        out.append(job if job.version is not None or version is None else msgspec.structs.replace(job, version=version))
+    return out
+
+
+def _enrich_nodes(
+    nodes: Sequence[NodeStub], stubs: Mapping[str, AllocStub], loaded: Mapping[str, object]
+) -> list[kinds.NodeEntry]:
+    running: dict[str, int] = {}
+    live: dict[str, tuple[int, int]] = {}
+    for stub in stubs.values():
+        node_id = stub.node_id
+        if stub.client_status == "running":
+            running[node_id] = running.get(node_id, 0) + 1
+        if stub.client_status not in TERMINAL_CLIENT_STATUSES and stub.desired_status not in ("stop", "evict"):
+            count, total = live.get(node_id, (0, 0))
+            live[node_id] = (count + 1, total + stub.create_index)
+    out = []
+    for node in nodes:
+        allocated = loaded.get(node.id)
+        out.append(
+            kinds.NodeEntry(
+                node,
+                running.get(node.id, 0),
+                live.get(node.id, (0, 0)),
+                allocated if isinstance(allocated, kinds.Allocated) else None,
+            )
+        )
+    return out
 
 
 JOBS_VIEW = ViewSpec(
@@ -139,6 +202,7 @@ JOBS_VIEW = ViewSpec(
     raw_path=lambda job: (f"/v1/job/{path_segment(job.id)}", job.namespace or "default"),
     summary=_job_summary,
     key="J",
+    enrich=_enrich_jobs,
     more=MoreDetail(
         wanted=lambda job: any(_queued(job).values()),
         version=lambda job: job.modify_index,
@@ -155,12 +219,7 @@ NODES_VIEW = ViewSpec(
     summary=_node_summary,
     key="",
     enrich=_enrich_nodes,
-    more=MoreDetail(
-        wanted=lambda entry: True,
-        version=lambda entry: (entry.node.modify_index, entry.running),
-        load=_allocated,
-        loading="Reading what the node's allocations reserved…",
-    ),
+    row_load=RowLoad(version=lambda entry: entry.live_key, load=_allocated),
 )
 
 VIEWS: dict[str, ViewSpec] = {"jobs": JOBS_VIEW, "nodes": NODES_VIEW}

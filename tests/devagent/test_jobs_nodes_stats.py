@@ -76,6 +76,11 @@ def test_nodes_with_resources(agent: AgentThread) -> None:
     first = nodes[0]
     assert first["NodeResources"]["Cpu"]["CpuShares"] > 0 and first["NodeResources"]["Memory"]["MemoryMB"] > 0
     assert first["ReservedResources"]["Memory"]["MemoryMB"] >= 0
+    # NodeListStub's keys as Nomad sends them (nomad/structs/structs.go NodeListStub, NodeResources)
+    assert set(first) >= {"HostVolumes", "LastDrain", "Drivers", "NodePool", "Version", "ReservedResources"}
+    assert set(first["NodeResources"]) >= {"Cpu", "Processors", "Memory", "Disk", "NodeNetworks", "Networks"}
+    cores = first["NodeResources"]["Processors"]["Topology"]["Cores"]
+    assert sum(c["BaseSpeed"] for c in cores) == first["NodeResources"]["Cpu"]["CpuShares"]
     one = _get(agent, f"/v1/node/{first['ID']}").json()
     assert one["Name"] == first["Name"] and one["Attributes"]["kernel.name"] == "linux"
     on_node = _get(agent, f"/v1/node/{first['ID']}/allocations").json()

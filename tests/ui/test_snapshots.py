@@ -88,6 +88,9 @@ def test_jobs_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
 def test_nodes_view_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
     async def nodes(pilot: Any) -> None:
         await _open_view(pilot, "nodes", wait_for="Allocated to")
+        items = pilot.app.screen.store.items  # every row's allocated CPU/memory read
+        await until(pilot, lambda: all(e.allocated is not None for e in items.values()), what="allocated")
+        await pilot.pause()
 
     assert snap_compare(frozen_app(agent), terminal_size=(130, 36), run_before=nodes)
 

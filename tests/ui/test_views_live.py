@@ -50,11 +50,15 @@ async def test_jobs_view_lists_jobs_with_live_counts(agent: AgentProcess, contro
     expected = {j["ID"] for j in jobs.json()}
     app = NomadTuiApp(settings_for(agent.url))
     async with app.run_test(size=SIZE) as pilot:
-        await loaded_dashboard(pilot)
+        dashboard = await loaded_dashboard(pilot)
         screen = await open_jobs(pilot)
         assert {screen.store.items[k].id for k in screen.store.items} == expected
         header = table_text(screen)[0].split()
-        assert header[:4] == ["Namespace", "Job▲", "Type", "Status"] and "Queued" in header
+        assert header[:4] == ["Namespace", "Job▲", "Type", "Status"] and "Queued" in header and "Ver" in header
+        # Nomad's list stub has no Version: the newest JobVersion among the job's allocations
+        api = screen.store.items["default\x00api"]
+        versions = [s.job_version for s in dashboard.store.stubs.values() if s.job_id == "api"]
+        assert api.version == max(versions)
         # A change on the agent moves the counts without a key: fail one running allocation.
         running = next(a for a in await control.allocs() if a["ClientStatus"] == "running")
         key = f"{running['Namespace']}\x00{running['JobID']}"
@@ -117,9 +121,28 @@ async def test_nodes_view_and_its_allocations(agent: AgentProcess, control: Cont
         first = screen.store.items[screen.view.id_at(0)]
         on_node = [s for s in dashboard.store.stubs.values() if s.node_id == first.node.id]
         assert first.running == sum(1 for s in on_node if s.client_status == "running")
+        # allocated CPU/memory against capacity, from the node's live allocations, for rows on screen
+        held = (await control.http.get(f"/v1/node/{first.node.id}/allocations")).json()
+        live = [a for a in held if a["ClientStatus"] not in ("complete", "failed", "lost")]
+        cpu = sum(t["Cpu"]["CpuShares"] for a in live for t in a["AllocatedResources"]["Tasks"].values())
+        key = first.node.id
+        await until(pilot, lambda: screen.store.items[key].allocated is not None, what="allocated resources")
+        assert screen.store.items[key].allocated.cpu == cpu
+        percent = cpu * 100 // first.node.cpu_capacity
+        assert f"{percent}% of " in screen.store.row(key).cells["cpu"]
         detail = "#resource-detail-text"
-        await until(pilot, lambda: "Allocated to" in visible_text(screen, detail), what="allocated resources")
+        await until(pilot, lambda: "Allocated to" in visible_text(screen, detail), what="allocated in the detail")
         assert " MHz of " in visible_text(screen, detail) and " MiB of " in visible_text(screen, detail)
+        # live without a key: an allocation of this node fails -> running count and allocation drop
+        victim = next(s for s in on_node if s.client_status == "running")
+        before = screen.store.items[key]
+        await control.post(f"alloc/{victim.id}/update", {"client_status": "failed"})
+        await until(pilot, lambda: screen.store.items[key].running == before.running - 1, what="the running count")
+        await until(
+            pilot,
+            lambda: (screen.store.items[key].allocated or before.allocated).live == before.allocated.live - 1,
+            what="the allocated resources to follow",
+        )
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is dashboard, what="the allocation list")
         await until(pilot, lambda: len(dashboard.view) == len(on_node), what="the node's allocations")

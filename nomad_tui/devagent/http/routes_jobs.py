@@ -174,7 +174,23 @@ async def evaluation(request: web.Request) -> web.StreamResponse:
 # ----- nodes -----------------------------------------------------------------------------------------
 
 
+def _topology(node: NodeSpec) -> dict[str, Any]:
+    """One NUMA node with identical cores (client/lib/numalib/topology.go `Topology`, `Core`).  Go
+    encodes a []uint8 as base64: `Nodes` [0] is "AA==" and the distance matrix [[10]] is ["Cg=="]."""
+    core = {"BaseSpeed": node.cpu_mhz_per_core, "Disable": False, "Grade": True, "GuessSpeed": 0, "MaxSpeed": 0}
+    return {
+        "BusAssociativity": {},
+        "Cores": [{**core, "ID": i, "NodeID": 0, "SocketID": 0} for i in range(node.cpu_cores)],
+        "Distances": ["Cg=="],
+        "Nodes": "AA==",
+        "OverrideTotalCompute": 0,
+        "OverrideWitholdCompute": 0,
+    }
+
+
 def _node_resources(node: NodeSpec) -> dict[str, Any]:
+    """NodeResources (nomad/structs/structs.go): the pre-1.7 `Cpu` block is still sent beside
+    `Processors`; schedulable capacity is these totals less `ReservedResources`."""
     return {
         "Cpu": {
             "CpuShares": node.cpu_shares,
@@ -186,12 +202,14 @@ def _node_resources(node: NodeSpec) -> dict[str, Any]:
         "MaxDynamicPort": 32000,
         "Memory": {"MemoryMB": node.memory_mb},
         "MinDynamicPort": 20000,
+        "NodeNetworks": None,
         "Networks": None,
+        "Processors": {"Topology": _topology(node)},
     }
 
 
 RESERVED = {
-    "Cpu": {"CpuShares": 100},
+    "Cpu": {"CpuShares": 100, "ReservedCpuCores": None},
     "Disk": {"DiskMB": 0},
     "Memory": {"MemoryMB": 256},
     "Networks": {"ReservedHostPorts": ""},
@@ -210,6 +228,7 @@ def node_stub(node: NodeSpec, now: int, resources: bool, version: str) -> dict[s
         "Datacenter": node.datacenter,
         "Drain": node.drain,
         "Drivers": _drivers(node, now),
+        "HostVolumes": None,
         "ID": node.id,
         "LastDrain": None,
         "ModifyIndex": 1,

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from nomad_tui.api.client import NomadClient
@@ -24,10 +25,18 @@ from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.resources import ResourceStore, ResourceView
+from nomad_tui.state.store import Diff
 from nomad_tui.ui import commands
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.typed_app import nomad_app
-from nomad_tui.ui.views import ResourcesConnection, ResourcesFetched, ResourceWatcher, ViewSpec
+from nomad_tui.ui.views import (
+    ROW_LOADS,
+    STORE_SETTLE,
+    ResourcesConnection,
+    ResourcesFetched,
+    ResourceWatcher,
+    ViewSpec,
+)
 from nomad_tui.ui.widgets.footer import AppFooter
 from nomad_tui.ui.widgets.prompt import PromptLine
 from nomad_tui.ui.widgets.resource_table import ResourceTable
@@ -57,6 +66,9 @@ class ResourceScreen(Screen[None]):
         self._more: dict[tuple[str, object], list[str]] = {}
         self._raw_items: list[Any] = []
         self.preselect: str | None = None  # an item key to put the cursor on (`J` on an allocation)
+        self._row_loads: dict[str, tuple[object, object]] = {}  # item key -> (version, value)
+        self._row_loading: set[str] = set()
+        self._store_timer: Timer | None = None
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -84,11 +96,16 @@ class ResourceScreen(Screen[None]):
     def on_mount(self) -> None:
         self.table.focus()
         self._update_title()
+        if self.spec.row_load is not None:
+            self.watch(self.table, "scroll_y", lambda _: self._load_visible_rows(), init=False)
 
     def on_screen_resume(self) -> None:
         self.start_watcher()
         self.table.focus()
         self._apply_preselect()
+        dashboard = self._dashboard()
+        if self.spec.enrich is not None and dashboard is not None:
+            dashboard.store_listeners.append(self._store_changed)
 
     def _apply_preselect(self) -> None:
         if self.preselect is not None and self.table.select_id(self.preselect):
@@ -96,6 +113,9 @@ class ResourceScreen(Screen[None]):
 
     def on_screen_suspend(self) -> None:
         self.stop_watcher()
+        dashboard = self._dashboard()
+        if dashboard is not None and self._store_changed in dashboard.store_listeners:
+            dashboard.store_listeners.remove(self._store_changed)
 
     # ------------------------------------------------------------------------------ watching
     def start_watcher(self) -> None:
@@ -116,26 +136,32 @@ class ResourceScreen(Screen[None]):
         self.generation += 1
         self.workers.cancel_group(self, "resources")
 
-    def running_counts(self) -> dict[str, int]:
-        """Running allocations per node ID, from the dashboard's store (no request)."""
-        store = getattr(self._dashboard(), "store", None)
-        counts: dict[str, int] = {}
-        for stub in getattr(store, "stubs", {}).values():
-            if stub.client_status == "running":
-                counts[stub.node_id] = counts.get(stub.node_id, 0) + 1
-        return counts
-
     @on(ResourcesFetched)
     def fetched(self, message: ResourcesFetched) -> None:
         if message.generation != self.generation:
             return
-        items = message.items
-        self._raw_items = items
+        self._raw_items = message.items
+        self.table.empty_message = f"No {self.spec.kind.name}"
+        self._apply_items()
+
+    def _store_changed(self, diff: Diff | None) -> None:
+        """The allocation list changed (running counts, versions, live allocations per node): apply it
+        once things settle, at most once per STORE_SETTLE, from the store itself (no request)."""
+        if self._store_timer is None and self.loaded:
+            self._store_timer = self.set_timer(STORE_SETTLE, self._store_settled)
+
+    def _store_settled(self) -> None:
+        self._store_timer = None
+        self._apply_items()
+
+    def _apply_items(self) -> None:
+        items = self._raw_items
         if self.spec.enrich is not None:
-            items = self.spec.enrich(items, self.running_counts())
+            store = getattr(self._dashboard(), "store", None)
+            loaded = {key: value for key, (_, value) in self._row_loads.items()}
+            items = self.spec.enrich(items, getattr(store, "stubs", {}), loaded)
         diff = self.store.apply_list(items)
         table = self.table
-        table.empty_message = f"No {self.spec.kind.name}"
         if diff or not self.loaded:
             self.loaded = True
             self.view.rebuild()
@@ -143,6 +169,36 @@ class ResourceScreen(Screen[None]):
             self._apply_preselect()
             self._show_detail()
         self._update_title()
+        self._load_visible_rows()
+
+    def _load_visible_rows(self) -> None:
+        """Per-row data (a node's allocated resources) for the rows on screen whose version moved."""
+        row_load = self.spec.row_load
+        if row_load is None:
+            return
+        for key in self.table.visible_ids():
+            if len(self._row_loading) >= ROW_LOADS:
+                return
+            item = self.store.get(key)
+            if item is None or key in self._row_loading:
+                continue
+            version = row_load.version(item)
+            known = self._row_loads.get(key)
+            if known is None or known[0] != version:
+                self._row_loading.add(key)
+                self.run_worker(self._load_row(key, item, version), group="row-load", exit_on_error=False)
+
+    async def _load_row(self, key: str, item: Any, version: object) -> None:
+        assert self.spec.row_load is not None
+        try:
+            value: object = await self.spec.row_load.load(self.client, item)
+        except NomadError:
+            value = None  # shown as unknown ("?"), asked again when the row's version moves
+        finally:
+            self._row_loading.discard(key)
+        self._row_loads[key] = (version, value)
+        if self.watcher is not None:  # still in front
+            self._apply_items()
 
     @on(ResourcesConnection)
     def connection(self, message: ResourcesConnection) -> None:

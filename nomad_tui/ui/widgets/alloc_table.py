@@ -479,10 +479,3 @@ class AllocTable(CursorTable):
         line = position - int(self.scroll_y) + 1
         if 1 <= line < self.size.height:
             self.refresh_line(line)
-
-    def visible_ids(self, margin: int) -> list[str]:
-        """Allocation IDs on screen, plus `margin` rows above and below (about to scroll into view)."""
-        top = int(self.scroll_y)
-        start = max(0, top - margin)
-        end = min(len(self.view), top + self._rows_visible() + margin)
-        return [self.view.id_at(position) for position in range(start, end)]

@@ -38,6 +38,14 @@ class CursorTable(ScrollView, can_focus=True):
     def _rows_visible(self) -> int:
         return max(1, self.size.height - 1)
 
+    def visible_ids(self, margin: int = 0) -> list[str]:
+        """IDs of the rows on screen, plus `margin` rows above and below (about to scroll into view)."""
+        rows = self._rows()
+        top = int(self.scroll_y)
+        start = max(0, top - margin)
+        end = min(len(rows), top + self._rows_visible() + margin)
+        return [rows.id_at(position) for position in range(start, end)]
+
     def _move_to(self, position: int) -> None:
         rows = self._rows()
         if not len(rows):
