@@ -228,6 +228,15 @@ ACTIONS: tuple[Action, ...] = (
     Action("files-follow", "F", "follow_file", "Follow file", "follow the file as it grows (in the list or the "
            "viewer)", FILES, scope="files"),
     Action("files-reload", "ctrl+r", "reload", "Reload", "read the directory again", FILES, scope="files"),
+    # As in the allocation list (the table also takes ↑ ↓ home end pgup pgdn itself)
+    Action("files-down", "j", "move(1)", "Down", "move the cursor (as in the list: j k g G, ↑ ↓ home end)", FILES,
+           scope="files", show=False),
+    Action("files-up-row", "k", "move(-1)", "Up", "move the cursor (as in the list: j k g G, ↑ ↓ home end)", FILES,
+           scope="files", show=False),
+    Action("files-first", "g", "edge(0)", "First", "move the cursor (as in the list: j k g G, ↑ ↓ home end)", FILES,
+           scope="files", show=False),
+    Action("files-last", "G", "edge(1)", "Last", "move the cursor (as in the list: j k g G, ↑ ↓ home end)", FILES,
+           scope="files", show=False),
     Action("file-previous-page", "left_square_bracket", "page(-1)", "Prev page", "viewer: previous / next 256 KiB "
            "page of a big file", FILES, scope="file-view"),
     Action("file-next-page", "right_square_bracket", "page(1)", "Next page", "viewer: previous / next 256 KiB page "

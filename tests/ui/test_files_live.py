@@ -55,6 +55,14 @@ async def test_browse_view_page_hexdump_hostile_and_follow(agent: AgentProcess, 
     async with app.run_test(size=(120, 30)) as pilot:
         browser = await open_browser(pilot, app, alloc_id)
         assert {"alloc", "app", "envoy"} <= names(browser)
+        # the allocation list's keys move the cursor here too
+        table = browser.table
+        await pilot.press("G")
+        await until(pilot, lambda: table.cursor_row == len(browser.entries) - 1, what="G: the last entry")
+        await pilot.press("g", "j")
+        await until(pilot, lambda: table.cursor_row == 1, what="g, j: the second entry")
+        await pilot.press("k")
+        await until(pilot, lambda: table.cursor_row == 0, what="k: the first entry")
         await enter(pilot, browser, "alloc")
         await until(pilot, lambda: browser.path == "/alloc" and "logs" in names(browser), what="/alloc")
         await enter(pilot, browser, "data")
@@ -69,9 +77,18 @@ async def test_browse_view_page_hexdump_hostile_and_follow(agent: AgentProcess, 
         assert isinstance(view, FileViewScreen)
         await until(pilot, lambda: "of " in view.state_text and len(view.buffer) > 100, what="the first page")
         assert view.buffer.line(0) == "000000 event=" + view.buffer.line(0).split("event=")[1]  # type: ignore[union-attr]
-        assert f"bytes 0–{PAGE_BYTES:,} of {history.size:,}" in view.state_text
+        # A page ends at a line's end: the line that straddles 256 KiB starts the next page whole.
+        first_end = view.page_end
+        assert PAGE_BYTES - 200 < first_end <= PAGE_BYTES
+        assert f"bytes 0–{first_end:,} of {history.size:,}" in view.state_text
+        last = view.buffer.line(len(view.buffer) - 1) or ""
+        assert re.fullmatch(r"\d{6} event=\S+.*", last), last
         await pilot.press("right_square_bracket")
-        await until(pilot, lambda: f"bytes {PAGE_BYTES:,}–" in view.state_text, what="the second page")
+        await until(pilot, lambda: f"bytes {first_end:,}–" in view.state_text, what="the second page")
+        await until(pilot, lambda: len(view.buffer) > 0, what="the second page's lines")
+        assert int((view.buffer.line(0) or "x").split()[0]) == int(last.split()[0]) + 1
+        await pilot.press("left_square_bracket")
+        await until(pilot, lambda: f"bytes 0–{first_end:,} of" in view.state_text, what="back to the first page")
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is browser, what="back to the browser")
 
@@ -82,6 +99,8 @@ async def test_browse_view_page_hexdump_hostile_and_follow(agent: AgentProcess, 
         assert isinstance(binary, FileViewScreen)
         await until(pilot, lambda: len(binary.buffer) == 4096 // 16, what="the hex dump")
         assert (binary.buffer.line(0) or "").startswith("00000000  ")
+        assert "binary file, 4,096 bytes" in binary.state_text
+        await until(pilot, lambda: "4.0 KiB received" in binary.counts_text(), what="bytes received")
         await pilot.press("escape")
 
         # A hostile text file: shown, inert.

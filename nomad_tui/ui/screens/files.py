@@ -171,6 +171,15 @@ class FileBrowserScreen(Screen[None]):
         path = self._child(entry.name)
         self.app.push_screen(FileViewScreen(self.client, self.alloc_id, self.title_text, path, follow=True))
 
+    def action_move(self, step: int) -> None:
+        if self.entries:
+            row = max(0, min(len(self.entries) - 1, self.table.cursor_row + step))
+            self.table.move_cursor(row=row)
+
+    def action_edge(self, end: int) -> None:
+        if self.entries:
+            self.table.move_cursor(row=len(self.entries) - 1 if end else 0)
+
     def action_parent(self) -> None:
         if self.path.strip("/") == "":
             return
@@ -200,6 +209,9 @@ class FileViewScreen(LogPaneScreen):
         self.following = follow
         self.file_size = 0
         self.page_start = 0
+        self.page_end = 0  # where the next page starts: a line's start, never inside one
+        self.pages_before: list[int] = []  # starts of the pages read before this one (`[` goes back)
+        self.page_bytes = 0  # bytes of the file on screen (a hex dump's text is ~5x longer)
         self.binary = False
 
     def on_mount(self) -> None:
@@ -232,13 +244,23 @@ class FileViewScreen(LogPaneScreen):
             return
         self.page_start = start
         self.binary = looks_binary(data)
+        if not self.binary and start + len(data) < self.file_size:
+            # A page ends at a line's end: the partial last line begins the next page, never cut in two
+            # (unless one line is longer than a whole page).
+            cut = data.rfind(b"\n")
+            if cut >= 0:
+                data = data[: cut + 1]
+        self.page_end = start + len(data)
+        self.page_bytes = len(data)
         self.buffer.append(hexdump(data, start) if self.binary else data)
         self.buffer.flush()
         self.view.scroll_home(animate=False, immediate=True)
         self._dirty = True
-        end = start + len(data)
-        kind = "binary, shown as a hex dump" if self.binary else "text"
-        self._set_state(f"{kind} · bytes {start:,}–{end:,} of {self.file_size:,}")
+        span = f"bytes {start:,}–{self.page_end:,} of {self.file_size:,}"
+        if self.binary:
+            self._set_state(f"binary file, {self.file_size:,} bytes · shown as a hex dump · {span}")
+        else:
+            self._set_state(f"text · {span}")
 
     async def _follow(self) -> None:
         attempt = 0
@@ -288,14 +310,23 @@ class FileViewScreen(LogPaneScreen):
     def save_name_parts(self) -> tuple[str, ...]:
         return (self.alloc_id[:8], posixpath.basename(self.path))
 
+    def counts_text(self) -> str:
+        if self.following:
+            return super().counts_text()
+        what = "lines of hex" if self.binary else "lines"
+        return f" · {len(self.buffer)} {what} · {human_bytes(self.page_bytes)} received"
+
     def action_page(self, step: int) -> None:
         if self.following:
             return
-        start = self.page_start + step * fs.PAGE_BYTES
-        if start < 0 or (step > 0 and start >= self.file_size):
+        if step > 0 and self.page_end < self.file_size:
+            self.pages_before.append(self.page_start)
+            self.page_start = self.page_end
+        elif step < 0 and self.pages_before:
+            self.page_start = self.pages_before.pop()
+        else:
             self.app.notify("No more pages that way.", timeout=2, markup=False)
             return
-        self.page_start = start
         self._start()
 
     def action_toggle_stream(self) -> None:

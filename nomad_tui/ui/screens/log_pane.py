@@ -89,6 +89,11 @@ class LogPaneScreen(Screen[None]):
         """Whether the view keeps to the newest line."""
         return " · " + ("following" if self.view.follow else "paused (s or G to follow)")
 
+    def counts_text(self) -> str:
+        """The state line's counts: lines held, bytes received."""
+        buffer = self.buffer
+        return f" · {len(buffer)} lines · {human_bytes(buffer.received_bytes)} received"
+
     def state_suffix(self, state: Text) -> None:
         """Add to the state line (after the counts)."""
 
@@ -134,7 +139,7 @@ class LogPaneScreen(Screen[None]):
         buffer = self.buffer
         state = Text(no_wrap=True, overflow="ellipsis")
         state.append(sanitize_line(self.state_text))
-        state.append(f" · {len(buffer)} lines · {human_bytes(buffer.received_bytes)} received")
+        state.append(self.counts_text())
         if buffer.dropped_bytes:
             state.append(f" · {human_bytes(buffer.dropped_bytes)} dropped (buffer full)", style="bold yellow")
         self.state_suffix(state)
