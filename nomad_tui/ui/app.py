@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 
 from nomad_tui.api.client import NomadClient
@@ -22,7 +22,8 @@ from nomad_tui.contexts import ContextCatalog
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.settings import Settings, SettingsError
 from nomad_tui.ui import raw_input
-from nomad_tui.ui.keymap import bindings
+from nomad_tui.ui.key_gate import KeyGate
+from nomad_tui.ui.keymap import BY_ID, bindings, keys_of
 from nomad_tui.ui.palette import ContextCommands, DashboardCommands, SessionCommands
 from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
@@ -109,6 +110,8 @@ class NomadTuiApp(App[int]):
         self._gc_thresholds: tuple[int, int, int] | None = None
         # Where saved logs and exports are suggested (None: the working directory); tests point it elsewhere.
         self.save_dir: Path | None = None
+        # Keys of a burst that arrive before a dialog is shown never answer it (ui/key_gate.py).
+        self.key_gate = KeyGate(frozenset(keys_of(BY_ID["quit-app"], settings.keymap)))
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -124,6 +127,15 @@ class NomadTuiApp(App[int]):
         if self.audit is not None:
             self.audit.flush(timeout=2.0)
 
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, (events.Key, events.Paste))
+            and not event.is_forwarded
+            and self.key_gate.drops(event, self.screen)
+        ):
+            return
+        await super().on_event(event)
+
     def on_raw_keys(self, message: raw_input.RawKeys) -> None:
         """Typed bytes for the exec terminal that holds the raw-input gate."""
         raw_input.deliver(self, message)
@@ -131,9 +143,12 @@ class NomadTuiApp(App[int]):
     def action_quit(self) -> None:  # type: ignore[override]
         self.request_quit()
 
-    @work(group="quit", exclusive=True, exit_on_error=False)
-    async def request_quit(self) -> None:
+    def request_quit(self) -> None:
         """Quit; with exec sessions still running, ask first (quitting closes their shells)."""
+        self.key_gate.hold(self._quit())
+
+    @work(group="quit", exclusive=True, exit_on_error=False)
+    async def _quit(self) -> None:
         live = [label for _, label, running in self.exec_sessions() if running]
         if live:
             count = f"{len(live)} exec session{'s' if len(live) > 1 else ''}"

@@ -126,26 +126,28 @@ ACTIONS: tuple[Action, ...] = (
            "allocation's job / of the whole cluster", LIST, show=False, palette="Activity: job"),
     Action("cluster-activity", "V", "activity(True)", "Cluster activity", "activity: recent changes of the "
            "selected allocation's job / of the whole cluster", LIST, show=False, palette="Activity: cluster"),
+    # Priority too: the keys that open a dialog run while the app reads them, so the keys after them in
+    # a burst meet the key gate, not the list (ui/key_gate.py); typed into a prompt they are text.
     Action("stop", "ctrl+d", "stop", "Stop", "stop the allocation (or every marked one), after confirming", LIST,
-           mutating=True, palette="Stop allocation"),
+           mutating=True, palette="Stop allocation", priority=True),
     Action("restart", "r", "restart", "Restart", "restart: one running task or all tasks, after confirming", LIST,
-           mutating=True, palette="Restart allocation"),
+           mutating=True, palette="Restart allocation", priority=True),
     Action("signal", "x", "signal", "Signal", "signal: SIGHUP … SIGKILL or any name, one task or all, after "
-           "confirming", LIST, mutating=True, palette="Signal allocation"),
+           "confirming", LIST, mutating=True, palette="Signal allocation", priority=True),
     Action("mark", "space", "mark", "Mark", "mark / unmark for a bulk action", LIST),
     Action("clear-marks", "ctrl+backslash", "clear_marks", "Clear marks", "clear all marks", LIST, show=False),
     Action("logs", "l", "logs", "Logs", "logs of the selected allocation", LIST, palette="Open logs"),
     Action("tail", "L", "tail_job", "Tail job", "tail every running allocation of the job (or its task group) in "
-           "one pane", LIST, show=False),
+           "one pane", LIST, show=False, priority=True),
     Action("files", "f", "files", "Files", "files: browse the allocation directory, view or follow a file", LIST,
            show=False),
     Action("copy", "c", "copy_id", "Copy ID", "copy the full allocation ID", LIST, show=False),
     Action("open", "o", "open_web", "Open in web UI", "open it in Nomad's web UI (or show its URL)", LIST,
            show=False),
     Action("export", "ctrl+s", "export", "Export CSV", "export this view (filter, sort, every column, full IDs) as "
-           "CSV", LIST, show=False),
+           "CSV", LIST, show=False, priority=True),
     Action("exec", "s", "exec", "Exec", "exec: pick a running task, edit the command, open a terminal tab", LIST,
-           mutating=True, palette="Open exec"),
+           mutating=True, palette="Open exec", priority=True),
     Action("sessions", "e", "sessions", "Sessions", "exec sessions of this run: re-attach to one", LIST,
            show=False),
     # ---- the jobs and nodes views (ResourceScreen)

@@ -12,12 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.color import Color, ColorParseError
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nomad_tui.actions import COMMON_SIGNALS, ActionKind, Outcome, Plan, TaskChoice, known_signal
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.key_gate import GuardedDialog
 from nomad_tui.ui.keymap import bindings
 
 DIALOG_CSS = """
@@ -52,7 +52,7 @@ def target_lines(plan: Plan) -> Text:
     return text
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(GuardedDialog[bool]):
     """Names exactly what will happen; Cancel has the focus; y confirms, n and esc cancel."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
@@ -143,7 +143,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class TaskPickerScreen(ModalScreen[TaskChoice | None]):
+class TaskPickerScreen(GuardedDialog[TaskChoice | None]):
     """One running task, or all of them (restart: AllTasks)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="TaskPickerScreen")
@@ -182,7 +182,7 @@ class TaskPickerScreen(ModalScreen[TaskChoice | None]):
         self.dismiss(None)
 
 
-class SignalPickerScreen(ModalScreen[str | None]):
+class SignalPickerScreen(GuardedDialog[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="SignalPickerScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
@@ -211,7 +211,7 @@ class SignalPickerScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ResultsScreen(ModalScreen[None]):
+class ResultsScreen(GuardedDialog[None]):
     """Each allocation's outcome after a bulk action."""
 
     DEFAULT_CSS = (

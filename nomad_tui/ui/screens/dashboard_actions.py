@@ -10,8 +10,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
+from textual.actions import SkipAction
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Input
+from textual.worker import Worker
 
 from nomad_tui.actions import ActionKind, Outcome, Plan, TaskChoice
 from nomad_tui.actions import execute as execute_plan
@@ -197,8 +200,11 @@ class AllocationActions(Screen[None]):
         self.app.copy_to_clipboard(url)
         self.app.notify(f"No graphical browser here; the URL (copied): {url}", timeout=10, markup=False)
 
+    def action_export(self) -> None:
+        self._leads_to_dialog(self._export)
+
     @work(group="export", exclusive=True, exit_on_error=False)
-    async def action_export(self) -> None:
+    async def _export(self) -> None:
         """`ctrl+s`: the current view (filter and sort), every column and full IDs, as CSV."""
         rows = list(export.view_rows(self.store, self.view))
         if not rows:
@@ -209,8 +215,11 @@ class AllocationActions(Screen[None]):
         if path is not None:
             await write_text(self.app, path, export.to_csv(rows), f"{len(rows)} allocations")
 
+    def action_tail_job(self) -> None:
+        self._leads_to_dialog(self._tail_job)
+
     @work(group="open-tail", exclusive=True, exit_on_error=False)
-    async def action_tail_job(self) -> None:
+    async def _tail_job(self) -> None:
         """`L`: every running allocation of the selected allocation's job (or of its task group) in one pane."""
         stub = self.store.stubs.get(self.table.cursor_id or "")
         if stub is None:
@@ -245,8 +254,11 @@ class AllocationActions(Screen[None]):
 
         self.app.push_screen(FileBrowserScreen(self.client, row.id, f"{row.short_id} · {row.job}/{row.group}"))
 
+    def action_exec(self) -> None:
+        self._leads_to_dialog(self._exec)
+
     @work(group="open-exec", exclusive=True, exit_on_error=False)
-    async def action_exec(self) -> None:
+    async def _exec(self) -> None:
         """`s`: pick a running task (if more than one), edit the command, open a session tab."""
         if self._refuse_if_read_only():
             return
@@ -284,14 +296,22 @@ class AllocationActions(Screen[None]):
         """`e`: the exec sessions of this run, to re-attach to one."""
         nomad_app(self).show_exec_sessions()
 
+    def _leads_to_dialog(self, start: Callable[[], Worker[None]]) -> None:
+        """Keys that arrive while the action prepares its dialogs go nowhere (ui/key_gate.py): `ctrl+d y`
+        in one burst must neither confirm the stop nor open the raw view behind the dialog.  These actions
+        are priority bindings (run as the key is read); in the filter or command line their keys are text."""
+        if isinstance(self.focused, Input):
+            raise SkipAction()
+        nomad_app(self).key_gate.hold(start())
+
     def action_stop(self) -> None:
-        self.run_allocation_action(ActionKind.STOP)
+        self._leads_to_dialog(lambda: self.run_allocation_action(ActionKind.STOP))
 
     def action_restart(self) -> None:
-        self.run_allocation_action(ActionKind.RESTART)
+        self._leads_to_dialog(lambda: self.run_allocation_action(ActionKind.RESTART))
 
     def action_signal(self) -> None:
-        self.run_allocation_action(ActionKind.SIGNAL)
+        self._leads_to_dialog(lambda: self.run_allocation_action(ActionKind.SIGNAL))
 
     # Not `exclusive`: a second action must never cancel a running one (its requests would be cut
     # off mid-way, with no report).  While one is being carried out, another is refused, said why.

@@ -10,16 +10,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nomad_tui.api.exec_session import CommandError, build_argv
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.key_gate import GuardedDialog
 from nomad_tui.ui.screens.action_dialogs import DIALOG_CSS
 
 
-class ExecTaskPickerScreen(ModalScreen[str | None]):
+class ExecTaskPickerScreen(GuardedDialog[str | None]):
     """Which running task to exec into (shown when there is more than one)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ExecTaskPickerScreen")
@@ -47,7 +47,7 @@ class ExecTaskPickerScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ExecCommandScreen(ModalScreen[tuple[str, tuple[str, ...]] | None]):
+class ExecCommandScreen(GuardedDialog[tuple[str, tuple[str, ...]] | None]):
     """The command to run, prefilled; split like a shell line into the argv sent as JSON.
 
     Dismisses with (command as typed, argv), or None on escape."""
@@ -82,7 +82,7 @@ class ExecCommandScreen(ModalScreen[tuple[str, tuple[str, ...]] | None]):
         self.dismiss(None)
 
 
-class SessionsScreen(ModalScreen[str | None]):
+class SessionsScreen(GuardedDialog[str | None]):
     """The exec sessions of this run; choosing one re-attaches to it.  Dismisses with its pane ID."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SessionsScreen")

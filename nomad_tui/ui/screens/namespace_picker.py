@@ -7,15 +7,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.key_gate import GuardedDialog
 from nomad_tui.ui.screens.action_dialogs import DIALOG_CSS
 
 
-class NamespacePickerScreen(ModalScreen[str | None]):
+class NamespacePickerScreen(GuardedDialog[str | None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="NamespacePickerScreen")
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 

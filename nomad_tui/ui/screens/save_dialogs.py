@@ -14,11 +14,11 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.key_gate import GuardedDialog
 from nomad_tui.ui.screens.action_dialogs import DIALOG_CSS, ConfirmScreen
 
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -37,7 +37,7 @@ def save_dir(app: App[object]) -> Path:
     return Path(directory) if directory is not None else Path.cwd()
 
 
-class SavePathScreen(ModalScreen[Path | None]):
+class SavePathScreen(GuardedDialog[Path | None]):
     """The path to write, prefilled and editable.  Dismisses with it, or None on escape."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="SavePathScreen")
@@ -64,7 +64,7 @@ class SavePathScreen(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
-class ChoiceScreen(ModalScreen[str | None]):
+class ChoiceScreen(GuardedDialog[str | None]):
     """Pick one of a few labelled choices of ours.  Dismisses with the chosen key, or None."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceScreen")
