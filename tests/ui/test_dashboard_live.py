@@ -108,23 +108,38 @@ async def test_detail_panes_follow_the_selected_allocation(agent: AgentProcess, 
         assert any("Signaling" in str(events.get_row_at(i)[2]) for i in range(events.row_count))  # type: ignore[attr-defined]
 
 
-async def test_garbage_collected_allocation_shows_gone_and_vanishes(agent: AgentProcess, control: Control) -> None:
+async def test_garbage_collected_allocation_leaves_the_detail_and_the_actions(
+    agent: AgentProcess, control: Control
+) -> None:
+    """When the cursor's allocation is garbage-collected the cursor moves to a neighbour, and the detail pane
+    (and so what ctrl+d, l, s act on) goes with it: the vanished one never stays on show as if selected."""
+    from nomad_tui.ui.screens.action_dialogs import ConfirmScreen
+
     app = NomadTuiApp(settings_for(agent.url))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = screen_of(app)
         table = screen.query_one(AllocTable)
         await until(pilot, lambda: len(screen.store) > 0, what="the list")
         target = await first_running(control)
         detail = await select_with_detail(pilot, screen, target["ID"])
-        summary_before = str(screen.query_one("#detail-summary").render())
         await control.post(f"alloc/{target['ID']}/gc")
-        await until(pilot, lambda: detail.gone, what="the 404 to reach the detail")
-        assert "allocation no longer exists" in str(screen.query_one("#detail-banner").render())
-        assert detail.has_class("-gone")
-        assert str(screen.query_one("#detail-summary").render()) == summary_before  # last content kept
         await until(pilot, lambda: target["ID"] not in screen.store, what="the row to vanish")
         assert line_of(app, target["ID"]) is None
-        assert table.cursor_id is not None and table.cursor_id != target["ID"]
+        now_on = table.cursor_id
+        assert now_on is not None and now_on != target["ID"]
+        await until(
+            pilot,
+            lambda: detail.alloc is not None and detail.alloc.id == now_on and not detail.gone,
+            what="the detail pane to follow the cursor",
+        )
+        assert target["ID"][:8] not in str(screen.query_one("#detail-summary").render())
+        notices = [n.message for n in app._notifications]
+        assert any(f"{target['ID'][:8]} no longer exists" in n and now_on[:8] in n for n in notices)
+        await pilot.press("ctrl+d")  # acts on the allocation the detail pane shows
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        shown = str(app.screen.query_one("#confirm-targets").render())
+        assert now_on[:8] in shown and target["ID"][:8] not in shown
+        await pilot.press("n")
 
 
 async def test_filter(agent: AgentProcess, control: Control) -> None:

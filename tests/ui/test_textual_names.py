@@ -46,6 +46,7 @@ INTENDED_OVERRIDES = frozenset(
         "get_selection",
         "selection_updated",
         "watch_scroll_y",
+        "on_event",  # the app: keys typed ahead of a dialog are dropped before dispatch (ui/key_gate.py)
         # the exec terminal: selection is the remote's mouse while it tracks it (shift: ours)
         "allow_select",
         "recompose",  # AppFooter: drops the watchers Textual's Footer leaks, then re-composes

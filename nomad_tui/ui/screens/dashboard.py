@@ -480,12 +480,16 @@ class DashboardScreen(AllocationActions):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         alloc_id = message.alloc_id
-        if message.vanished is not None and message.vanished == self.detail.alloc_id:
-            # The allocation under the cursor was garbage-collected: keep its last details, greyed,
-            # until the user moves on (its own query also gets the 404 and confirms).
-            self.detail.show_gone(message.vanished, sanitize_line(message.vanished[:8]))
-            self.stop_detail_watcher()
-            return
+        if message.vanished is not None:
+            # The allocation under the cursor was garbage-collected and the cursor moved on: the detail
+            # pane follows the cursor at once (stop, logs, exec act on the cursor's row, never on a
+            # pane left showing the vanished one), and says where the old one went.
+            row = self.store.get(alloc_id) if alloc_id is not None else None
+            now_on = f"; the cursor is now on {row.short_id}" if row is not None else ""
+            self.app.notify(
+                f"Allocation {sanitize_line(message.vanished[:8])} no longer exists (garbage-collected){now_on}.",
+                markup=False,
+            )
         if alloc_id is None:
             self.stop_detail_watcher()
             self.detail.show_nothing()

@@ -21,10 +21,13 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = bindings("help")
 
+    # No scrollbar: its glyphs looked like text beside the descriptions in narrow terminals; the
+    # border's subtitle says where you are and how to scroll instead.
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; max-width: 110; height: 90%; border: round $primary;
-                                  background: $surface; padding: 0 1; }
+                                  background: $surface; padding: 0 1; scrollbar-size-vertical: 0;
+                                  border-subtitle-color: $text-muted; }
     """
 
     def __init__(self, only: str | tuple[str, ...] | None = None) -> None:
@@ -33,11 +36,44 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(self._keys_table())
+            yield Static(id="help-keys")
             if self.only is None:
-                yield Static(self._commands_table())
+                yield Static(id="help-commands")
 
-    def _keys_table(self) -> Group:
+    def on_mount(self) -> None:
+        scroll = self.query_one(VerticalScroll)
+        self.watch(scroll, "scroll_y", self._show_position)
+        self.watch(scroll, "virtual_size", self._show_position)
+        self._fill()
+
+    def on_resize(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        """The columns are sized for the width (a key column of a third at most; both wrap)."""
+        width = self._text_width()
+        for static in self.query("#help-keys").results(Static):
+            static.update(self._keys_table(width))
+        for static in self.query("#help-commands").results(Static):
+            static.update(self._commands_table(width))
+        self.call_after_refresh(self._show_position)
+
+    def _text_width(self) -> int:
+        """The help's text width: the box's width (90% of the screen, 110 at most) less border and padding."""
+        return max(24, min(self.size.width * 9 // 10, 110) - 4)
+
+    def _show_position(self) -> None:
+        scroll = next(iter(self.query(VerticalScroll).results(VerticalScroll)), None)
+        if scroll is None:
+            return
+        if scroll.max_scroll_y <= 0:
+            scroll.border_subtitle = "esc: close"
+            return
+        where = "top" if scroll.scroll_y < 1 else "end" if scroll.scroll_y > scroll.max_scroll_y - 1 else ""
+        where = where or f"{round(100 * scroll.scroll_y / scroll.max_scroll_y)}%"
+        scroll.border_subtitle = f"{where} · ↑ ↓ pgup pgdn: scroll · esc: close"
+
+    def _keys_table(self, width: int) -> Group:
         """One short table per context under its heading: the context is said once, not on every row,
         so the descriptions keep their width at 60 and 80 columns."""
         contexts = CONTEXTS if self.only is None else (self.only,) if isinstance(self.only, str) else self.only
@@ -51,7 +87,7 @@ class HelpScreen(ModalScreen[None]):
             table = Table(
                 title=context, title_justify="left", title_style="bold", expand=True, box=None, show_header=False
             )
-            table.add_column("Key", style="bold", no_wrap=True, max_width=24)
+            table.add_column("Key", style="bold", max_width=max(10, width // 3), overflow="fold")
             table.add_column("Does", ratio=1)
             for keys, what in rows:
                 table.add_row(Text(keys), Text(what))
@@ -59,10 +95,17 @@ class HelpScreen(ModalScreen[None]):
             parts.append(table)
         return Group(*parts)
 
-    def _commands_table(self) -> Table:
-        table = Table(title="Commands (type : first)", expand=True, box=box.SIMPLE_HEAD, title_style="bold")
-        table.add_column("Command", style="bold", no_wrap=True)
-        table.add_column("Does")
+    def _commands_table(self, width: int) -> Table:
+        table = Table(
+            title="Commands (type : first)",
+            title_justify="left",
+            expand=True,
+            box=box.SIMPLE_HEAD,
+            title_style="bold",
+            pad_edge=False,
+        )
+        table.add_column("Command", style="bold", max_width=max(12, width // 3), overflow="fold")
+        table.add_column("Does", ratio=1)
         for usage, what in commands.HELP:
             table.add_row(Text(":" + usage), Text(what))
         return table
