@@ -6,10 +6,10 @@ Two rules keep such a burst from confirming a destructive action:
 
 - a `GuardedDialog` ignores every key (and paste) read before the dialog was opened: only a key pressed
   while it exists can answer it;
-- while an action that leads to a dialog is on its way to it (`KeyGate.hold` on its worker: reading the
-  allocation's tasks, between a picker and the confirmation), keys that reach the screen behind are
-  dropped instead of running its bindings (`y` would open the raw view, `enter` the detail).  The app's
-  quit key still works, so a stuck action never makes the app deaf.
+- while an action that leads to a dialog is on its way to it (`KeyGate.hold` on its worker until it
+  ends or `release`s: reading the allocation's tasks, between a picker and the confirmation), keys that
+  reach the screen behind are dropped instead of running its bindings (`y` would open the raw view,
+  `enter` the detail).  The app's quit key still works, so a stuck action never makes the app deaf.
 """
 
 from __future__ import annotations
@@ -49,6 +49,10 @@ class KeyGate:
         """Drop keys aimed at the screens behind the dialogs while `worker` runs."""
         self._holds = [w for w in self._holds if not w.is_finished]
         self._holds.append(worker)
+
+    def release(self, worker: Worker[Any]) -> None:
+        """`worker` asks nothing more (it now sends what was confirmed): keys go where they would again."""
+        self._holds = [w for w in self._holds if w is not worker and not w.is_finished]
 
     @property
     def holding(self) -> bool:

@@ -14,7 +14,7 @@ from textual.actions import SkipAction
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from nomad_tui.actions import ActionKind, Outcome, Plan, TaskChoice
 from nomad_tui.actions import execute as execute_plan
@@ -212,6 +212,7 @@ class AllocationActions(Screen[None]):
             return
         suggested = save_dir(self.app) / file_name("allocations", self.namespace.replace("*", "all"), suffix=".csv")
         path = await ask_path(self.app, f"Export {len(rows)} allocations (this view, as CSV) to", suggested)
+        self._dialogs_done()
         if path is not None:
             await write_text(self.app, path, export.to_csv(rows), f"{len(rows)} allocations")
 
@@ -287,6 +288,7 @@ class AllocationActions(Screen[None]):
         )
         if answer is None:
             return
+        self._dialogs_done()
         command, argv = answer
         memory.remember(row.namespace, row.job, command)
         target = ExecTarget(row.id, row.namespace, row.job, task, command, argv)
@@ -303,6 +305,10 @@ class AllocationActions(Screen[None]):
         if isinstance(self.focused, Input):
             raise SkipAction()
         nomad_app(self).key_gate.hold(start())
+
+    def _dialogs_done(self) -> None:
+        """Called by such an action's worker once it has asked everything: keys work again while it goes on."""
+        nomad_app(self).key_gate.release(get_current_worker())
 
     def action_stop(self) -> None:
         self._leads_to_dialog(lambda: self.run_allocation_action(ActionKind.STOP))
@@ -371,6 +377,7 @@ class AllocationActions(Screen[None]):
         )
         if not await self.app.push_screen_wait(confirm):
             return
+        self._dialogs_done()
         if self.running_plan is not None:  # another one was confirmed while this dialog was open
             self.app.notify(f"Not sent: {action_plan.verb().lower()} waits for the running action.", markup=False)
             return
