@@ -9,43 +9,18 @@ only when the sort or the filter changes, or when most of the list changed at on
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice
 from operator import attrgetter, gt, lt
 
 from nomad_tui.api.models import AllocStub
+from nomad_tui.state.alloc_columns import SORT_KEYS
 from nomad_tui.state.filtering import AllocFilter
-from nomad_tui.state.rows import AllocRow, node_label, tasks_summary
+from nomad_tui.state.rows import AllocRow
 from nomad_tui.state.store import AllocStore, Diff
 
 _ID = attrgetter("id")
 _CREATE_INDEX = attrgetter("create_index")
-
-STATUS_RANK = {"failed": 0, "lost": 1, "unknown": 2, "pending": 3, "running": 4, "complete": 5}
-
-SortKey = Callable[[AllocStub], tuple[object, ...]]
-
-
-def _restarts(stub: AllocStub) -> int:
-    return -1 if not stub.task_states else sum(s.restarts for s in stub.task_states.values())
-
-
-# Column name -> key over the raw stub (no display row needed to sort).  attrgetter keys run in C,
-# which keeps the first sort of 100k allocations in tens of milliseconds.  Every key ends with the
-# ID so that keys are unique and bisect finds rows.
-SORT_KEYS: dict[str, SortKey] = {
-    "id": attrgetter("id", "id"),
-    "job": attrgetter("job_id", "task_group", "name", "id"),
-    "group": attrgetter("task_group", "job_id", "name", "id"),
-    "node": lambda s: (node_label(s), s.job_id, s.id),
-    "desired": attrgetter("desired_status", "job_id", "id"),
-    "status": lambda s: (STATUS_RANK.get(s.client_status, 9), s.job_id, s.id),
-    "tasks": lambda s: (tasks_summary(s)[0], s.job_id, s.id),
-    "restarts": lambda s: (_restarts(s), s.job_id, s.id),
-    "age": attrgetter("create_index", "create_time", "id"),
-    "modified": attrgetter("modify_index", "modify_time", "id"),
-}
 
 # Above this share of the view changing at once, one full sort is cheaper than many insertions.
 REBUILD_FRACTION = 0.2

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from nomad_tui.ui.detail_tabs import DETAIL_TABS, TAB_TITLES
+
 # `?` sections, in the order the help shows them.
 APP = "Everywhere"
 LIST = "Allocation list"
@@ -101,9 +103,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("back", "escape", "back", "Back", "back to the list (from the detail panes too) / clear the filter", LIST,
            show=False),
     *(
-        Action(f"detail-tab-{n}", str(n), f"detail_tab({n})", f"Tab {n}", "from the list: Summary, Tasks, Events, "
-               "Resources, Reschedule, Placement (the focus goes into the tab)", DETAIL, show=False)
-        for n in range(1, 7)
+        Action(f"detail-tab-{n}", str(n), f"detail_tab({n})", f"Tab {n}", f"from the list: {TAB_TITLES} (the focus "
+               "goes into the tab)", DETAIL, show=False)
+        for n in range(1, len(DETAIL_TABS) + 1)
     ),
     Action("resync", "ctrl+r", "resync", "Resync", "resync: fetch everything again now", LIST, palette="Resync"),
     Action("previous-alloc", "left_square_bracket", "previous_alloc", "Prev alloc",

@@ -15,49 +15,19 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
 
+from nomad_tui.state.alloc_columns import ALLOC_COLUMNS, STATUS_STYLES, Column, RowContext
 from nomad_tui.state.rows import AllocRow
-from nomad_tui.state.usage import UsageBook, cpu_cell, memory_cell
+from nomad_tui.state.usage import UsageBook
 from nomad_tui.state.view import AllocView, SortSpec
 from nomad_tui.timefmt import age_ns
 from nomad_tui.ui.widgets.cursor_table import CursorTable
 
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str  # also the sort column name
-    title: str
-    width: int  # minimum (and, for fixed columns, exact) width
-    priority: int  # lower survives narrower terminals
-    flex: int = 0  # share of spare width
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("mark", "", 1, 0),
-    Column("id", "ID", 8, 0),
-    Column("namespace", "Namespace", 6, 5, flex=1),
-    Column("job", "Job", 8, 1, flex=4),
-    Column("group", "Group", 6, 6, flex=2),
-    Column("node", "Node", 6, 4, flex=2),
-    Column("desired", "Desired", 7, 7),
-    Column("status", "Status", 8, 0),
-    Column("tasks", "Tasks", 11, 3),
-    Column("restarts", "Restarts", 8, 8),
-    Column("age", "Age", 4, 2),
-    Column("modified", "Modified", 8, 9),
-    # Resource usage of running allocations on screen (state/usage.py); the first to go when narrow.
-    Column("cpu", "CPU", 5, 9),
-    Column("mem", "Memory", 17, 10),
-)
-USAGE_STYLES = {"high": "alloc-table--status-failed", "warn": "alloc-table--status-pending"}
-
-RIGHT_ALIGNED = frozenset({"restarts", "cpu"})
-STATUS_CLASSES = ("running", "pending", "failed", "complete", "lost", "unknown")
+COLUMNS = ALLOC_COLUMNS  # declared in state/alloc_columns.py
 SECONDARY = 5  # columns of this priority and above go before a name is cut
 FLEX_CAP = 40  # a flex column never asks for more than this, however long one name is
 SAMPLE_ROWS = 500  # rows (from the top of the view, plus those on screen) that size the columns
@@ -149,7 +119,7 @@ class AllocTable(CursorTable):
         "alloc-table--cursor-blurred",
         "alloc-table--mark",
         "alloc-table--dim",
-        *(f"alloc-table--status-{name}" for name in STATUS_CLASSES),
+        *(f"alloc-table--status-{name}" for name in STATUS_STYLES),
     }
 
     DEFAULT_CSS = """
@@ -236,29 +206,25 @@ class AllocTable(CursorTable):
         top = int(self.scroll_y)
         positions = set(range(min(count, SAMPLE_ROWS)))
         positions.update(range(top, min(count, top + self._rows_visible())))
-        widths = dict.fromkeys(("namespace", "job", "group", "node", "tasks"), 0)
-        desired: set[str] = set()
-        restarts: set[int | None] = set()
+        measured = [c for c in COLUMNS if c.measured]
+        watched = [c for c in COLUMNS if c.idle_when_uniform]
+        widths = dict.fromkeys((c.key for c in measured), 0)
+        texts: dict[str, set[str]] = {c.key: set() for c in watched}
         namespaces: set[str] = set()
         group_is_job = True
+        context = RowContext()
         for position in positions:
             row = view.row_at(position)
-            for key, value in (
-                ("namespace", row.namespace),
-                ("job", row.job),
-                ("group", row.group),
-                ("node", row.node),
-                ("tasks", row.tasks),
-            ):
-                size = cell_len(value)
-                if size > widths[key]:
-                    widths[key] = size
-            desired.add(row.desired + ("*" if row.stopping else ""))
-            restarts.add(row.restarts)
+            for column in measured:
+                size = cell_len(column.cell(row, context)[0])
+                if size > widths[column.key]:
+                    widths[column.key] = size
+            for column in watched:
+                texts[column.key].add(column.cell(row, context)[0])
             namespaces.add(row.namespace)
             group_is_job = group_is_job and row.group == row.job
-        uniform = {key for key, values in (("desired", desired), ("restarts", restarts)) if len(values) == 1}
-        if group_is_job:
+        uniform = {key for key, values in texts.items() if len(values) == 1}
+        if group_is_job:  # the group's name says nothing new either
             uniform.add("group")
         return ContentStats(tuple(sorted(widths.items())), frozenset(uniform), len(namespaces))
 
@@ -385,7 +351,7 @@ class AllocTable(CursorTable):
                 # The arrow always shows: the title gives way to it, never the other way round.
                 arrow = "▼" if sort.descending else "▲"
                 title = fit(title, width - 1).rstrip() + arrow
-            parts.append(fit(title, width, right=column.key in RIGHT_ALIGNED))
+            parts.append(fit(title, width, right=column.right))
         return Strip([Segment(" ".join(parts).ljust(self.size.width), style)], self.size.width)
 
     def set_task_coverage(self, coverage: tuple[int, int] | None) -> None:
@@ -423,33 +389,17 @@ class AllocTable(CursorTable):
     def _render_row(self, row: AllocRow, times: tuple[str, str], is_cursor: bool, marked: bool, width: int) -> Strip:
         base = self.rich_style
         dim = self.get_component_rich_style("alloc-table--dim")
-        status_style = self.get_component_rich_style(
-            f"alloc-table--status-{row.status if row.status in STATUS_CLASSES else 'unknown'}"
-        )
-        cells: dict[str, tuple[str, Style | None]] = {
-            "mark": ("●" if marked else " ", self.get_component_rich_style("alloc-table--mark")),
-            "id": (row.short_id, None),
-            "namespace": (row.namespace, None),
-            "job": (row.job, None),
-            "group": (row.group, None),
-            "node": (row.node, None),
-            "desired": (row.desired + ("*" if row.stopping else ""), dim if row.desired != "run" else None),
-            "status": (row.status, status_style),
-            "tasks": (row.tasks or "-", None if row.tasks else dim),
-            "restarts": (str(row.restarts) if row.restarts is not None else "-", None),
-            "age": (times[0], None),
-            "modified": (times[1], None),
-            **self._usage_cells(row, dim),
-        }
+        usage = self.usage.latest.get(row.id) if self.usage is not None else None
+        context = RowContext(marked, times[0], times[1], usage)
         segments: list[Segment] = []
         for i, (column, col_width) in enumerate(self._columns()):
-            text, style = cells[column.key]
+            text, style = column.cell(row, context)
             if i:
                 segments.append(Segment(" ", base))
-            cell_style = base + style if style is not None else base
-            if row.is_terminal and column.key not in ("status", "mark"):
+            cell_style = base + self.get_component_rich_style(f"alloc-table--{style}") if style is not None else base
+            if row.is_terminal and column.dim_terminal:
                 cell_style = cell_style + dim
-            segments.append(Segment(fit(text, col_width, right=column.key in RIGHT_ALIGNED), cell_style))
+            segments.append(Segment(fit(text, col_width, right=column.right), cell_style))
         used = sum(cell_len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
@@ -459,17 +409,6 @@ class AllocTable(CursorTable):
             )
             segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
         return Strip(segments, width).crop(0, width)
-
-    def _usage_cells(self, row: AllocRow, dim: Style) -> dict[str, tuple[str, Style | None]]:
-        usage = self.usage.latest.get(row.id) if self.usage is not None and row.status == "running" else None
-        if usage is None:
-            return {"cpu": ("", None), "mem": ("", None)}
-        cells: dict[str, tuple[str, Style | None]] = {}
-        for key, (text, level) in (("cpu", cpu_cell(usage)), ("mem", memory_cell(usage))):
-            style_name = USAGE_STYLES.get(level)
-            style = self.get_component_rich_style(style_name) if style_name else dim if level else None
-            cells[key] = (text, style)
-        return cells
 
     def refresh_row(self, alloc_id: str) -> None:
         """Repaint the one line that shows `alloc_id`, if it is on screen."""

@@ -14,11 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from nomad_tui.api.models import Allocation
-from nomad_tui.ui import detail_text
-
-TASK_COLUMNS = ("Task", "State", "Failed", "Restarts", "Started", "Finished", "Last event")
-EVENT_COLUMNS = ("Time", "Task", "Type", "Message")
-TAB_IDS = ("tab-summary", "tab-tasks", "tab-events", "tab-resources", "tab-reschedule", "tab-placement")
+from nomad_tui.ui.detail_tabs import DETAIL_TABS, TableTab
 
 
 class DetailPanel(Vertical):
@@ -41,23 +37,20 @@ class DetailPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Text("No allocation selected", style="dim"), id="detail-banner")
         with TabbedContent(id="detail-tabs"):
-            with TabPane("Summary", id="tab-summary"), VerticalScroll():
-                yield Static(id="detail-summary")
-            with TabPane("Tasks", id="tab-tasks"):
-                yield DataTable(id="detail-tasks", cursor_type="row", zebra_stripes=True)
-            with TabPane("Events", id="tab-events"):
-                yield DataTable(id="detail-events", cursor_type="row", zebra_stripes=True)
-            with TabPane("Resources", id="tab-resources"), VerticalScroll():
-                yield Static(id="detail-usage")
-                yield Static(id="detail-resources")
-            with TabPane("Reschedule", id="tab-reschedule"), VerticalScroll():
-                yield Static(id="detail-reschedule")
-            with TabPane("Placement", id="tab-placement"), VerticalScroll():
-                yield Static(id="detail-placement")
+            for tab in DETAIL_TABS:
+                with TabPane(tab.title, id=f"tab-{tab.key}"):
+                    if isinstance(tab, TableTab):
+                        yield DataTable(id=f"detail-{tab.key}", cursor_type="row", zebra_stripes=True)
+                        continue
+                    with VerticalScroll():
+                        if tab.live is not None:
+                            yield Static(id=f"detail-{tab.live}")
+                        yield Static(id=f"detail-{tab.key}")
 
     def on_mount(self) -> None:
-        self.query_one("#detail-tasks", DataTable).add_columns(*TASK_COLUMNS)
-        self.query_one("#detail-events", DataTable).add_columns(*EVENT_COLUMNS)
+        for tab in DETAIL_TABS:
+            if isinstance(tab, TableTab):
+                self.query_one(f"#detail-{tab.key}", DataTable).add_columns(*tab.columns)
 
     # ------------------------------------------------------------------------------ states
     def set_banner(self, text: Text) -> None:
@@ -82,16 +75,13 @@ class DetailPanel(Vertical):
         self.gone = False
         self.remove_class("-gone")
         self.set_banner(Text("No allocation selected", style="dim"))
-        for static_id in (
-            "#detail-summary",
-            "#detail-usage",
-            "#detail-resources",
-            "#detail-reschedule",
-            "#detail-placement",
-        ):
-            self.query_one(static_id, Static).update("")
-        for table_id in ("#detail-tasks", "#detail-events"):
-            self.query_one(table_id, DataTable).clear()
+        for tab in DETAIL_TABS:
+            if isinstance(tab, TableTab):
+                self.query_one(f"#detail-{tab.key}", DataTable).clear()
+                continue
+            self.query_one(f"#detail-{tab.key}", Static).update("")
+            if tab.live is not None:
+                self.query_one(f"#detail-{tab.live}", Static).update("")
 
     def show(self, alloc: Allocation, now: datetime, status: Text) -> None:
         self.alloc = alloc
@@ -99,12 +89,11 @@ class DetailPanel(Vertical):
         self.gone = False
         self.remove_class("-gone")
         self.set_banner(status)
-        self.query_one("#detail-summary", Static).update(detail_text.summary_text(alloc, now))
-        self._fill(self.query_one("#detail-tasks", DataTable), detail_text.task_rows(alloc, now))
-        self._fill(self.query_one("#detail-events", DataTable), detail_text.event_rows(alloc, now))
-        self.query_one("#detail-resources", Static).update(detail_text.resources_text(alloc))
-        self.query_one("#detail-reschedule", Static).update(detail_text.reschedule_text(alloc, now))
-        self.query_one("#detail-placement", Static).update(detail_text.placement_text(alloc))
+        for tab in DETAIL_TABS:
+            if isinstance(tab, TableTab):
+                self._fill(self.query_one(f"#detail-{tab.key}", DataTable), tab.rows(alloc, now))
+            else:
+                self.query_one(f"#detail-{tab.key}", Static).update(tab.text(alloc, now))
 
     @staticmethod
     def _fill(table: DataTable[Text], rows: list[tuple[Text, ...]]) -> None:
@@ -130,8 +119,8 @@ class DetailPanel(Vertical):
 
     def show_tab(self, number: int) -> None:
         """`1`…`6`: that tab, with the focus in it (from the list: one key, not `enter shift+tab → →`)."""
-        if not 1 <= number <= len(TAB_IDS):
+        if not 1 <= number <= len(DETAIL_TABS):
             return
-        self.query_one(TabbedContent).active = TAB_IDS[number - 1]
+        self.query_one(TabbedContent).active = f"tab-{DETAIL_TABS[number - 1].key}"
         # The pane is shown on the next refresh; focus it then.
         self.call_after_refresh(self.focus_content)
