@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nomad_tui.api.stats_scheduler import STATS_INTERVAL
+
 SIZE = (200, 50)
 PROBE_EVERY = 2.0
 WARMUP = 5.0
@@ -97,15 +99,17 @@ class Probe:
         AllocTable.render_line = render_line  # type: ignore[method-assign]
 
 
-async def wait_for(predicate: Any, pilot: Any, timeout: float) -> None:
+async def wait_for(predicate: Any, pilot: Any, timeout: float, every: float = 0.005) -> None:
+    """Poll with a plain sleep: Pilot.pause waits on every widget's queue, which costs the app's
+    process more CPU than the engine being measured."""
     deadline = time.perf_counter() + timeout
     while not predicate():
         if time.perf_counter() > deadline:
             raise TimeoutError
-        await pilot.pause(0.01)
+        await asyncio.sleep(every)
 
 
-async def child_live(url: str, engine: str, duration: float) -> dict[str, Any]:
+async def child_live(url: str, engine: str, duration: float, usage: bool) -> dict[str, Any]:
     import httpx
 
     from nomad_tui.settings import resolve
@@ -117,7 +121,13 @@ async def child_live(url: str, engine: str, duration: float) -> dict[str, Any]:
     control = httpx.AsyncClient(base_url=url, timeout=60)
     count_received()
     total = len((await control.get("/v1/allocations", params={"task_states": "false", "namespace": "*"})).json())
-    app = NomadTuiApp(resolve({"address": url}, {}, {}), feed_options={"force_list": engine == "list"})
+    app = NomadTuiApp(
+        resolve({"address": url}, {}, {}),
+        feed_options={"force_list": engine == "list"},
+        # Resource-usage sampling costs per visible row, whatever the cluster's size (bench/stats.py
+        # measures it): off unless asked, so the figures are the live engine's.
+        stats_interval=STATS_INTERVAL if usage else 0,
+    )
     latencies: list[float] = []
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
@@ -130,8 +140,10 @@ async def child_live(url: str, engine: str, duration: float) -> dict[str, Any]:
             # The one-time background read of task states (above 2,000 allocations) is not steady state.
             await wait_for(lambda: screen.store.task_states_known >= 0.99 * len(screen.store), pilot, 900)
         fill_s = time.perf_counter() - loaded_at
-        await pilot.pause(WARMUP)
+        await asyncio.sleep(WARMUP)
         await pilot.press("j", "j", "j", "j", "j")
+        if PROFILER:
+            PROFILER[0].enable()
         cpu0, t0, bytes0 = proc_cpu(), time.perf_counter(), RECEIVED[0]
         rss: list[float] = []
         next_probe = t0
@@ -155,9 +167,11 @@ async def child_live(url: str, engine: str, duration: float) -> dict[str, Any]:
                     except TimeoutError:
                         latencies.append(10_000.0)
                     probe.watch = None
-            await pilot.pause(1.0 if not latencies else 0.2)
+            await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - t0
         cpu = proc_cpu() - cpu0
+        if PROFILER:
+            PROFILER[0].disable()
         received = RECEIVED[0] - bytes0
         watcher = screen.list_watcher
         feed = watcher.feed if watcher is not None else None
@@ -201,7 +215,7 @@ async def child_first_rows(url: str, spawned: float, total: int) -> dict[str, An
         shown_at_first = len(screen.store)
         await wait_for(lambda: screen.status_bar.load_progress is None and len(screen.store) >= total, pilot, 1200)
         loaded = time.perf_counter() - started
-        await pilot.pause(2.0)
+        await asyncio.sleep(2.0)
         return {
             "first_rows_from_app_start": first,
             "first_rows_from_spawn": first + (started_mono - spawned),
@@ -213,10 +227,14 @@ async def child_first_rows(url: str, spawned: float, total: int) -> dict[str, An
 
 
 # ------------------------------------------------------------------------------------------ parent
+PROFILER: list[Any] = []  # a cProfile.Profile covering the measured window only (--profile)
+CHILD_FLAGS: list[str] = []  # --with-usage / --profile, passed on to every child
+
+
 def run_child(*args: str) -> dict[str, Any]:
     spawned = time.monotonic()
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args, "--spawned", repr(spawned)],
+        [sys.executable, __file__, "--child", *args, "--spawned", repr(spawned), *CHILD_FLAGS],
         capture_output=True,
         text=True,
         check=False,
@@ -240,7 +258,7 @@ def fmt(value: Any, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def live_cases(cases: list[tuple[int, float]], duration: float) -> None:
+def live_cases(cases: list[tuple[int, float]], duration: float, engines: list[str]) -> None:
     print(f"live engine, {duration:g} s per engine and case (after the first load and {WARMUP:g} s)")
     header = (
         f"{'case':>14} {'engine':>7} {'CPU %':>7} {'RSS MB min-max':>15} {'MB/min':>8} "
@@ -251,7 +269,7 @@ def live_cases(cases: list[tuple[int, float]], duration: float) -> None:
         agent = start_agent(allocs, rate)
         try:
             results = {}
-            for engine in ("events", "list"):
+            for engine in engines:
                 result = run_child("live", agent.url, engine, repr(duration))
                 results[engine] = result
                 reconcile = (
@@ -270,6 +288,8 @@ def live_cases(cases: list[tuple[int, float]], duration: float) -> None:
                     f"{reconcile:>34}",
                     flush=True,
                 )
+            if len(results) < 2:
+                continue
             events, listing = results["events"], results["list"]
             print(
                 f"{'':>14} ratio list/events: CPU {listing['cpu_pct'] / max(events['cpu_pct'], 1e-9):.1f}x, "
@@ -301,21 +321,33 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300.0, help="seconds measured per engine and case")
     parser.add_argument("--cases", default="10000:5,100000:10", help="ALLOCS:STEPS_PER_S,... ('' for none)")
     parser.add_argument("--first-rows", default="100000,1000000", help="sizes for first rows ('' for none)")
+    parser.add_argument("--engines", default="events,list", help="events, list or both (the ratio needs both)")
+    parser.add_argument("--with-usage", action="store_true", help="sample resource usage (off: the engine alone)")
+    parser.add_argument("--profile", metavar="DIR", help="write a cProfile of each child to DIR")
     parser.add_argument("--child", nargs=4, metavar=("MODE", "URL", "ENGINE", "DURATION"), help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, url, engine, duration = args.child
         if mode == "live":
-            result = asyncio.run(child_live(url, engine, float(duration)))
+            work = child_live(url, engine, float(duration), args.with_usage)
         else:
-            result = asyncio.run(child_first_rows(url, args.spawned, int(duration)))
+            work = child_first_rows(url, args.spawned, int(duration))
+        if args.profile:
+            import cProfile
+
+            PROFILER.append(cProfile.Profile())
+        result = asyncio.run(work)
+        if args.profile:
+            PROFILER[0].dump_stats(Path(args.profile) / f"{mode}-{engine}-{duration}.prof")
         print(json.dumps(result), flush=True)
         return
+    CHILD_FLAGS.extend(["--with-usage"] if args.with_usage else [])
+    CHILD_FLAGS.extend(["--profile", args.profile] if args.profile else [])
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores (shared with other work: see the README)")
     cases = [(int(a), float(r)) for a, r in (c.split(":") for c in args.cases.split(",") if c)]
     if cases:
-        live_cases(cases, args.duration)
+        live_cases(cases, args.duration, [e for e in args.engines.split(",") if e])
     sizes = [int(s) for s in args.first_rows.split(",") if s]
     if sizes:
         first_rows(sizes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import FIXED_START, Control, settings_for, until
+from conftest import FIXED_START, Control, screen_lines, settings_for, until
 
 from nomad_tui.api.feed import FeedMode
 from nomad_tui.devagent.launcher import AgentProcess
@@ -97,6 +97,33 @@ async def test_events_applied_without_lists_and_gc_reconciled(start_agent: Calla
             screen.list_watcher.resync()  # type: ignore[union-attr]
             await until(pilot, lambda: created[0] not in screen.store, what="the GC'd allocation to leave")
             await until_same(pilot, screen, control, "the agent's list")
+    finally:
+        await control.aclose()
+
+
+async def test_a_change_repaints_its_line_when_scrolled(start_agent: Callable[..., AgentProcess]) -> None:
+    """A change that keeps its row's place repaints that one line, also with the list scrolled (the
+    line on screen is not the line in the list: it was once repainted off screen, so not at all)."""
+    agent = start_agent("--allocs", "80", *QUIET)
+    control = Control(agent.url)
+    app = NomadTuiApp(settings_for(agent.url), stats_interval=0)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = screen_of(app)
+            table = screen.query_one(AllocTable)
+            await until(pilot, lambda: len(screen.store) == 80, what="the list")
+            await pilot.press("pagedown", "pagedown", "j")
+            await until(pilot, lambda: table.scroll_y > 0, what="the list to scroll")
+            target = table.cursor_id
+            assert target is not None and screen.store.stubs[target].client_status != "failed"
+            short = screen.store.row(target).short_id
+            await control.post(f"alloc/{target}/update", {"client_status": "failed"})
+
+            def shown_failed() -> bool:
+                return any(short in line and "failed" in line for line in screen_lines(app))
+
+            await until(pilot, shown_failed, what="the changed row on screen")
+            assert table.cursor_id == target
     finally:
         await control.aclose()
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from nomad_tui.state.alloc_columns import ALLOC_COLUMNS, STATUS_STYLES, Column, RowContext
@@ -168,6 +169,7 @@ class AllocTable(CursorTable):
         self._layout_key: tuple[object, ...] = ()
         self._layout: list[tuple[Column, int]] = []
         self._stats = ContentStats()
+        self._shown: tuple[object, ...] = ()  # what data_changed last saw on screen (see _on_screen)
         self._painted_times: dict[int, tuple[str, str]] = {}
         self.usage: UsageBook | None = None  # set by the screen when it samples resource usage
 
@@ -177,12 +179,28 @@ class AllocTable(CursorTable):
         self.set_interval(1.0, self._refresh_times)
 
     def data_changed(self) -> None:
-        """The view changed (rows added, removed, changed or re-ordered): keep the cursor, repaint."""
+        """The view changed (rows added, removed, changed or re-ordered): keep the cursor, and repaint
+        if what the screen shows changed.  On a busy cluster most changes land off screen (a new
+        allocation above the cursor's line scrolls the view by one, showing the same rows): those
+        cost no repaint."""
         screen_line = self.cursor_position - int(self.scroll_y)
         self._update_virtual_size()
         self._place_cursor(keep_screen_line=screen_line)
-        self._stats = self._measure()
+        stats = self._measure()
+        shown = self._on_screen()
+        if stats == self._stats and shown == self._shown:
+            return
+        self._stats, self._shown = stats, shown
         self.refresh()
+
+    def _on_screen(self) -> tuple[object, ...]:
+        """What the rows on screen are drawn from: IDs, row versions, the cursor, the empty message."""
+        view = self.view
+        top = int(self.scroll_y)
+        end = min(len(view), top + self._rows_visible())
+        row = view.row_at
+        rows = tuple((r.id, r.version) for r in map(row, range(top, end)))
+        return (rows, self.cursor_id, len(view) == 0 and self.empty_message)
 
     def rows_changed(self, alloc_ids: list[str]) -> None:
         """These allocations changed but kept their places: repaint only their lines on screen."""
@@ -194,7 +212,7 @@ class AllocTable(CursorTable):
             if position >= len(view):
                 break
             if view.id_at(position) in changed:
-                self.refresh_line(line)
+                self.repaint_screen_line(line)
 
     def _measure(self) -> ContentStats:
         """Size the columns from the rows at the top of the view and those on screen (a sample: at
@@ -233,7 +251,18 @@ class AllocTable(CursorTable):
         self.data_changed()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.view) + 1)
+        size = Size(self.size.width, len(self.view) + 1)
+        old = self.virtual_size
+        if size == old:
+            return
+        height = self.size.height
+        if self.show_vertical_scrollbar and old.width == size.width and min(old.height, size.height) > height:
+            # Only the scrollbar's thumb moves: setting the reactive would lay out the whole screen
+            # (tens of ms) for every allocation added or removed on a busy cluster.
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
+            return
+        self.virtual_size = size
 
     def _place_cursor(self, *, keep_screen_line: int | None = None) -> None:
         view = self.view
@@ -335,7 +364,7 @@ class AllocTable(CursorTable):
                 break
             times = self._times(self.view.row_at(position), now)
             if self._painted_times.get(line) != times:
-                self.refresh_line(line)
+                self.repaint_screen_line(line)
 
     def _header(self) -> Strip:
         style = self.get_component_rich_style("alloc-table--header")
@@ -360,7 +389,7 @@ class AllocTable(CursorTable):
             shown = _percent(self.task_coverage)
             self.task_coverage = coverage
             if _percent(coverage) != shown:
-                self.refresh_line(0)
+                self.repaint_screen_line(0)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -410,6 +439,11 @@ class AllocTable(CursorTable):
             segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
         return Strip(segments, width).crop(0, width)
 
+    def repaint_screen_line(self, line: int) -> None:
+        """Repaint one line of the widget as it stands on screen (0 is the header).  Not ScrollView's
+        refresh_line, which takes a line of the scrolled content and is off screen once scrolled."""
+        self.refresh(Region(0, line, self.size.width, 1))
+
     def refresh_row(self, alloc_id: str) -> None:
         """Repaint the one line that shows `alloc_id`, if it is on screen."""
         position = self.view.position_of(alloc_id)
@@ -417,4 +451,4 @@ class AllocTable(CursorTable):
             return
         line = position - int(self.scroll_y) + 1
         if 1 <= line < self.size.height:
-            self.refresh_line(line)
+            self.repaint_screen_line(line)
