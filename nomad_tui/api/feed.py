@@ -296,16 +296,17 @@ class AllocFeed:
             # task states asked for the first page (heavier than planned, once; nothing to fill later).
             self.paginates = False
             self.task_states_complete = with_states
+            # The health first: when the rows show, the status bar already says live.
+            self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta, note="one page"))
             self._out.put_nowait(Snapshot(stubs, None, index, index, first.nbytes, reset=False))
             self._out.put_nowait(Progress(len(stubs), len(stubs), done=True))
-            self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta, note="one page"))
             return index
         loaded = len(stubs)
         token = first.meta.next_token or ""
         if token:  # said before the rows show, so the first paint already says more is coming
             self._out.put_nowait(Progress(loaded, None, done=False))
-        self._out.put_nowait(Upserts(stubs, index, first.nbytes, "page"))
         self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta))
+        self._out.put_nowait(Upserts(stubs, index, first.nbytes, "page"))
         newest = stubs[0].create_index if stubs else 0
         self.task_states_complete = with_states and not token
         oldest = asyncio.create_task(self._oldest_create_index()) if token else None
