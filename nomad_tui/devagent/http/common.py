@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,12 @@ from nomad_tui.devagent.http import goparse
 from nomad_tui.devagent.runtime import Agent
 
 JSON = "application/json"
+
+# A module's routes: (path pattern, handler), every method (handlers check the method as Nomad's do).
+# server.build_app registers every module's ROUTES; a Nomad prefix with sub-resources (`/v1/job/…`) is
+# one route whose handler reads the rest of the path, as Nomad's own handlers do.
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Routes = tuple[tuple[str, Handler], ...]
 MAX_WAIT_S = 300.0
 JITTER_FRACTION = 16
 AGENT_KEY: web.AppKey[Agent] = web.AppKey("agent", Agent)

@@ -34,7 +34,7 @@ import msgspec
 from aiohttp import web
 
 from nomad_tui.devagent.faults import FaultError
-from nomad_tui.devagent.http.common import HttpError, agent_of, raw_json
+from nomad_tui.devagent.http.common import HttpError, Routes, agent_of, raw_json
 from nomad_tui.devagent.http.routes_allocs import LIST_CACHE
 from nomad_tui.devagent.model.cluster import ModelError
 
@@ -255,15 +255,15 @@ async def state(request: web.Request) -> web.StreamResponse:
     )
 
 
-def register(app: web.Application) -> None:
-    add = app.router.add_route
-    add("*", "/v1/devagent/requests", requests_log)
-    add("*", "/v1/devagent/faults", faults)
-    add("*", "/v1/devagent/restart", restart)
-    add("*", "/v1/devagent/drop", drop)
-    add("*", "/v1/devagent/allocs", create_allocs)
-    add("*", "/v1/devagent/alloc/{alloc_id}/{action}", alloc_action)
-    add("*", "/v1/devagent/churn", churn)
-    add("*", "/v1/devagent/acl/revoke", revoke)
-    add("*", "/v1/devagent/acl/grant", grant)
-    add("*", "/v1/devagent/state", state)
+ROUTES: Routes = (
+    ("/v1/devagent/requests", requests_log),
+    ("/v1/devagent/faults", faults),
+    ("/v1/devagent/restart", restart),
+    ("/v1/devagent/drop", drop),
+    ("/v1/devagent/allocs", create_allocs),
+    ("/v1/devagent/alloc/{alloc_id}/{action}", alloc_action),
+    ("/v1/devagent/churn", churn),
+    ("/v1/devagent/acl/revoke", revoke),
+    ("/v1/devagent/acl/grant", grant),
+    ("/v1/devagent/state", state),
+)

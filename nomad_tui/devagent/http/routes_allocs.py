@@ -13,6 +13,7 @@ from nomad_tui.devagent.http.common import (
     JSON,
     Blocking,
     HttpError,
+    Routes,
     agent_of,
     authorize,
     connection_closed,
@@ -203,3 +204,9 @@ async def stop_allocation(request: web.Request, alloc_id: str) -> web.StreamResp
     response = json_response(request, {"EvalID": eval_id, "Index": index})
     response.headers["X-Nomad-Index"] = str(index)
     return response
+
+
+ROUTES: Routes = (
+    ("/v1/allocations", list_allocations),
+    ("/v1/allocation/{tail:.*}", allocation_routes),
+)

@@ -12,6 +12,7 @@ from nomad_tui.devagent.driver.tasks import read_proc_stats
 from nomad_tui.devagent.http import routes_exec
 from nomad_tui.devagent.http.common import (
     HttpError,
+    Routes,
     agent_of,
     authorize,
     check_region,
@@ -139,3 +140,6 @@ def _last_start(state: TaskState, default: int) -> int:
         if event.Type == "Started":
             return event.Time
     return default
+
+
+ROUTES: Routes = (("/v1/client/allocation/{tail:.*}", client_allocation_routes),)

@@ -16,7 +16,7 @@ from aiohttp import web
 from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
 from nomad_tui.devagent.events import line
 from nomad_tui.devagent.http import goparse
-from nomad_tui.devagent.http.common import HttpError, agent_of, check_region, require_method, token
+from nomad_tui.devagent.http.common import HttpError, Routes, agent_of, check_region, require_method, token
 
 
 def parse_topics(values: list[str]) -> dict[str, set[str]]:
@@ -105,3 +105,6 @@ async def event_stream(request: web.Request) -> web.StreamResponse:
     if request.transport is not None and not request.transport.is_closing():
         request.transport.close()
     return response
+
+
+ROUTES: Routes = (("/v1/event/stream", event_stream),)

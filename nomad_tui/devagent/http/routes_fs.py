@@ -28,7 +28,7 @@ from aiohttp import web
 from nomad_tui.devagent.acl import Capability
 from nomad_tui.devagent.driver import allocfs
 from nomad_tui.devagent.http import goparse
-from nomad_tui.devagent.http.common import HttpError, agent_of, authorize, check_region, json_response
+from nomad_tui.devagent.http.common import HttpError, Routes, agent_of, authorize, check_region, json_response
 from nomad_tui.devagent.http.streaming import StreamWriter
 from nomad_tui.devagent.model.records import Allocation
 from nomad_tui.devagent.model.timefmt import rfc3339nano
@@ -260,3 +260,6 @@ async def _frames(writer: StreamWriter, target: Path, path: str, position: int, 
 
 
 _HANDLERS = {"ls": _ls, "stat": _stat, "cat": _cat, "readat": _readat, "stream": _stream}
+
+
+ROUTES: Routes = (("/v1/client/fs/{tail:.*}", fs_routes),)  # after routes_logs.ROUTES

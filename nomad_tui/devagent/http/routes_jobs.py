@@ -13,6 +13,7 @@ from nomad_tui.devagent import wire
 from nomad_tui.devagent.acl import Capability
 from nomad_tui.devagent.http.common import (
     HttpError,
+    Routes,
     agent_of,
     authorize,
     json_response,
@@ -308,10 +309,10 @@ async def node_routes(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def register(app: web.Application) -> None:
-    add = app.router.add_route
-    add("*", "/v1/jobs", jobs)
-    add("*", "/v1/job/{tail:.*}", job_routes)
-    add("*", "/v1/evaluation/{eval_id}", evaluation)
-    add("*", "/v1/nodes", nodes)
-    add("*", "/v1/node/{tail:.*}", node_routes)
+ROUTES: Routes = (
+    ("/v1/jobs", jobs),
+    ("/v1/job/{tail:.*}", job_routes),
+    ("/v1/evaluation/{eval_id}", evaluation),
+    ("/v1/nodes", nodes),
+    ("/v1/node/{tail:.*}", node_routes),
+)

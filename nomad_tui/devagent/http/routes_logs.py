@@ -28,7 +28,7 @@ from aiohttp import web
 from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
 from nomad_tui.devagent.driver.logfiles import log_indexes, log_name
 from nomad_tui.devagent.http import goparse
-from nomad_tui.devagent.http.common import HttpError, agent_of, check_region, require_method, token
+from nomad_tui.devagent.http.common import HttpError, Routes, agent_of, check_region, require_method, token
 from nomad_tui.devagent.http.compression import choose_encoding
 from nomad_tui.devagent.http.compression import compressor as new_compressor
 
@@ -261,3 +261,6 @@ async def _stream_file(writer: _Writer, logs: _LogSet, index: int, position: int
                 fh.seek(0)
                 position = 0
             await asyncio.sleep(BATCH_S)
+
+
+ROUTES: Routes = (("/v1/client/fs/logs/{tail:.*}", logs),)

@@ -11,6 +11,7 @@ from nomad_tui.devagent.acl import PERMISSION_DENIED, Capability
 from nomad_tui.devagent.config import AgentConfig
 from nomad_tui.devagent.http.common import (
     HttpError,
+    Routes,
     agent_of,
     authorize,
     check_region,
@@ -128,10 +129,10 @@ async def acl_token_self(request: web.Request) -> web.StreamResponse:
     return json_response(request, body)
 
 
-def register(app: web.Application) -> None:
-    add = app.router.add_route
-    add("*", "/v1/agent/self", agent_self)
-    add("*", "/v1/status/leader", status_leader)
-    add("*", "/v1/regions", regions)
-    add("*", "/v1/namespaces", namespaces)
-    add("*", "/v1/acl/token/self", acl_token_self)
+ROUTES: Routes = (
+    ("/v1/agent/self", agent_self),
+    ("/v1/status/leader", status_leader),
+    ("/v1/regions", regions),
+    ("/v1/namespaces", namespaces),
+    ("/v1/acl/token/self", acl_token_self),
+)

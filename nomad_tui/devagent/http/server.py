@@ -23,7 +23,7 @@ from nomad_tui.devagent.http import (
     routes_logs,
     routes_misc,
 )
-from nomad_tui.devagent.http.common import AGENT_KEY, LOG_ENTRY, HttpError, agent_of, error_response, token
+from nomad_tui.devagent.http.common import AGENT_KEY, LOG_ENTRY, HttpError, Routes, agent_of, error_response, token
 from nomad_tui.devagent.http.compression import BIG_BODY, choose_encoding, compress_chunks
 from nomad_tui.devagent.http.list_query import LIST_BODY, ListCache
 from nomad_tui.devagent.model.cluster import ModelError
@@ -159,21 +159,26 @@ async def root_redirect(request: web.Request) -> web.StreamResponse:
     return web.Response(status=307, headers={"Location": "/ui/"})
 
 
+# Every route of the agent, in the order aiohttp tries them (the logs prefix before the fs one).
+ROUTES: Routes = (
+    ("/", root_redirect),
+    *routes_allocs.ROUTES,
+    *routes_client.ROUTES,
+    *routes_logs.ROUTES,
+    *routes_fs.ROUTES,
+    *routes_events.ROUTES,
+    *routes_misc.ROUTES,
+    *routes_jobs.ROUTES,
+    *control.ROUTES,
+)
+
+
 def build_app(agent: Agent) -> web.Application:
     app = web.Application(middlewares=[api_middleware], client_max_size=16 * 1024 * 1024)
     app[AGENT_KEY] = agent
     app[routes_allocs.LIST_CACHE] = ListCache(agent.cluster)
     app[control.SERVER_KEY] = []
     app.on_response_prepare.append(_on_prepare)
-    add = app.router.add_route
-    add("*", "/", root_redirect)
-    add("*", "/v1/allocations", routes_allocs.list_allocations)
-    add("*", "/v1/allocation/{tail:.*}", routes_allocs.allocation_routes)
-    add("*", "/v1/client/allocation/{tail:.*}", routes_client.client_allocation_routes)
-    add("*", "/v1/client/fs/logs/{tail:.*}", routes_logs.logs)
-    add("*", "/v1/client/fs/{tail:.*}", routes_fs.fs_routes)
-    add("*", "/v1/event/stream", routes_events.event_stream)
-    routes_misc.register(app)
-    routes_jobs.register(app)
-    control.register(app)
+    for path, handler in ROUTES:
+        app.router.add_route("*", path, handler)
     return app
