@@ -23,6 +23,7 @@ from nomad_tui.api.errors import (
     Throttled,
     Unauthorized,
 )
+from nomad_tui.api.models import STOPPED_DESIRED_STATUSES, TERMINAL_CLIENT_STATUSES
 from nomad_tui.sanitize import describe_exception, sanitize_line
 from nomad_tui.state.rows import AllocRow
 
@@ -126,11 +127,11 @@ class Outcome:
 
 def refusal_for(kind: ActionKind, row: AllocRow, tasks: TaskChoice) -> str:
     if kind is ActionKind.STOP:
-        if row.desired in ("stop", "evict") or row.stopping:
+        if row.desired in STOPPED_DESIRED_STATUSES or row.stopping:
             return "already stopping or stopped"
         return ""
     if row.is_terminal:
-        state = row.status if row.status in ("complete", "failed", "lost") else f"desired {row.desired}"
+        state = row.status if row.status in TERMINAL_CLIENT_STATUSES else f"desired {row.desired}"
         return f"allocation is {state}: nothing runs to {kind.value}"
     if tasks.task and row.task_names and sanitize_line(tasks.task) not in row.running_tasks:
         return f"task {tasks.task} is not running here"

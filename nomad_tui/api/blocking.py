@@ -32,6 +32,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from nomad_tui.api.backoff import BACKOFF_BASE, BACKOFF_CAP, jittered
 from nomad_tui.api.client import QueryMeta, Response
 from nomad_tui.api.errors import NomadError, Unexpected
 from nomad_tui.sanitize import describe_exception
@@ -39,8 +40,6 @@ from nomad_tui.sanitize import describe_exception
 T = TypeVar("T")
 
 DEFAULT_WAIT = 300.0
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 30.0
 NO_BLOCK_INTERVAL = 2.0
 
 # fetch(index, wait): index None means "no index, answer now".
@@ -113,8 +112,7 @@ class BlockingQuery(Generic[T]):
 
     def backoff_delay(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base × 2^(attempt-1))]."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** max(0, attempt - 1)))
-        return self._rng() * ceiling
+        return jittered(attempt, self._rng, self.backoff_base, self.backoff_cap)
 
     async def _probe_held(self, index: int) -> None:
         """Runs beside a blocking request: once it has been held for `probe_after`, ask the current

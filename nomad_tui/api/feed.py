@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
+from nomad_tui.api.backoff import jittered
 from nomad_tui.api.client import MAX_LIST_BYTES, NomadClient, QueryMeta, Response
 from nomad_tui.api.errors import NomadError, PermissionDenied
 from nomad_tui.api.events import StreamAbsent, StreamRefused, stream_allocation_events, with_task_states
@@ -59,8 +60,6 @@ RECONCILE_MIN = 30.0  # seconds: never reconcile more often than this
 RECONCILE_MAX = 600.0
 MAX_STREAM_FAILURES = 3  # consecutive stream failures (never subscribed in between) before falling back
 HEALTH_EVERY = 1.0  # seconds between freshness reports while events flow
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 30.0
 
 
 class FeedMode(StrEnum):
@@ -253,7 +252,7 @@ class AllocFeed:
             self._out.put_nowait(Fallback(f"feed failed: {error}"))
 
     def _backoff(self, attempt: int) -> float:
-        return self.rng() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempt - 1))
+        return jittered(attempt, self.rng)
 
     # ------------------------------------------------------------------------------ first load
     async def _first_load(self) -> int | None:

@@ -9,6 +9,7 @@ import asyncio
 import random
 from collections.abc import Callable
 
+from nomad_tui.api.backoff import jittered
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import BadRequest, NomadError, NotFound, PermissionDenied
 from nomad_tui.api.fs import list_dir
@@ -24,7 +25,6 @@ from nomad_tui.api.log_resume import (
 from nomad_tui.api.logs import LogFrame, stream_logs
 
 SLOW_RETRY = 5.0
-MAX_BACKOFF = 30.0
 
 
 async def follow_task_log(
@@ -67,7 +67,7 @@ async def follow_task_log(
             continue
         except NomadError as error:
             attempt += 1
-            delay = random.random() * min(MAX_BACKOFF, 0.5 * 2**attempt)
+            delay = jittered(attempt + 1, random.random)
             on_state(f"{error.kind}: {error.message} · retrying in {delay:.0f}s")
             await asyncio.sleep(delay)
             continue

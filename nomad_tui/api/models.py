@@ -44,6 +44,14 @@ class NomadStruct(msgspec.Struct, rename=nomad_name, kw_only=True, gc=False, omi
 
 CLIENT_STATUSES = ("pending", "running", "complete", "failed", "lost", "unknown")
 TERMINAL_CLIENT_STATUSES = frozenset({"complete", "failed", "lost"})
+STOPPED_DESIRED_STATUSES = frozenset({"stop", "evict"})
+
+
+def is_terminal(client_status: str, desired_status: str) -> bool:
+    """Finished, or told to stop: nothing runs (or will run) in the allocation."""
+    return client_status in TERMINAL_CLIENT_STATUSES or desired_status in STOPPED_DESIRED_STATUSES
+
+
 DESIRED_STATUSES = ("run", "stop", "evict")
 TASK_STATES = ("pending", "running", "dead")
 
@@ -460,7 +468,7 @@ class Allocation(NomadStruct):
 
     @property
     def is_terminal(self) -> bool:
-        return self.client_status in TERMINAL_CLIENT_STATUSES or self.desired_status in ("stop", "evict")
+        return is_terminal(self.client_status, self.desired_status)
 
     @property
     def job_version(self) -> int | None:

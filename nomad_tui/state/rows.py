@@ -10,7 +10,7 @@ from itertools import count
 
 import msgspec
 
-from nomad_tui.api.models import AllocStub
+from nomad_tui.api.models import AllocStub, is_terminal
 from nomad_tui.sanitize import is_clean_line, sanitize_line
 
 _versions = count(1)
@@ -44,7 +44,7 @@ class AllocRow(msgspec.Struct, frozen=True, gc=False):
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in ("complete", "failed", "lost") or self.desired in ("stop", "evict")
+        return is_terminal(self.status, self.desired)
 
 
 def node_label(stub: AllocStub) -> str:

@@ -13,12 +13,10 @@ from nomad_tui.state.connection import ConnectionState
 class AllocListFetched(Message):
     """A complete allocation list (for the namespaces being watched)."""
 
-    def __init__(self, stubs: list[AllocStub], meta: QueryMeta, *, reset: bool, nbytes: int, generation: int) -> None:
+    def __init__(self, stubs: list[AllocStub], meta: QueryMeta, *, generation: int) -> None:
         super().__init__()
         self.stubs = stubs
         self.meta = meta
-        self.reset = reset
-        self.nbytes = nbytes
         self.generation = generation  # which watcher sent it: answers from a replaced watcher are dropped
 
 
@@ -51,20 +49,18 @@ class NamespaceSubstituted(Message):
 
 
 class AllocDetailFetched(Message):
-    def __init__(self, alloc_id: str, alloc: Allocation, meta: QueryMeta) -> None:
+    def __init__(self, alloc_id: str, alloc: Allocation) -> None:
         super().__init__()
         self.alloc_id = alloc_id
         self.alloc = alloc
-        self.meta = meta
 
 
 class AllocDetailGone(Message):
     """404: the allocation was garbage-collected (or never existed)."""
 
-    def __init__(self, alloc_id: str, message: str) -> None:
+    def __init__(self, alloc_id: str) -> None:
         super().__init__()
         self.alloc_id = alloc_id
-        self.message = message
 
 
 class DetailConnectionChanged(Message):

@@ -16,7 +16,7 @@ from textual.message import Message
 from nomad_tui.api.blocking import BlockingQuery, Failure
 from nomad_tui.api.client import NomadClient, QueryMeta, Response
 from nomad_tui.api.cluster_models import JobStub, NodeStub
-from nomad_tui.api.models import TERMINAL_CLIENT_STATUSES, AllocStub
+from nomad_tui.api.models import AllocStub, is_terminal
 from nomad_tui.api.paths import path_segment
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state import kinds
@@ -175,7 +175,7 @@ def _enrich_nodes(
         node_id = stub.node_id
         if stub.client_status == "running":
             running[node_id] = running.get(node_id, 0) + 1
-        if stub.client_status not in TERMINAL_CLIENT_STATUSES and stub.desired_status not in ("stop", "evict"):
+        if not is_terminal(stub.client_status, stub.desired_status):
             count, total = live.get(node_id, (0, 0))
             live[node_id] = (count + 1, total + stub.create_index)
     out = []

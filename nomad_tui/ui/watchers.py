@@ -174,7 +174,7 @@ class AllocListWatcher:
                 if first and namespace == "*" and not item.value and await self._star_is_literal():
                     self._substitution_reason = self._version_reason()
                     return "default"
-                self._deliver(item.value, item.meta, item.reset, item.nbytes)
+                self._deliver(item.value, item.meta)
                 self._pace(item.nbytes)
                 self._adapt_payload(len(item.value))
         return ""
@@ -215,9 +215,9 @@ class AllocListWatcher:
     def _substitute(self, namespace: str, reason: str) -> None:
         self.post(NamespaceSubstituted(namespace, reason, self.generation))
 
-    def _deliver(self, stubs: list[AllocStub], meta: QueryMeta, reset: bool, nbytes: int) -> None:
+    def _deliver(self, stubs: list[AllocStub], meta: QueryMeta) -> None:
         self.state = _live(meta, self.clock())
-        self.post(AllocListFetched(stubs, meta, reset=reset, nbytes=nbytes, generation=self.generation))
+        self.post(AllocListFetched(stubs, meta, generation=self.generation))
         self.post(ListConnectionChanged(self.state, self.generation))
 
     async def _readable_namespaces(self) -> bool:
@@ -266,8 +266,7 @@ class AllocListWatcher:
                     continue  # wait until every namespace has answered (or failed) once
                 merged = [stub for stubs in latest.values() for stub in stubs]
                 meta = max(meta_by_ns.values(), key=lambda m: m.index)
-                reset = isinstance(item, Update) and item.reset
-                self._deliver(merged, meta, reset, item.nbytes if isinstance(item, Update) else 0)
+                self._deliver(merged, meta)
                 if failing:
                     self.state = replace(self.state, error=_unreadable(failing))
                     self.post(ListConnectionChanged(self.state, self.generation))
@@ -310,12 +309,12 @@ class AllocDetailWatcher:
             async for item in updates:
                 if isinstance(item, Failure):
                     if isinstance(item.error, NotFound):
-                        self.post(AllocDetailGone(self.alloc_id, item.error.message))
+                        self.post(AllocDetailGone(self.alloc_id))
                         return
                     retry_at = self.clock() + item.retry_in
                     self.state = ConnectionState.failed(self.state, item.error, item.attempt, retry_at)
                     self.post(DetailConnectionChanged(self.alloc_id, self.state))
                     continue
                 self.state = _live(item.meta, self.clock())
-                self.post(AllocDetailFetched(self.alloc_id, item.value, item.meta))
+                self.post(AllocDetailFetched(self.alloc_id, item.value))
                 self.post(DetailConnectionChanged(self.alloc_id, self.state))

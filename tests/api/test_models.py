@@ -113,51 +113,20 @@ def test_times_with_offsets_and_nanoseconds() -> None:
     assert ns_to_datetime(1495747371794276400).year == 2017  # type: ignore[union-attr]
 
 
-def test_go_durations() -> None:
-    cases = {0: "0s", 750_000_000: "750ms", 1_500: "1.5µs", 12: "12ns", 61_250_000_000: "1m1.25s"}
-    cases[-5_000_000_000] = "-5s"
-    for ns, text in cases.items():
-        assert go_duration(ns) == text
+# Nomad's texts and Go's durations, shared with the dev agent's port (tests/devagent/test_model.py).
+NOMAD_FORMAT = json.loads((SEEDS.parent / "nomad_display_messages.json").read_text())
 
 
-@pytest.mark.parametrize(
-    ("fields", "expected"),
-    [
-        ({"Type": "Received"}, "Task received by client"),
-        ({"Type": "Terminated", "ExitCode": 3, "Signal": 9}, "Exit Code: 3, Signal: 9"),
-        (
-            {"Type": "Restarting", "StartDelay": 15_000_000_000, "RestartReason": "Restart within policy"},
-            "Task restarting in 15s",
-        ),
-        (
-            {"Type": "Restarting", "StartDelay": 0, "RestartReason": "User requested"},
-            "User requested - Task restarting in 0s",
-        ),
-        ({"Type": "Signaling"}, "Task being sent a signal"),
-        (
-            {"Type": "Signaling", "TaskSignal": "SIGHUP", "TaskSignalReason": "template"},
-            "Task being sent signal SIGHUP: template",
-        ),
-        ({"Type": "Killing", "KillTimeout": 5_000_000_000}, "Sent interrupt. Waiting 5s before force killing"),
-        ({"Type": "Sibling Task Failed", "FailedSibling": "web"}, 'Task\'s sibling "web" failed'),
-        # Go's duration format and Nomad's default texts (nomad/structs/structs.go, 0.8).
-        ({"Type": "Restarting", "StartDelay": 90_000_000_000}, "Task restarting in 1m30s"),
-        ({"Type": "Killing", "KillTimeout": 1_500_000_000}, "Sent interrupt. Waiting 1.5s before force killing"),
-        ({"Type": "Restarting", "StartDelay": 7_200_000_000_000}, "Task restarting in 2h0m0s"),
-        ({"Type": "Signaling", "TaskSignalReason": "template re-rendered"}, "template re-rendered"),
-        ({"Type": "Failed Validation"}, "Validation of task failed"),
-        ({"Type": "Setup Failure"}, "Task setup failed"),
-        ({"Type": "Driver Failure"}, "Failed to start task"),
-        ({"Type": "Downloading Artifacts"}, "Client is downloading artifacts"),
-        ({"Type": "Failed Artifact Download"}, "Failed to download artifacts"),
-        ({"Type": "Sibling Task Failed"}, "Task's sibling failed"),
-        ({"Type": "Restart Signaled"}, "Task signaled to restart"),
-    ],
-)
-def test_legacy_display_messages(fields: dict[str, Any], expected: str) -> None:
-    event = msgspec.convert(fields, TaskEvent)
-    assert legacy_display_message(event) == expected
-    assert event.text() == expected
+@pytest.mark.parametrize(("ns", "text"), NOMAD_FORMAT["durations"])
+def test_go_durations(ns: int, text: str) -> None:
+    assert go_duration(ns) == text
+
+
+@pytest.mark.parametrize("case", NOMAD_FORMAT["messages"], ids=lambda case: case["text"])
+def test_legacy_display_messages(case: dict[str, Any]) -> None:
+    event = msgspec.convert(case["event"], TaskEvent)
+    assert legacy_display_message(event) == case["text"]
+    assert event.text() == case["text"]
 
 
 def test_every_event_type_known() -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import msgspec
+import pytest
 
 from nomad_tui.devagent import wire
 from nomad_tui.devagent.model import records
@@ -10,6 +15,7 @@ from nomad_tui.devagent.model.churn import Churn
 from nomad_tui.devagent.model.cluster import Cluster, Commit
 from nomad_tui.devagent.model.ids import IdSource
 from nomad_tui.devagent.model.population import populate
+from nomad_tui.devagent.model.task_events import display_message
 from nomad_tui.devagent.model.timefmt import go_duration, rfc3339nano
 
 ORIGIN = 1_790_000_000 * 1_000_000_000
@@ -37,9 +43,23 @@ def test_time_and_duration_text_follow_go() -> None:
     assert rfc3339nano(1_600_000_000_000_000_000) == "2020-09-13T12:26:40Z"
     assert rfc3339nano(1_600_000_000_120_000_000) == "2020-09-13T12:26:40.12Z"
     assert rfc3339nano(1_600_000_000_000_000_001, 7200) == "2020-09-13T14:26:40.000000001+02:00"
-    assert go_duration(5_000_000_000) == "5s"
-    assert go_duration(0) == "0s"
-    assert go_duration(90_000_000_000) == "1m30s"
+
+
+# Nomad's texts and Go's durations, shared with the app's port (tests/api/test_models.py).
+NOMAD_FORMAT = json.loads((Path(__file__).parent.parent / "data" / "nomad_display_messages.json").read_text())
+
+
+@pytest.mark.parametrize(("ns", "text"), NOMAD_FORMAT["durations"])
+def test_go_durations_as_the_app_reads_them(ns: int, text: str) -> None:
+    assert go_duration(ns) == text
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in NOMAD_FORMAT["messages"] if c.get("agent", True)], ids=lambda case: case["text"]
+)
+def test_display_messages_as_the_app_reads_them(case: dict[str, Any]) -> None:
+    event = msgspec.convert({"Details": {}, **case["event"]}, records.TaskEvent)
+    assert display_message(event) == case["text"]
 
 
 def test_population_is_consistent() -> None:

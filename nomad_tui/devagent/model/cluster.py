@@ -570,7 +570,7 @@ class Cluster:
                     alloc_state.append_event(state, event)
                 if client_status == "running" and state.State != "running":
                     alloc_state.mark_running(state, txn.now)
-                elif client_status in ("complete", "failed", "lost"):
+                elif client_status in alloc_state.TERMINAL_STATUSES:
                     if state.StartedAt is None:
                         alloc_state.mark_running(state, txn.now)  # it ran before it ended
                     alloc_state.mark_dead(state, txn.now, failed=client_status == "failed")

@@ -56,14 +56,14 @@ def display_message(ev: TaskEvent) -> str:
     if t == NOT_RESTARTING:
         return ev.RestartReason or "Task exceeded restart policy"
     if t == SIGNALING:
-        if not ev.TaskSignal and not ev.TaskSignalReason:
-            return "Task being sent a signal"
+        if not ev.TaskSignal:
+            return ev.TaskSignalReason or "Task being sent a signal"
         text = f"Task being sent signal {ev.TaskSignal}"
         return f"{text}: {ev.TaskSignalReason}" if ev.TaskSignalReason else text
     if t == RESTART_SIGNALED:
-        return ev.RestartReason
+        return ev.RestartReason or "Task signaled to restart"
     if t == SIBLING_FAILED:
-        return f'Task\'s sibling "{ev.FailedSibling}" failed'
+        return f'Task\'s sibling "{ev.FailedSibling}" failed' if ev.FailedSibling else "Task's sibling failed"
     if t == RECONNECTED:
         return "Client reconnected"
     if t == DRIVER:

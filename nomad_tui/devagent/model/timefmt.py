@@ -21,19 +21,30 @@ def rfc3339nano(unix_ns: int, utc_offset_s: int = 0) -> str:
     return f"{text}{sign}{hours:02d}:{minutes:02d}"
 
 
+_SUB_SECOND_UNITS = ((1_000_000, "ms"), (1_000, "µs"), (1, "ns"))
+
+
 def go_duration(ns: int) -> str:
-    """A duration as Go's time.Duration.String() writes whole-second and sub-second values we use."""
+    """A duration as Go's time.Duration.String() writes it: `0s`, `12ns`, `1.5µs`, `750ms`, `1.5s`,
+    `1m0s`, `2h0m0s`, `-5s` (the dev agent's own port; the app has its own, both tested against
+    tests/data/nomad_display_messages.json)."""
     if ns == 0:
         return "0s"
-    if ns % 1_000_000_000 == 0:
-        total = ns // 1_000_000_000
-        hours, rest = divmod(total, 3600)
-        minutes, seconds = divmod(rest, 60)
-        if hours:
-            return f"{hours}h{minutes}m{seconds}s"
-        if minutes:
-            return f"{minutes}m{seconds}s"
-        return f"{seconds}s"
-    if ns % 1_000_000 == 0:
-        return f"{ns // 1_000_000}ms"
-    return f"{ns / 1_000_000_000:g}s"
+    sign = "-" if ns < 0 else ""
+    ns = abs(ns)
+    if ns < 1_000_000_000:
+        scale, unit = next((s, u) for s, u in _SUB_SECOND_UNITS if ns >= s)
+        return f"{sign}{_decimal(ns, scale)}{unit}"
+    minutes_total, second_ns = divmod(ns, 60_000_000_000)
+    hours, minutes = divmod(minutes_total, 60)
+    prefix = f"{hours}h{minutes}m" if hours else f"{minutes}m" if minutes else ""
+    return f"{sign}{prefix}{_decimal(second_ns, 1_000_000_000)}s"
+
+
+def _decimal(value: int, scale: int) -> str:
+    """value / scale in decimal, without trailing zeros (exact: integers only)."""
+    whole, part = divmod(value, scale)
+    if not part:
+        return str(whole)
+    width = len(str(scale)) - 1
+    return f"{whole}.{part:0{width}d}".rstrip("0")

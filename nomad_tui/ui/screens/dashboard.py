@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
+from nomad_tui.api.backoff import BACKOFF_CAP, backoff_ceiling
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError, Unexpected
 from nomad_tui.api.feed import Progress, Upserts
@@ -59,12 +60,12 @@ from nomad_tui.ui.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from nomad_tui.ui.app import NomadTuiApp
 
-WATCHER_RESTART_BASE = 0.5  # seconds before the first restart of a crashed watcher, doubling
-WATCHER_RESTART_CAP = 30.0
+WATCHER_RESTART_CAP = BACKOFF_CAP
 
 
 def watcher_restart_delay(attempt: int) -> float:
-    return min(WATCHER_RESTART_CAP, WATCHER_RESTART_BASE * 2 ** max(0, attempt - 1))
+    """A crashed watcher restarts after the common backoff (no jitter: one watcher, one restart)."""
+    return backoff_ceiling(attempt)
 
 
 DETAIL_DEBOUNCE = 0.15  # seconds the cursor must rest before the detail query moves to it
