@@ -19,9 +19,13 @@ store's diff and does not know where a change came from.
      and at once when the stream reconnects, the index goes backwards, or entries were missed.
   4. Task states: above TASK_STATES_LIMIT the pages come without them (~3x lighter); they are then
      read in the background, newest first, paced to FILL_BUDGET of a core, and events keep them.
-  5. Fallback: when the stream is refused (403, or a 200 that ends before its first `{}`), absent
-     (404, before 1.0) or fails MAX_STREAM_FAILURES times in a row, the feed yields `Fallback` and
-     the consumer switches to list blocking queries.
+  5. Namespaces: `*` on the stream needs read-job in every namespace.  When it is refused for `*`,
+     the feed opens one stream per namespace the token can list (up to MAX_NAMESPACE_STREAMS),
+     each resuming from its namespace's newest held change.
+  6. Fallback: when the stream is refused (403, or a 200 that ends before its first `{}`; for `*`,
+     with more readable namespaces than MAX_NAMESPACE_STREAMS), absent (404, before 1.0) or fails
+     MAX_STREAM_FAILURES times in a row, the feed yields `Fallback` and the consumer switches to
+     list blocking queries.
 
 No Textual here: `run()` is an async iterator of the items below.
 """
@@ -58,6 +62,8 @@ FILL_PAGE = 1000  # allocations per background page of task states
 FILL_BUDGET = 0.03  # share of one core the one-time task-state fill may use while it runs
 RECONCILE_MIN = 30.0  # seconds: never reconcile more often than this
 RECONCILE_MAX = 600.0
+# With a token that cannot read every namespace, one stream per readable namespace, up to this many.
+MAX_NAMESPACE_STREAMS = 16
 MAX_STREAM_FAILURES = 3  # consecutive stream failures (never subscribed in between) before falling back
 HEALTH_EVERY = 1.0  # seconds between freshness reports while events flow
 
@@ -119,6 +125,7 @@ class Fallback:
     """The event stream cannot be used: keep the list live with blocking queries instead."""
 
     reason: str
+    detail: str = ""  # a few words for the status bar beside "list", when there is more to say
 
 
 FeedItem = Upserts | Snapshot | Progress | Health | Fallback
@@ -188,6 +195,8 @@ class AllocFeed:
         cpu_clock: Callable[[], float] = time.process_time,
         rng: Callable[[], float] = random.random,
         held: Callable[[str], int] | None = None,
+        newest_in: Callable[[str], int] | None = None,
+        max_namespace_streams: int = MAX_NAMESPACE_STREAMS,
     ) -> None:
         self.client = client
         self.namespace = namespace
@@ -205,6 +214,11 @@ class AllocFeed:
         # The ModifyIndex the consumer holds for an ID (-1 if none): lets a reconciliation keep only
         # what differs instead of a second copy of the whole list.
         self.held = held
+        # The newest ModifyIndex the consumer holds in a namespace (0 if none): per-namespace streams
+        # resume from it (see _namespace_streams).
+        self.newest_in = newest_in
+        self.max_namespace_streams = max_namespace_streams
+        self.stream_namespaces: list[str] = []  # one stream each, when `*` was refused; else empty
         self.stats = FeedStats()
         self.index = 0  # the newest index we have applied (list or event)
         self.task_states_complete = False  # every allocation of the first load came with TaskStates
@@ -364,11 +378,55 @@ class AllocFeed:
         if not self.task_states_complete and self.fill_budget > 0 and self.paginates:
             helpers.append(asyncio.create_task(self._fill_task_states()))
         try:
-            await self._stream_loop(snapshot_index)
+            refused = await self._stream_loop(self.namespace, snapshot_index, witness=True)
+            if refused is None:
+                return
+            if self.namespace == "*":
+                await self._namespace_streams(refused, snapshot_index)
+            else:
+                self._out.put_nowait(Fallback(f"event stream refused: {refused}"))
         finally:
             for task in helpers:
                 task.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
+
+    async def _namespace_streams(self, refused: str, snapshot_index: int) -> None:
+        """`*` on the stream needs read-job in every namespace (docs/nomad-wire.md, the event stream);
+        a token scoped to some namespaces gets one stream per namespace it can read, up to
+        max_namespace_streams; beyond that the list blocking queries are lighter than so many streams."""
+        try:
+            namespaces = sorted({ns.name for ns in await self.client.list_namespaces() if ns.name})
+        except NomadError as error:
+            self._out.put_nowait(Fallback(f"event stream refused ({refused}); namespaces unreadable: {error.message}"))
+            return
+        if not namespaces or len(namespaces) > self.max_namespace_streams:
+            self._out.put_nowait(
+                Fallback(
+                    f"event stream refused for every namespace at once ({refused}), and {len(namespaces)} "
+                    f"readable namespaces are more than {self.max_namespace_streams} streams",
+                    detail=f"{len(namespaces)} namespaces",
+                )
+            )
+            return
+        self.stream_namespaces = namespaces
+        newest = self.newest_in or (lambda namespace: 0)
+        loops = []
+        for namespace in namespaces:
+            # The namespace's newest allocation change is an entry of its own stream: asked for again,
+            # it witnesses that nothing was dropped since.  A namespace with no allocation has none.
+            witness = newest(namespace)
+            resume = witness or snapshot_index
+            loops.append(asyncio.create_task(self._stream_loop(namespace, resume, witness=bool(witness))))
+        try:
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                refused_here = task.result()
+                if refused_here is not None:
+                    self._out.put_nowait(Fallback(f"event stream refused: {refused_here}"))
+        finally:
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
 
     async def _fill_task_states(self) -> None:
         """Above the threshold the list came without TaskStates: read them in the background, newest
@@ -403,10 +461,15 @@ class AllocFeed:
             cost = self.cpu_clock() - start_cpu
             await asyncio.sleep(max(0.05, cost / self.fill_budget))
 
-    async def _stream_loop(self, snapshot_index: int) -> None:
-        resume = snapshot_index
+    async def _stream_loop(self, namespace: str, resume: int, *, witness: bool) -> str | None:
+        """Follow one stream from `resume`; returns the refusal's message if it was refused before it
+        ever started (the caller decides what to do instead); any other end is a Fallback.
+
+        `witness`: the entry at `resume` is one this stream carries, so if the first entry replayed is
+        newer, entries were dropped from the buffer in between."""
         failures = 0
         reconnect = False
+        started = False
         while True:
             self.stats.subscribes += 1
             subscribed = False
@@ -414,11 +477,11 @@ class AllocFeed:
             last_entry: int | None = None  # the Index of the last entry in this subscription
             try:
                 async with aclosing(
-                    stream_allocation_events(self.client, index=resume, namespace=self.namespace)
+                    stream_allocation_events(self.client, index=resume, namespace=namespace)
                 ) as batches:
                     async for batch in batches:
                         if not subscribed:
-                            subscribed = True
+                            subscribed = started = True
                             failures = 0
                             self._out.put_nowait(
                                 Health(FeedMode.EVENTS, meta=QueryMeta(index=self.index), changed=False)
@@ -428,7 +491,7 @@ class AllocFeed:
                         self.stats.bytes += batch.nbytes
                         if not batch.first_index:
                             continue
-                        if last_entry is None and batch.first_index > resume:
+                        if last_entry is None and witness and batch.first_index > resume:
                             # We asked again for the entry we already have: it is no longer buffered,
                             # so entries after it may have been dropped too.
                             self.stats.gaps += 1
@@ -437,6 +500,7 @@ class AllocFeed:
                             self.stats.resets += 1
                             self.resync("index went backwards")
                         last_entry = resume = batch.last_index
+                        witness = True  # from now on `resume` is an entry this stream carried
                         self.index = max(self.index, batch.last_index)
                         self.stats.events += len(batch.allocations)
                         if batch.allocations:
@@ -448,16 +512,18 @@ class AllocFeed:
                             self._out.put_nowait(Health(FeedMode.EVENTS, meta=QueryMeta(index=self.index)))
             except StreamAbsent:
                 self._out.put_nowait(Fallback("no event stream on this server (Nomad before 1.0)"))
-                return
+                return None
             except StreamRefused as error:
+                if not started:
+                    return error.message
                 self._out.put_nowait(Fallback(f"event stream refused: {error.message}"))
-                return
+                return None
             except NomadError as error:
                 if not subscribed:
                     failures += 1
                 if failures >= MAX_STREAM_FAILURES:
                     self._out.put_nowait(Fallback(f"event stream failing ({error.message})"))
-                    return
+                    return None
                 delay = self._backoff(max(1, failures))
                 self._out.put_nowait(Health(FeedMode.EVENTS, error=error, attempt=max(1, failures), retry_in=delay))
                 await asyncio.sleep(delay)

@@ -28,6 +28,7 @@ class ConnectionState:
     attempt: int = 0
     mode: str = ""  # how the data is kept live: "events" (the event stream) or "list" (blocking lists)
     note: str = ""  # why that mode, when it is a fallback ("event stream refused: …")
+    mode_detail: str = ""  # a few words shown beside the mode ("3 namespaces": one stream each)
 
     @classmethod
     def failed(cls, previous: ConnectionState, error: NomadError, attempt: int, retry_at: float) -> ConnectionState:
@@ -44,6 +45,7 @@ class ConnectionState:
             attempt=attempt,
             mode=previous.mode,
             note=previous.note,
+            mode_detail=previous.mode_detail,
         )
 
     def describe(self, now: float) -> str:
@@ -52,7 +54,9 @@ class ConnectionState:
             return "connecting…"
         if self.phase is Phase.LIVE:
             text = "live" if self.known_leader is not False else "live (no cluster leader)"
-            return f"{text} · {self.mode}" if self.mode else text
+            if not self.mode:
+                return text
+            return f"{text} · {self.mode} ({self.mode_detail})" if self.mode_detail else f"{text} · {self.mode}"
         wait = max(0, round((self.retry_at or now) - now))
         verb = "retrying" if self.error_kind == "permission denied" else "reconnecting"
         return f"{self.error_kind} · {verb} in {wait}s"

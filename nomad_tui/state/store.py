@@ -218,6 +218,10 @@ class AllocStore:
         stub = self.stubs.get(alloc_id)
         return -1 if stub is None else stub.modify_index
 
+    def newest_in(self, namespace: str) -> int:
+        """The highest ModifyIndex held in `namespace` (0 if none): one pass, asked once per stream."""
+        return max((s.modify_index for s in self.stubs.values() if s.namespace == namespace), default=0)
+
     @property
     def task_states_known(self) -> int:
         """How many allocations we hold with their task states (lists above the threshold lack them)."""

@@ -36,6 +36,7 @@ class AllocFeedWatcher:
         clock: Callable[[], float] = time.monotonic,
         force_list: bool = False,
         held: Callable[[str], int] | None = None,
+        newest_in: Callable[[str], int] | None = None,
         feed_options: dict[str, Any] | None = None,
     ) -> None:
         self.client = client
@@ -46,11 +47,13 @@ class AllocFeedWatcher:
         self.clock = clock
         self.force_list = force_list
         self.held = held
+        self.newest_in = newest_in
         self.feed_options = feed_options or {}
         self.state = ConnectionState(mode=FeedMode.LIST if force_list else FeedMode.EVENTS)
         self.feed: AllocFeed | None = None
         self.list_watcher: AllocListWatcher | None = None
         self.fallback_reason = "asked for list queries" if force_list else ""
+        self.fallback_detail = ""
 
     @property
     def mode(self) -> FeedMode:
@@ -71,11 +74,19 @@ class AllocFeedWatcher:
 
     async def run(self) -> None:
         if not self.force_list:
-            self.feed = AllocFeed(self.client, self.namespace, clock=self.clock, held=self.held, **self.feed_options)
+            self.feed = AllocFeed(
+                self.client,
+                self.namespace,
+                clock=self.clock,
+                held=self.held,
+                newest_in=self.newest_in,
+                **self.feed_options,
+            )
             async with aclosing(self.feed.run()) as items:
                 async for item in items:
                     if isinstance(item, Fallback):
                         self.fallback_reason = item.reason
+                        self.fallback_detail = item.detail
                         break
                     if isinstance(item, Health):
                         self._health(item)
@@ -98,16 +109,24 @@ class AllocFeedWatcher:
                 last_success=now,
                 last_change=now if health.changed or self.state.last_change is None else self.state.last_change,
                 mode=FeedMode.EVENTS,
+                mode_detail=self._streams_detail(),
             )
         self.post(ListConnectionChanged(self.state, self.generation))
+
+    def _streams_detail(self) -> str:
+        namespaces = self.feed.stream_namespaces if self.feed is not None else []
+        if not namespaces:
+            return ""
+        return f"namespace {namespaces[0]}" if len(namespaces) == 1 else f"{len(namespaces)} namespaces"
 
     async def _run_list(self) -> None:
         """Today's list blocking queries, labelled as the fallback they are."""
         note = self.fallback_reason
+        detail = self.fallback_detail
 
         def post(message: Message) -> object:
             if isinstance(message, ListConnectionChanged):
-                message.state = dataclasses.replace(message.state, mode=FeedMode.LIST, note=note)
+                message.state = dataclasses.replace(message.state, mode=FeedMode.LIST, note=note, mode_detail=detail)
                 self.state = message.state
             return self.post(message)
 

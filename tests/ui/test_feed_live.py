@@ -157,10 +157,15 @@ async def test_missed_entries_and_restart_resync(start_agent: Callable[..., Agen
         await control.aclose()
 
 
-async def fallback_case(agent: AgentProcess, token: str | None, why: str) -> None:
+FALLBACK_STATUS: list[str] = []  # the status bar as fallback_case last saw it
+
+
+async def fallback_case(
+    agent: AgentProcess, token: str | None, why: str, feed_options: dict[str, Any] | None = None
+) -> None:
     control = Control(agent.url, token="m" if token else None)
     flags = {"token": token} if token else {}
-    app = NomadTuiApp(settings_for(agent.url, **flags))
+    app = NomadTuiApp(settings_for(agent.url, **flags), feed_options=feed_options or {})
     try:
         async with app.run_test(size=SIZE) as pilot:
             screen = screen_of(app)
@@ -168,6 +173,7 @@ async def fallback_case(agent: AgentProcess, token: str | None, why: str) -> Non
             watcher = screen.list_watcher
             assert watcher is not None and watcher.mode is FeedMode.LIST and why in watcher.fallback_reason
             assert why in screen.list_state.note
+            FALLBACK_STATUS.append(status_text(app))
             await until(pilot, lambda: len(screen.store) > 0, what="the list")
             changed = next(iter(screen.store.stubs))
             await control.post(f"alloc/{changed}/update", {"client_status": "failed"})
@@ -177,29 +183,61 @@ async def fallback_case(agent: AgentProcess, token: str | None, why: str) -> Non
         await control.aclose()
 
 
-async def test_fallback_when_the_stream_is_refused(start_agent: Callable[..., AgentProcess]) -> None:
-    # A token that may read "default" only: `namespace=*` lists that namespace, but the stream needs
-    # read in every namespace (Nomad 1.11.2+ says no with an empty 200 that closes).
-    agent = start_agent(
-        "--allocs", "30", *QUIET, "--acl", "--acl-token", "m", "--acl-namespace-token", "narrow=default"
-    )
-    await fallback_case(agent, "narrow", "refused")
+NARROW = ("--acl", "--acl-token", "m", "--acl-namespace-token", "narrow=default,prod")
 
 
-async def test_fallback_when_the_stream_is_forbidden_before_1_11_2(start_agent: Callable[..., AgentProcess]) -> None:
-    agent = start_agent(
-        "--allocs",
-        "30",
-        *QUIET,
-        "--nomad-version",
-        "1.11.1",
-        "--acl",
-        "--acl-token",
-        "m",
-        "--acl-namespace-token",
-        "narrow=default",
-    )
-    await fallback_case(agent, "narrow", "refused")
+async def test_one_stream_per_namespace_with_a_narrow_token(start_agent: Callable[..., AgentProcess]) -> None:
+    # A token that may read "default" and "prod" only: `namespace=*` lists those, but the stream needs
+    # read in every namespace (Nomad 1.11.2+ says no with an empty 200 that closes): one stream each.
+    agent = start_agent("--allocs", "60", *QUIET, "--event-heartbeat", "0.2", *NARROW)
+    control = Control(agent.url, token="m")
+    narrow = Control(agent.url, token="narrow")
+    # A write in each namespace before the app starts: each stream's witness (its namespace's newest
+    # change) is then in the event buffer, and no reconciliation is needed.
+    for namespace in ("default", "prod"):
+        await control.post("allocs", {"namespace": namespace, "job": "witness"})
+    app = NomadTuiApp(settings_for(agent.url, token="narrow"), feed_options={"reconcile_min": 300.0})
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = screen_of(app)
+            await until(pilot, lambda: "live · events (2 namespaces)" in status_text(app), what="two streams")
+            await until_same(pilot, screen, narrow, "the namespaces the token reads")
+            watcher = screen.list_watcher
+            assert watcher is not None and watcher.feed is not None
+            assert watcher.feed.stream_namespaces == ["default", "prod"]
+            before = await list_requests(control)
+            targets = {}
+            for stub in screen.store:
+                targets.setdefault(stub.namespace, stub.id)
+            assert set(targets) == {"default", "prod"}
+            for alloc_id in targets.values():
+                await control.post(f"alloc/{alloc_id}/update", {"client_status": "failed"})
+            created = (await control.post("allocs", {"namespace": "prod", "job": "late", "count": 2}))["ids"]
+
+            def arrived() -> bool:
+                failed = all((r := screen.store.get(a)) is not None and r.status == "failed" for a in targets.values())
+                return failed and all(a in screen.store for a in created)
+
+            await until(pilot, arrived, what="changes in both namespaces")
+            assert await list_requests(control) == before, watcher.feed.stats.reasons  # the streams alone
+            await until_same(pilot, screen, narrow, "the namespaces the token reads, after the changes")
+    finally:
+        await control.aclose()
+        await narrow.aclose()
+
+
+async def test_namespace_streams_before_1_11_2(start_agent: Callable[..., AgentProcess]) -> None:
+    """Before 1.11.2 the refusal of `*` is a plain 403: the same streams per namespace."""
+    agent = start_agent("--allocs", "30", *QUIET, "--nomad-version", "1.11.1", *NARROW)
+    app = NomadTuiApp(settings_for(agent.url, token="narrow"))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "live · events (2 namespaces)" in status_text(app), what="two streams")
+
+
+async def test_fallback_when_too_many_namespaces_to_stream(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "30", *QUIET, *NARROW)
+    await fallback_case(agent, "narrow", "more than 1 streams", {"max_namespace_streams": 1})
+    assert "live · list (2 namespaces)" in FALLBACK_STATUS[-1]
 
 
 async def test_fallback_without_stream_or_pages(start_agent: Callable[..., AgentProcess]) -> None:

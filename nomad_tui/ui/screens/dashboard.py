@@ -305,6 +305,7 @@ class DashboardScreen(AllocationActions):
             clock=nomad_app(self).monotonic,
             force_list=bool(options.pop("force_list", False)),
             held=self.store.modify_index,
+            newest_in=self.store.newest_in,
             feed_options=options,
         )
         self.run_worker(self.list_watcher.run(), group="list", exclusive=True, exit_on_error=False)
