@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len, set_cell_size
+
 # C0 controls except TAB and LF, DEL, C1 controls, lone surrogates (they crash the terminal
 # writer's UTF-8 encoder), and the bidi embedding/override/isolate controls that can make text
 # display in an order different from its logical order ("Trojan Source").
@@ -49,10 +51,12 @@ def sanitize_line(text: str) -> str:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Cut `text` to at most `limit` characters, marking the cut with an ellipsis."""
-    if len(text) <= limit:
+    """Cut `text` to at most `limit` terminal cells (wide CJK and emoji count two), marking the cut
+    with an ellipsis."""
+    if cell_len(text) <= limit:
         return text
-    return text[: max(0, limit - 1)] + "…"
+    # set_cell_size pads with a space where it would have to halve a wide character.
+    return set_cell_size(text, max(0, limit - 1)).rstrip(" ") + "…"
 
 
 def is_clean(text: str) -> bool:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
-from nomad_tui.sanitize import is_clean, sanitize, sanitize_line
+from nomad_tui.sanitize import is_clean, sanitize, sanitize_line, truncate
 
 
 def test_escape_sequences_become_inert() -> None:
@@ -36,3 +37,9 @@ def test_output_never_contains_controls(text: str) -> None:
     assert not any((ord(ch) < 0x20 and ch not in "\t\n") or 0x7F <= ord(ch) <= 0x9F for ch in out)
     line = sanitize_line(text)
     assert "\n" not in line and "\t" not in line and is_clean(line)
+
+
+def test_truncate_counts_terminal_cells() -> None:
+    assert truncate("日本語のジョブ", 8) == "日本語…" and cell_len(truncate("日本語のジョブ", 8)) == 7
+    assert truncate("emoji-🚀🚀", 8) == "emoji-…"
+    assert truncate("日本語", 6) == "日本語" and truncate("plain", 5) == "plain"

@@ -25,6 +25,7 @@ from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.screens.log_pane import LogPaneScreen
 from nomad_tui.ui.screens.logs import STREAM_KINDS
+from nomad_tui.ui.widgets.alloc_table import fit
 
 MAX_STREAMS = 32
 INITIAL_BACK = 2048  # allocations running when the tail opens: their last 2 KiB; later ones from the start
@@ -278,8 +279,7 @@ class JobTailScreen(LogPaneScreen):
         label = self._labels.get(source)
         if label is None:
             alloc_id, task, kind = self.sources.get(source, ("", "?", "stdout"))
-            name = sanitize_line(task)
-            name = name[:TASK_WIDTH] if len(name) > TASK_WIDTH else name.ljust(TASK_WIDTH)
+            name = fit(sanitize_line(task), TASK_WIDTH)  # in cells: labels line up with CJK and emoji names
             label = Text(f"{sanitize_line(alloc_id[:8])} {name}", style=colour_of(alloc_id), no_wrap=True)
             if self.kind == "both":
                 label.append(" err" if kind == "stderr" else " out", style="bold red" if kind == "stderr" else "dim")

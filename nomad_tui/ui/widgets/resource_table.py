@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from textual.geometry import Size
 from textual.message import Message
@@ -146,7 +147,7 @@ class ResourceTable(CursorTable):
             elif column.key == "queued" and text != "0":
                 style = base + self.get_component_rich_style("alloc-table--status-pending")
             segments.append(Segment(fit(text, col_width, right=column.right), style))
-        used = sum(len(s.text) for s in segments)
+        used = sum(cell_len(s.text) for s in segments)  # cells: a CJK name must not push the columns
         if used < width:
             segments.append(Segment(" " * (width - used), base))
         if row.key == self.cursor_id:
