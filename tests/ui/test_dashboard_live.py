@@ -61,7 +61,8 @@ async def test_list_fills_with_every_allocation(agent: AgentProcess, control: Co
         assert lines[0].split()[:3] == ["ID", "Namespace", "Job"]  # several namespaces in view
         visible = [line for line in lines[1:] if line.strip()]
         assert len(visible) == min(len(expected), app.screen.query_one(AllocTable).size.height - 1)
-        assert "live" in screen.status_bar.render().plain
+        # The list can fill before the event stream is up (a loaded machine): wait for it, do not race it.
+        await until(pilot, lambda: "live" in screen.status_bar.render().plain, what="the live state")
 
 
 async def test_stop_through_the_api_shows_without_a_key(agent: AgentProcess, control: Control) -> None:

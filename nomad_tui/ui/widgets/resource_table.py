@@ -28,24 +28,32 @@ STATUS_CLASSES = {
 
 
 def layout(columns: Sequence[ResourceColumn[Any]], width: int) -> list[tuple[ResourceColumn[Any], int]]:
-    """The columns that fit `width` (dropping the highest priority first), spare width to flex ones."""
+    """The columns that fit `width` (dropping the highest priority first), spare width to cut titles, then
+    to flex ones."""
     chosen = list(columns)
     while len(chosen) > 2 and sum(c.width + 1 for c in chosen) > width:
-        drop = max((c for c in chosen if c.priority > 0), key=lambda c: c.priority, default=None)
+        # Among equals the rightmost goes first: Running and Failed outlive Lost and Queued.
+        drop = max((c for c in reversed(chosen) if c.priority > 0), key=lambda c: c.priority, default=None)
         if drop is None:
             break
         chosen.remove(drop)
     spare = max(0, width - sum(c.width + 1 for c in chosen))
+    # Titles wider than their column ("Complete" over 7 cells) get their cells first, while there is room.
+    widths = []
+    for column in chosen:
+        grow = min(spare, max(0, cell_len(column.title) - column.width))
+        widths.append(column.width + grow)
+        spare -= grow
     flex_total = sum(c.flex for c in chosen)
     out = []
     given = 0
     flexible = [c for c in chosen if c.flex]
-    for column in chosen:
+    for column, base in zip(chosen, widths, strict=True):
         extra = 0
         if column.flex and flex_total:
             extra = spare - given if column is flexible[-1] else spare * column.flex // flex_total
             given += extra
-        out.append((column, column.width + extra))
+        out.append((column, base + extra))
     return out
 
 
