@@ -190,7 +190,7 @@ class SignalPickerScreen(GuardedDialog[str | None]):
         with Vertical():
             yield Static(Text("Which signal?"), classes="dialog-title")
             yield OptionList(*(Option(Text(name), id=name) for name in COMMON_SIGNALS), id="signal-options")
-            yield Input(placeholder="or type one Nomad knows, e.g. SIGWINCH (SIGRTMIN etc. are not)", id="signal-other")
+            yield Input(placeholder="or type one Nomad knows, e.g. SIGWINCH", id="signal-other")
             yield Static(Text("enter: choose · tab: type a name · esc: cancel"), classes="dialog-hint")
 
     @on(OptionList.OptionSelected)
