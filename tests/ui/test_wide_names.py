@@ -7,11 +7,15 @@ from typing import Any
 
 from conftest import Control, screen_lines, settings_for, until
 from rich.cells import cell_len
+from rich.table import Table
+from textual.widgets import Static
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
+from nomad_tui.ui.keymap import RESOURCES
 from nomad_tui.ui.screens.action_dialogs import ConfirmScreen, TaskPickerScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
+from nomad_tui.ui.screens.help import HelpScreen
 from nomad_tui.ui.screens.job_tail import JobTailScreen
 from nomad_tui.ui.screens.logs import LogsScreen
 from nomad_tui.ui.screens.resources import ResourceScreen
@@ -108,3 +112,9 @@ async def test_wide_names_keep_the_columns_in_every_view(agent: AgentProcess, co
         await until(pilot, lambda: any("日本語" in line for line in screen_lines(app)), what="the job")
         lines = lines_fit(app)
         assert column_of(row_with(lines, "日本語"), "service") == column_of(row_with(lines, " api "), "service")
+
+        # `?` here starts with this view's own keys.
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        sections = [r for r in app.screen.query_one("#help-keys", Static).content.renderables if isinstance(r, Table)]
+        assert sections[0].title == RESOURCES

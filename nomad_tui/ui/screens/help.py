@@ -30,9 +30,11 @@ class HelpScreen(ModalScreen[None]):
                                   border-subtitle-color: $text-muted; }
     """
 
-    def __init__(self, only: str | tuple[str, ...] | None = None) -> None:
+    def __init__(self, only: str | tuple[str, ...] | None = None, *, first: str | None = None) -> None:
+        """`only`: just these contexts' keys; `first`: every context, the screen's own (`first`) on top."""
         super().__init__()
         self.only = only
+        self.first = first
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -77,6 +79,8 @@ class HelpScreen(ModalScreen[None]):
         """One short table per context under its heading: the context is said once, not on every row,
         so the descriptions keep their width at 60 and 80 columns."""
         contexts = CONTEXTS if self.only is None else (self.only,) if isinstance(self.only, str) else self.only
+        if self.first in contexts:
+            contexts = (self.first, *(c for c in contexts if c != self.first))
         keymap = getattr(self.app, "settings", None)
         sections: dict[str, list[tuple[str, str]]] = {}
         for row in help_rows(keymap.keymap if keymap is not None else {}, contexts):

@@ -27,7 +27,7 @@ from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.resources import ResourceStore, ResourceView
 from nomad_tui.state.store import Diff
 from nomad_tui.ui import commands
-from nomad_tui.ui.keymap import bindings
+from nomad_tui.ui.keymap import RESOURCES, bindings
 from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.views import (
     ROW_LOADS,
@@ -272,7 +272,7 @@ class ResourceScreen(Screen[None]):
     def action_help(self) -> None:
         from nomad_tui.ui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(first=RESOURCES))  # the jobs / nodes keys on top
 
     def action_resync(self) -> None:
         if self.watcher is not None:
