@@ -99,9 +99,14 @@ def settings_for(url: str, **flags: Any) -> Settings:
 
 
 async def until(
-    pilot: Any, predicate: Callable[[], bool | Awaitable[bool]], *, timeout: float = 15.0, what: str = ""
+    pilot: Any,
+    predicate: Callable[[], bool | Awaitable[bool]],
+    *,
+    timeout: float = 15.0,
+    what: str | Callable[[], str] = "",
 ) -> None:
-    """Let the app run until `predicate()` holds (checked between event-loop turns), or fail."""
+    """Let the app run until `predicate()` holds (checked between event-loop turns), or fail;
+    `what` may be a function, called on failure to describe the state then."""
     deadline = time.monotonic() + timeout
     while True:
         result = predicate()
@@ -110,7 +115,7 @@ async def until(
         if result:
             return
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
+            raise AssertionError(f"timed out waiting for {(what() if callable(what) else what) or predicate}")
         await pilot.pause(0.02)
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from textual import events
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.widgets import Static
 
+from nomad_tui.term.backends import available
 from nomad_tui.term.emulator import Emulator, drawable
 from nomad_tui.term.pyte_backend import PyteEmulator
 from nomad_tui.ui import raw_input
 from nomad_tui.ui.widgets.terminal import TerminalView
 
 COLS, ROWS = 40, 10
+# The tests that show an issue-17 behaviour on screen run on every VT backend that loads here.
+BACKENDS = sorted(available())
 
 
 class TerminalApp(App[None]):
@@ -183,8 +187,9 @@ async def test_cursor_is_drawn_only_when_focused() -> None:
         assert not cursor_reversed()
 
 
-async def test_scrollback_with_shift_page_keys() -> None:
-    app = make_app()
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_scrollback_with_shift_page_keys(backend: str) -> None:
+    app = make_app(TerminalView(available()[backend](COLS, ROWS)))
     async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
         terminal = app.terminal
         terminal.focus()
@@ -209,6 +214,47 @@ async def test_scrollback_with_shift_page_keys() -> None:
         await pilot.pause()
         assert terminal.history_offset == 0
         assert app.inputs() == [b"x"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_view_into_the_scrollback_stays_on_its_lines_while_old_ones_are_dropped(backend: str) -> None:
+    """Scrolled back while output keeps coming and the scrollback, full, drops its oldest lines
+    (libghostty a page at a time): the view shows the same lines throughout, and every
+    scrollback line is the one pushed at its place."""
+    app = make_app(TerminalView(available()[backend](COLS, ROWS)))
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal = app.terminal
+        emulator = terminal.emulator
+        terminal.focus()
+        count = 0
+
+        async def more(lines_: int) -> None:
+            nonlocal count
+            terminal.feed(b"".join(b"\r\nline %d" % n for n in range(count, count + lines_)))
+            count += lines_
+            await settle(app, pilot)
+
+        await more(4500)
+        terminal.scroll_history(-10)
+        await pilot.pause()
+        shown = lines(terminal)[1:]
+        assert shown[-1].startswith("line ")
+        reads = getattr(emulator, "history_reads", 0)
+        dropped = False
+        for _ in range(15):  # 1500 lines: fewer than the scrollback keeps, more than one page
+            length = emulator.scrollback_len
+            await more(100)
+            dropped = dropped or emulator.scrollback_len < length + 100
+            assert lines(terminal)[1:] == shown
+        assert dropped  # the scrollback was full: old lines went while the view stayed put
+        # libghostty: the lines in view were read from it once, not again at every repaint.
+        assert getattr(emulator, "history_reads", 0) == reads
+        pushed, length = emulator.scrollback_pushed, emulator.scrollback_len
+        assert pushed == count - ROWS + 1 and length >= 2000
+        # The first line pushed was the blank one above "line 0".
+        assert [emulator.scrollback_text(i).rstrip() for i in (0, length // 2, length - 1)] == [
+            f"line {pushed - length + i - 1}" for i in (0, length // 2, length - 1)
+        ]
 
 
 async def test_bytes_fed_before_mount_are_shown() -> None:
@@ -362,9 +408,10 @@ async def test_raw_keys_reach_the_remote_as_the_terminal_sent_them_while_focused
     assert raw_input.GATE.holder is None
 
 
-async def test_ansi_colours_are_xterms_and_dim_is_carried() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_ansi_colours_are_xterms_and_dim_is_carried(backend: str) -> None:
     """Red and magenta differ, blue is blue (not the app theme's), SGR 2 reaches the screen."""
-    view = TerminalView(PyteEmulator(COLS, ROWS))
+    view = TerminalView(available()[backend](COLS, ROWS))
     app = TerminalApp(view)
     async with app.run_test(size=(COLS, ROWS)) as pilot:
         view.feed(b"\x1b[31mR\x1b[35mM\x1b[34mB\x1b[94mb\x1b[0;2mD\x1b[1mX\x1b[22mN\x1b[0m")
@@ -382,8 +429,9 @@ async def test_ansi_colours_are_xterms_and_dim_is_carried() -> None:
     assert emulator.cell(4, 0).style.dim and not emulator.cell(4, 0).style.bold
 
 
-async def test_mouse_goes_to_a_remote_that_tracks_it_and_shift_keeps_it_local() -> None:
-    view = TerminalView(PyteEmulator(COLS, ROWS))
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_mouse_goes_to_a_remote_that_tracks_it_and_shift_keeps_it_local(backend: str) -> None:
+    view = TerminalView(available()[backend](COLS, ROWS))
     app = TerminalApp(view)
 
     def sent() -> list[bytes]:

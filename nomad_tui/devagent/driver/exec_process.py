@@ -29,6 +29,8 @@ class ExecProcess:
         self.process: asyncio.subprocess.Process | None = None
         self._master: int | None = None
         self._readers: list[asyncio.Task[None]] = []
+        self._input = bytearray()  # typed bytes the PTY has not taken yet
+        self._writing = False  # a writer is registered to write `_input` once there is room
 
     async def start(self, argv: list[str], cwd: str, env: dict[str, str], rows: int = 24, cols: int = 80) -> None:
         if self.tty:
@@ -70,26 +72,38 @@ class ExecProcess:
             self._readers.append(loop.create_task(self._read_pipe("stderr", self.process.stderr)))
 
     async def _read_pty(self, master: int) -> None:
-        loop = asyncio.get_running_loop()
-        readable = asyncio.Event()
-        loop.add_reader(master, readable.set)
-        try:
-            while True:
-                await readable.wait()
-                readable.clear()
-                try:
-                    data = os.read(master, READ_CHUNK)
-                except BlockingIOError:
-                    continue
-                except OSError:  # EIO: every slave fd is closed, the session is over
-                    data = b""
-                if not data:
-                    break
-                await self.output.put(("stdout", data))
-        finally:
-            loop.remove_reader(master)
+        # The PTY is watched only while there is nothing to read: a reader left registered while
+        # the queue is full fires on every turn of the event loop (epoll is level-triggered), and
+        # the agent would spin a core for as long as a flood's consumer lags behind.
+        while True:
+            try:
+                data = os.read(master, READ_CHUNK)
+            except BlockingIOError:
+                await self._readable(master)
+                continue
+            except OSError:  # EIO: every slave fd is closed, the session is over
+                data = b""
+            if not data:
+                break
+            await self.output.put(("stdout", data))
         # Not in `finally`: a reader cancelled by close() must not wait on a full queue nobody reads.
         await self.output.put(("stdout", b""))
+
+    async def _readable(self, fd: int) -> None:
+        """Wait until `fd` has something to read (or its end); the reader is removed again at once."""
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(fd, wake)
+        try:
+            await ready
+        finally:
+            if self._master == fd:  # else close() removed it, and the number may be another file's now
+                loop.remove_reader(fd)
 
     async def _read_pipe(self, name: str, stream: asyncio.StreamReader) -> None:
         with contextlib.suppress(OSError):
@@ -104,11 +118,34 @@ class ExecProcess:
 
     def write(self, data: bytes) -> None:
         if self.tty and self._master is not None:
-            with contextlib.suppress(OSError):
-                _write_all(self._master, data)
+            self._input += data
+            if len(self._input) == len(data):  # nothing was waiting: write now, else the writer will
+                self._flush_input()
         elif self.process is not None and self.process.stdin is not None:
             with contextlib.suppress(OSError, RuntimeError):
                 self.process.stdin.write(data)
+
+    def _flush_input(self) -> None:
+        """Write what the PTY takes now; the rest waits for room without blocking the agent (a
+        remote that reads no input, such as `yes`, fills the tty's input queue after a few KiB)."""
+        master = self._master
+        if master is None:
+            self._input.clear()
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            while self._input:
+                del self._input[: os.write(master, self._input)]
+        except BlockingIOError:
+            if not self._writing:
+                self._writing = True
+                loop.add_writer(master, self._flush_input)
+            return
+        except OSError:
+            self._input.clear()
+        if self._writing:
+            self._writing = False
+            loop.remove_writer(master)
 
     def close_stdin(self) -> None:
         if self.tty:
@@ -143,6 +180,10 @@ class ExecProcess:
         for reader in self._readers:
             reader.cancel()
         if self._master is not None:
+            with contextlib.suppress(RuntimeError):  # no running loop: nothing was registered
+                loop = asyncio.get_running_loop()
+                loop.remove_reader(self._master)
+                loop.remove_writer(self._master)
             with contextlib.suppress(OSError):
                 os.close(self._master)
             self._master = None
@@ -150,16 +191,3 @@ class ExecProcess:
 
 def _set_size(fd: int, rows: int, cols: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        try:
-            written = os.write(fd, view)
-        except BlockingIOError:
-            import select
-
-            select.select([], [fd], [], 1.0)
-            continue
-        view = view[written:]

@@ -66,8 +66,17 @@ def without_credentials(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if not is_credential_variable(k) and not k.startswith("PYTEST")}
 
 
+# The developer's interactive-shell settings: an agent run as a service (as Nomad's is) has none,
+# and a task's shell must not start with the prompt of the venv the tests happened to run in, or
+# source the startup file named by ENV/BASH_ENV.
+SHELL_SESSION_VARIABLES = frozenset(
+    {"PS1", "PS2", "PS3", "PS4", "PROMPT", "RPROMPT", "PROMPT_COMMAND", "ENV", "BASH_ENV", "VIRTUAL_ENV_PROMPT"}
+)
+
+
 def task_env(extra: dict[str, str]) -> dict[str, str]:
-    """The agent's environment minus anything credential-like, plus the task's NOMAD_* variables."""
-    env = without_credentials(os.environ)
+    """The agent's environment minus anything credential-like and the developer's shell settings,
+    plus the task's NOMAD_* variables."""
+    env = {k: v for k, v in without_credentials(os.environ).items() if k not in SHELL_SESSION_VARIABLES}
     env.update(extra)
     return env
