@@ -6,7 +6,8 @@
 
 1. Feed throughput of each backend (libghostty-vt when installed, pyte) against stock pyte (ByteStream + Screen) on
    plain text, colour-heavy synthetic redraws and the recorded corpus (tests/data/vt), fed in
-   4 KiB chunks into a 200x50 screen, best of 3.  Goal: >= 8x stock pyte on plain text.
+   4 KiB chunks into a 200x50 screen, best of 3.  Goal: >= 8x stock pyte on plain text.  Then (1b)
+   what reading a changed screen and a screenful of scrollback costs on each backend.
 2. End to end through TerminalView under App.run_test: 4 KiB chunks with a yield between them,
    as the exec WebSocket reader will deliver them, timed until everything is parsed and painted.
 3. A `yes`-like firehose: the longest event-loop stall seen by a 1 ms ticker while 20 MB arrive
@@ -159,6 +160,40 @@ def bench_feed(data_sets: dict[str, bytes], repeat: int = 5) -> None:
         print(
             f"{backend}: a colour-dense redraw fed and read as runs ({COLS}x{ROWS}): "
             f"{(time.perf_counter() - start) * 1e3:.1f} ms"
+        )
+    bench_rows(data_sets["plain"])
+
+
+def bench_rows(plain: bytes) -> None:
+    """What a frame and a scrollback page cost to read: the whole screen after it scrolled (every
+    row changed), and a screenful of scrollback rows near its top and its end, the first time and
+    again (the libghostty backend caches scrollback rows)."""
+    from nomad_tui.term.backends import available
+
+    print(f"\n== 1b. reading rows, {COLS}x{ROWS}, after 1 MB of plain text (scrollback full)")
+    data = (plain * (1 + 1_000_000 // max(1, len(plain))))[:1_000_000]
+    for backend, make in available().items():
+        emulator = make(COLS, ROWS)
+        emulator.feed(data)
+        emulator.dirty_rows()
+        emulator.feed(b"\r\n".join(f"\x1b[3{n % 8}mfresh line {n}".encode() for n in range(ROWS)))
+        start = time.perf_counter()
+        emulator.dirty_rows()
+        for y in range(ROWS):
+            emulator.row_runs(y)
+        screen = time.perf_counter() - start
+        history = emulator.scrollback_len
+        timings = []
+        for first in (0, history - ROWS):
+            for _ in range(2):
+                start = time.perf_counter()
+                for index in range(first, first + ROWS):
+                    emulator.scrollback_runs(index)
+                timings.append((time.perf_counter() - start) * 1e3)
+        print(
+            f"{backend:8s} screen {screen * 1e3:6.1f} ms; {ROWS} scrollback rows of {history}: oldest "
+            f"{timings[0]:.1f} ms (again {timings[1]:.2f} ms), newest {timings[2]:.1f} ms (again {timings[3]:.2f} ms)",
+            flush=True,
         )
 
 
@@ -502,12 +537,14 @@ async def remote_flood(agent_url: str, agent_pid: int, seconds: float, big_file:
         elapsed = time.perf_counter() - start
         received = session.bytes_in - received_before
         interrupted = time.perf_counter()
+        at_interrupt = session.bytes_in
         session.write(b"\x03")
         marker = "DONE-" + str(int(time.time()))
         session.write(f"echo {marker[:5]}''{marker[5:]}\r".encode())
         while not any(marker in line for line in terminal.emulator.display()):
             await asyncio.sleep(0.005)
         recovered = time.perf_counter() - interrupted
+        after_interrupt = session.bytes_in - at_interrupt
         await asyncio.sleep(1.0)
         rss_after = rss_mb(agent_pid)
         print(
@@ -515,7 +552,10 @@ async def remote_flood(agent_url: str, agent_pid: int, seconds: float, big_file:
             f"(terminal parsed {terminal.bytes_fed / 1e6:.1f} MB, skipped {terminal.skipped_bytes / 1e6:.1f} MB, "
             f"skips {terminal.skips})"
         )
-        print(f"^C to the prompt's next output on screen: {recovered * 1e3:.0f} ms (goal <= 1000 ms)")
+        print(
+            f"^C to the prompt's next output on screen: {recovered * 1e3:.0f} ms (goal <= 1000 ms); "
+            f"{after_interrupt / 1e6:.2f} MB arrived after ^C"
+        )
         print(
             f"dev agent RSS: {rss_before:.0f} MB before, peak {peak:.0f} MB during, {rss_after:.0f} MB after "
             "(goal: flat)"

@@ -28,8 +28,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import json
 import shlex
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,10 @@ HEARTBEAT_INTERVAL = 10.0
 OPEN_TIMEOUT = 10.0
 # Nomad sends at most a few KiB per frame; a generous cap still stops a runaway peer.
 MAX_FRAME = 4 * 1024 * 1024
+# The socket's receive buffer: without a cap the kernel grows it to several MB during a flood,
+# and all of that output, already on its way, must be read before the prompt that follows ^C.
+# 256 KiB still carries a few MB/s at WAN round trips (ssh's channel window is of that order).
+RECEIVE_BUFFER = 256 * 1024
 DEFAULT_SIZE = (80, 24)
 # How Nomad (and the dev agent) spell an output frame: `{"stdout":{"data":"<base64>"}}`.  A frame
 # spelt exactly so is handed over without JSON or base64 decoding when the consumer takes encoded
@@ -165,6 +171,13 @@ def exec_url(settings: Settings, alloc_id: str, task: str, argv: Sequence[str], 
 
 
 # ------------------------------------------------------------------------------ the session
+
+
+def _cap_receive_buffer(connection: ClientConnection) -> None:
+    sock = connection.transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
 
 
 class ExecSession:
@@ -313,6 +326,7 @@ class ExecSession:
             connection = await _NoRedirects(url, **options)
         else:
             connection = await _NoRedirects(url, **options, **websocket_options(self.settings))
+        _cap_receive_buffer(connection)
         # The handshake is the first frame (the token goes nowhere else).
         await connection.send(json.dumps({"version": 1, "auth_token": self._token}))
         self.connected = True

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,9 @@ from nomad_tui.devagent.model.cluster import Commit
 log = logging.getLogger("nomad_tui.devagent.exec")
 MAX_REASON = 123
 FRAME_BYTES = 4096
+# The socket's send buffer: the kernel would grow it to MBs during a flood, and output queued there
+# still has to reach the client after ^C.  The output queue (exec_process.py) holds the rest.
+SEND_BUFFER = 64 * 1024
 
 
 class ExecError(Exception):
@@ -51,6 +55,10 @@ async def exec_socket(request: web.Request, alloc_id: str) -> web.StreamResponse
         return web.Response(status=403, text="Forbidden", content_type="text/plain", charset="utf-8")
     ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
     await ws.prepare(request)
+    sock = request.transport.get_extra_info("socket") if request.transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
     try:
         await _run(request, ws, alloc_id)
     except ExecError as exc:
