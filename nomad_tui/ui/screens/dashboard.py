@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import Input, Static
@@ -77,7 +78,7 @@ USAGE_VISIBILITY_CHECK = 0.5  # seconds between two looks at which rows are on s
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
 
-class DashboardScreen(AllocationActions):
+class DashboardScreen(Screen[None]):
     BINDINGS = bindings("dashboard")  # keys, footer, help and palette: ui/keymap.py
 
     DEFAULT_CSS = """
@@ -108,6 +109,8 @@ class DashboardScreen(AllocationActions):
         self.usage = UsageBook()
         self.stats: StatsScheduler | None = None
         self._usage_inbox: list[tuple[str, object]] = []
+        # Stop, signal, restart, logs, exec, files, marks, read-only: what the keys below do to allocations.
+        self.actions = AllocationActions(self)
         # The activity feed follows the same diffs as the list (no connection of its own).
         self.activity = ActivityFeed()
         self.store_listeners.append(self._activity_changed)
@@ -556,6 +559,56 @@ class DashboardScreen(AllocationActions):
         self._show_diff(self.store.upsert((), [message.alloc_id]))
 
     # ------------------------------------------------------------------------------ actions
+    # ------------------------------------------------------------------------------ acting on allocations
+    # The keys' actions (ui/keymap.py) run on the screen; what they do is in dashboard_actions.py.
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.actions.allowed(action)
+
+    def on_key(self, event: events.Key) -> None:
+        self.actions.key_pressed(event)
+
+    def action_stop(self) -> None:
+        self.actions.stop()
+
+    def action_restart(self) -> None:
+        self.actions.restart()
+
+    def action_signal(self) -> None:
+        self.actions.signal()
+
+    def action_exec(self) -> None:
+        self.actions.exec()
+
+    def action_sessions(self) -> None:
+        self.actions.sessions()
+
+    def action_logs(self) -> None:
+        self.actions.logs()
+
+    def action_tail_job(self) -> None:
+        self.actions.tail_job()
+
+    def action_files(self) -> None:
+        self.actions.files()
+
+    def action_copy_id(self) -> None:
+        self.actions.copy_id()
+
+    def action_open_web(self) -> None:
+        self.actions.open_web()
+
+    def action_export(self) -> None:
+        self.actions.export()
+
+    def action_mark(self) -> None:
+        self.actions.mark()
+
+    def action_clear_marks(self) -> None:
+        self.actions.clear_marks()
+
+    def action_toggle_read_only(self) -> None:
+        self.actions.toggle_read_only()
+
     def action_quit(self) -> None:
         nomad_app(self).request_quit()
 

@@ -1,18 +1,19 @@
 """What the dashboard does to allocations: stop, signal and restart (one or the marked set, always
-confirmed), logs, exec, marks and the read-only switch.  A base class of DashboardScreen, kept apart
-so that the screen module is about showing the cluster and this one about acting on it.
+confirmed), logs, exec, marks and the read-only switch.  DashboardScreen holds one AllocationActions
+(`screen.actions`) and its key actions call it: the screen module is about showing the cluster, this
+one about acting on it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from textual import events, work
+from textual import events
 from textual.actions import SkipAction
+from textual.app import App
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
@@ -22,11 +23,8 @@ from nomad_tui.actions import plan as plan_action
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
 from nomad_tui.sanitize import sanitize_line
-from nomad_tui.settings import Settings
 from nomad_tui.state import export
 from nomad_tui.state.rows import AllocRow
-from nomad_tui.state.store import AllocStore, Diff
-from nomad_tui.state.view import AllocView
 from nomad_tui.ui.audit_hooks import audit_outcome
 from nomad_tui.ui.context_badge import context_line, typed_confirmation
 from nomad_tui.ui.keymap import MUTATING_ACTIONS
@@ -43,65 +41,52 @@ from nomad_tui.ui.typed_app import nomad_app
 from nomad_tui.ui.weblink import allocation_url, graphical_browser
 
 if TYPE_CHECKING:
-    from nomad_tui.ui.widgets.alloc_table import AllocTable
-    from nomad_tui.ui.widgets.detail import DetailPanel
-    from nomad_tui.ui.widgets.status_bar import StatusBar
+    from nomad_tui.ui.screens.dashboard import DashboardScreen
 
 
-class AllocationActions(Screen[None]):
-    """Needs from the screen: `client`, `settings`, `store`, `view`, `read_only`, `table`, `detail`,
-    `status_bar` (DashboardScreen provides them)."""
+class AllocationActions:
+    """Acts on the allocations of `screen` (its client, settings, store, view, table and read-only switch);
+    its dialogs and requests run as the screen's workers."""
 
-    # Hidden and refused in --read-only mode (the actions declared `mutating` in ui/keymap.py).
-    MUTATING_ACTIONS = MUTATING_ACTIONS
+    def __init__(self, screen: DashboardScreen) -> None:
+        self.screen = screen
+        # The lifecycle action whose requests are being sent (one at a time; see _carry_out).
+        self.running_plan: Plan | None = None
 
-    client: NomadClient
-    settings: Settings
-    store: AllocStore
-    view: AllocView
-    read_only: bool
-    namespace: str
-    store_listeners: list[Callable[[Diff | None], None]]
-    # The lifecycle action whose requests are being sent (one at a time; see run_allocation_action).
-    running_plan: Plan | None = None
+    @property
+    def app(self) -> App[Any]:
+        return self.screen.app
 
-    if TYPE_CHECKING:
+    @property
+    def client(self) -> NomadClient:
+        return self.screen.client
 
-        @property
-        def table(self) -> AllocTable: ...
+    def allowed(self, action: str) -> bool:
+        """False hides the binding from the footer and makes its key do nothing (the screen's check_action)."""
+        return not (self.screen.read_only and action in MUTATING_ACTIONS)
 
-        @property
-        def detail(self) -> DetailPanel: ...
-
-        @property
-        def status_bar(self) -> StatusBar: ...
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # False hides the binding from the footer and makes its key do nothing.
-        return not (self.read_only and action in self.MUTATING_ACTIONS)
-
-    def _refuse_if_read_only(self) -> bool:
-        if self.read_only:
+    def refuse_if_read_only(self) -> bool:
+        if self.screen.read_only:
             self.app.notify(
                 "Read-only mode: stop, signal, restart and exec are disabled.", severity="warning", markup=False
             )
-        return self.read_only
+        return self.screen.read_only
 
-    def on_key(self, event: events.Key) -> None:
+    def key_pressed(self, event: events.Key) -> None:
         """In read-only mode a key bound to stop, signal, restart or exec says so instead of nothing
         (`check_action` hides those bindings, so the key reaches us unhandled)."""
-        if not self.read_only:
+        if not self.screen.read_only:
             return
-        for namespace, bindings in self._binding_chain:
-            if namespace is self and any(
-                binding.action in self.MUTATING_ACTIONS for binding in bindings.key_to_bindings.get(event.key, ())
+        for namespace, bindings in self.screen._binding_chain:
+            if namespace is self.screen and any(
+                binding.action in MUTATING_ACTIONS for binding in bindings.key_to_bindings.get(event.key, ())
             ):
                 event.stop()
-                self._refuse_if_read_only()
+                self.refuse_if_read_only()
                 return
 
-    def action_toggle_read_only(self) -> None:
-        if self.settings.read_only:
+    def toggle_read_only(self) -> None:
+        if self.screen.settings.read_only:
             # Chosen at start (flag, config file or the context): final for this run, as the README says.
             self.app.notify(
                 "Started read-only (--read-only or read_only in the config): it stays on until nomad-tui exits.",
@@ -109,24 +94,24 @@ class AllocationActions(Screen[None]):
                 markup=False,
             )
             return
-        self.read_only = not self.read_only
-        self.status_bar.read_only = self.read_only
-        self.status_bar.refresh()
-        self.refresh_bindings()
-        self.app.notify("Read-only mode on." if self.read_only else "Read-only mode off.", markup=False)
+        self.screen.read_only = not self.screen.read_only
+        self.screen.status_bar.read_only = self.screen.read_only
+        self.screen.status_bar.refresh()
+        self.screen.refresh_bindings()
+        self.app.notify("Read-only mode on." if self.screen.read_only else "Read-only mode off.", markup=False)
 
-    def action_mark(self) -> None:
-        self.table.toggle_mark()
-        self.table.action_cursor_down()
+    def mark(self) -> None:
+        self.screen.table.toggle_mark()
+        self.screen.table.action_cursor_down()
 
-    def action_clear_marks(self) -> None:
-        self.table.marks.clear()
-        self.table.refresh()
+    def clear_marks(self) -> None:
+        self.screen.table.marks.clear()
+        self.screen.table.refresh()
 
     def _action_rows(self) -> list[AllocRow]:
         """The marked allocations (in list order), else the one under the cursor."""
-        table = self.table
-        marked = [self.store.row(a) for a in self.view.ids() if a in table.marks]
+        table = self.screen.table
+        marked = [self.screen.store.row(a) for a in self.screen.view.ids() if a in table.marks]
         if marked:
             return marked
         row = table.cursor_row
@@ -135,10 +120,10 @@ class AllocationActions(Screen[None]):
     async def _task_names(self, row: AllocRow) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
         """(all tasks, running tasks) of `row`, raw names as the API wants them (sanitise to display):
         from the list, the detail pane, or one read."""
-        stub = self.store.stubs.get(row.id)
+        stub = self.screen.store.stubs.get(row.id)
         states: dict[str, Any] | None = stub.task_states if stub is not None else None
         if not states:
-            alloc = self.detail.alloc
+            alloc = self.screen.detail.alloc
             if alloc is None or alloc.id != row.id:
                 try:
                     alloc = (await self.client.read_allocation(row.id)).value
@@ -153,9 +138,11 @@ class AllocationActions(Screen[None]):
         found = await self._task_names(row)
         return None if found is None else found[1]
 
-    @work(group="open-logs", exclusive=True, exit_on_error=False)
-    async def action_logs(self) -> None:
-        row = self.table.cursor_row
+    def logs(self) -> None:
+        self._start(self._logs(), "open-logs")
+
+    async def _logs(self) -> None:
+        row = self.screen.table.cursor_row
         if row is None:
             self.app.notify("No allocation selected.", markup=False)
             return
@@ -172,9 +159,9 @@ class AllocationActions(Screen[None]):
         task = (running or names)[0]
         self.app.push_screen(LogsScreen(self.client, row.id, title, names, task=task, namespace=row.namespace))
 
-    def action_copy_id(self) -> None:
+    def copy_id(self) -> None:
         """`c`: the selected allocation's full ID to the clipboard (the terminal's OSC 52 sequence)."""
-        row = self.table.cursor_row
+        row = self.screen.table.cursor_row
         if row is None:
             self.app.notify("No allocation selected.", markup=False)
             return
@@ -182,14 +169,16 @@ class AllocationActions(Screen[None]):
         self.app.copy_to_clipboard(alloc_id)
         self.app.notify(f"Copied {alloc_id} (if the terminal allows clipboard writes).", timeout=3, markup=False)
 
-    @work(group="open-web", exclusive=True, exit_on_error=False)
-    async def action_open_web(self) -> None:
+    def open_web(self) -> None:
+        self._start(self._open_web(), "open-web")
+
+    async def _open_web(self) -> None:
         """`o`: the allocation in Nomad's web UI, in a graphical browser; else the URL is shown and copied."""
-        row = self.table.cursor_row
+        row = self.screen.table.cursor_row
         if row is None:
             self.app.notify("No allocation selected.", markup=False)
             return
-        url = allocation_url(self.settings, row.id)
+        url = allocation_url(self.screen.settings, row.id)
         if url is None:
             self.app.notify("The agent is on a unix socket: its web UI has no address to open.", markup=False)
             return
@@ -200,29 +189,29 @@ class AllocationActions(Screen[None]):
         self.app.copy_to_clipboard(url)
         self.app.notify(f"No graphical browser here; the URL (copied): {url}", timeout=10, markup=False)
 
-    def action_export(self) -> None:
-        self._leads_to_dialog(self._export)
+    def export(self) -> None:
+        self._leads_to_dialog(lambda: self._start(self._export(), "export"))
 
-    @work(group="export", exclusive=True, exit_on_error=False)
     async def _export(self) -> None:
         """`ctrl+s`: the current view (filter and sort), every column and full IDs, as CSV."""
-        rows = list(export.view_rows(self.store, self.view))
+        rows = list(export.view_rows(self.screen.store, self.screen.view))
         if not rows:
             self.app.notify("No allocations in this view to export.", markup=False)
             return
-        suggested = save_dir(self.app) / file_name("allocations", self.namespace.replace("*", "all"), suffix=".csv")
+        suggested = save_dir(self.app) / file_name(
+            "allocations", self.screen.namespace.replace("*", "all"), suffix=".csv"
+        )
         path = await ask_path(self.app, f"Export {len(rows)} allocations (this view, as CSV) to", suggested)
         self._dialogs_done()
         if path is not None:
             await write_text(self.app, path, export.to_csv(rows), f"{len(rows)} allocations")
 
-    def action_tail_job(self) -> None:
-        self._leads_to_dialog(self._tail_job)
+    def tail_job(self) -> None:
+        self._leads_to_dialog(lambda: self._start(self._tail_job(), "open-tail"))
 
-    @work(group="open-tail", exclusive=True, exit_on_error=False)
     async def _tail_job(self) -> None:
         """`L`: every running allocation of the selected allocation's job (or of its task group) in one pane."""
-        stub = self.store.stubs.get(self.table.cursor_id or "")
+        stub = self.screen.store.stubs.get(self.screen.table.cursor_id or "")
         if stub is None:
             self.app.notify("No allocation selected.", markup=False)
             return
@@ -230,7 +219,7 @@ class AllocationActions(Screen[None]):
 
         namespace = stub.namespace or "default"
         scope = TailScope(namespace, stub.job_id)
-        groups = {s.task_group for s in self.store if scope.matches(s)}
+        groups = {s.task_group for s in self.screen.store if scope.matches(s)}
         if len(groups) > 1:
             job, group = sanitize_line(stub.job_id), sanitize_line(stub.task_group)
             choice = await self.app.push_screen_wait(
@@ -243,11 +232,11 @@ class AllocationActions(Screen[None]):
                 return
             if choice == "group":
                 scope = TailScope(namespace, stub.job_id, stub.task_group)
-        self.app.push_screen(JobTailScreen(self.client, self.store, scope, self.store_listeners))
+        self.app.push_screen(JobTailScreen(self.client, self.screen.store, scope, self.screen.store_listeners))
 
-    def action_files(self) -> None:
+    def files(self) -> None:
         """`f`: browse the allocation's directory."""
-        row = self.table.cursor_row
+        row = self.screen.table.cursor_row
         if row is None:
             self.app.notify("No allocation selected.", markup=False)
             return
@@ -255,15 +244,14 @@ class AllocationActions(Screen[None]):
 
         self.app.push_screen(FileBrowserScreen(self.client, row.id, f"{row.short_id} · {row.job}/{row.group}"))
 
-    def action_exec(self) -> None:
-        self._leads_to_dialog(self._exec)
+    def exec(self) -> None:
+        self._leads_to_dialog(lambda: self._start(self._exec(), "open-exec"))
 
-    @work(group="open-exec", exclusive=True, exit_on_error=False)
     async def _exec(self) -> None:
         """`s`: pick a running task (if more than one), edit the command, open a session tab."""
-        if self._refuse_if_read_only():
+        if self.refuse_if_read_only():
             return
-        row = self.table.cursor_row
+        row = self.screen.table.cursor_row
         if row is None:
             self.app.notify("No allocation selected.", markup=False)
             return
@@ -282,7 +270,7 @@ class AllocationActions(Screen[None]):
             task = await self.app.push_screen_wait(ExecTaskPickerScreen(heading, running))
         if not task:
             return
-        memory = nomad_app(self).exec_commands
+        memory = nomad_app(self.screen).exec_commands
         answer = await self.app.push_screen_wait(
             ExecCommandScreen(f"{heading} · task {task}", memory.get(row.namespace, row.job))
         )
@@ -292,38 +280,41 @@ class AllocationActions(Screen[None]):
         command, argv = answer
         memory.remember(row.namespace, row.job, command)
         target = ExecTarget(row.id, row.namespace, row.job, task, command, argv)
-        await nomad_app(self).open_exec(target)
+        await nomad_app(self.screen).open_exec(target)
 
-    def action_sessions(self) -> None:
+    def sessions(self) -> None:
         """`e`: the exec sessions of this run, to re-attach to one."""
-        nomad_app(self).show_exec_sessions()
+        nomad_app(self.screen).show_exec_sessions()
+
+    def _start(self, work: Coroutine[Any, Any, None], group: str, *, exclusive: bool = True) -> Worker[None]:
+        """Run one of the actions' coroutines as a worker of the screen (dialogs are awaited in workers)."""
+        return self.screen.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
 
     def _leads_to_dialog(self, start: Callable[[], Worker[None]]) -> None:
         """Keys that arrive while the action prepares its dialogs go nowhere (ui/key_gate.py): `ctrl+d y`
         in one burst must neither confirm the stop nor open the raw view behind the dialog.  These actions
         are priority bindings (run as the key is read); in the filter or command line their keys are text."""
-        if isinstance(self.focused, Input):
+        if isinstance(self.screen.focused, Input):
             raise SkipAction()
-        nomad_app(self).key_gate.hold(start())
+        nomad_app(self.screen).key_gate.hold(start())
 
     def _dialogs_done(self) -> None:
         """Called by such an action's worker once it has asked everything: keys work again while it goes on."""
-        nomad_app(self).key_gate.release(get_current_worker())
+        nomad_app(self.screen).key_gate.release(get_current_worker())
 
-    def action_stop(self) -> None:
-        self._leads_to_dialog(lambda: self.run_allocation_action(ActionKind.STOP))
+    def stop(self) -> None:
+        self._leads_to_dialog(lambda: self._start(self._carry_out(ActionKind.STOP), "action", exclusive=False))
 
-    def action_restart(self) -> None:
-        self._leads_to_dialog(lambda: self.run_allocation_action(ActionKind.RESTART))
+    def restart(self) -> None:
+        self._leads_to_dialog(lambda: self._start(self._carry_out(ActionKind.RESTART), "action", exclusive=False))
 
-    def action_signal(self) -> None:
-        self._leads_to_dialog(lambda: self.run_allocation_action(ActionKind.SIGNAL))
+    def signal(self) -> None:
+        self._leads_to_dialog(lambda: self._start(self._carry_out(ActionKind.SIGNAL), "action", exclusive=False))
 
     # Not `exclusive`: a second action must never cancel a running one (its requests would be cut
     # off mid-way, with no report).  While one is being carried out, another is refused, said why.
-    @work(group="action", exit_on_error=False)
-    async def run_allocation_action(self, kind: ActionKind) -> None:
-        if self._refuse_if_read_only():
+    async def _carry_out(self, kind: ActionKind) -> None:
+        if self.refuse_if_read_only():
             return
         busy = self.running_plan
         if busy is not None:
@@ -368,7 +359,7 @@ class AllocationActions(Screen[None]):
             reasons = "; ".join(f"{t.short_id}: {t.refusal}" for t in action_plan.refused)
             self.app.notify(f"Nothing to {kind.value}: {reasons}", severity="warning", markup=False)
             return
-        settings = self.settings
+        settings = self.screen.settings
         confirm = ConfirmScreen(
             action_plan,
             require_typed=typed_confirmation(action_plan, settings),
@@ -400,5 +391,5 @@ class AllocationActions(Screen[None]):
             self.app.notify(text, severity=severity, markup=False)
         else:
             self.app.push_screen(ResultsScreen(action_plan.verb(), outcomes))
-            self.table.marks.clear()
-            self.table.refresh()
+            self.screen.table.marks.clear()
+            self.screen.table.refresh()
