@@ -73,7 +73,7 @@ async def run(allocs: int, rate: int, seconds: float) -> None:
             while not isinstance(app.screen, JobTailScreen):
                 await pilot.pause(0.05)
             tail = app.screen
-            while sum(1 for s in tail.stream_states.values() if s == "following") < allocs:
+            while sum(1 for s in tail.stream_states.values() if s == "streaming") < allocs:
                 await pilot.pause(0.05)
 
             longest = longest_cpu = 0.0

@@ -7,6 +7,8 @@ and set `_dirty`; the view repaints at most ~20 times a second however fast line
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import time
 
 from rich.text import Text
@@ -31,6 +33,11 @@ REPAINT_INTERVAL = 0.05
 # reads 50 screens a second, and the event loop keeps time for everything else.
 FLOOD_LINES = 400
 FLOOD_INTERVAL = 0.2
+# Each painted line leaves Textual strips that cache themselves (reference cycles): under a flood the
+# young generation, collected only every 20,000 allocations (ui/app.py tune_gc), held ~11k of them and
+# one collection stalled the loop 45-60 ms.  After a paint with this many young objects pending, the
+# pane collects them itself, in a turn of its own: many small pauses instead of one long one.
+YOUNG_OBJECTS_COLLECTED = 4_000
 COPY_MAX_LINES = 500  # terminals cap what an OSC 52 sequence may carry; a screenful is what `c` copies
 
 
@@ -126,6 +133,8 @@ class LogPaneScreen(Screen[None]):
         self._painted_lines = self.buffer.end_number
         self.view.data_added()
         self._update_header()
+        if gc.get_count()[0] > YOUNG_OBJECTS_COLLECTED:
+            asyncio.get_running_loop().call_soon(gc.collect, 0)
 
     def _update_header(self) -> None:
         if not self.is_mounted:

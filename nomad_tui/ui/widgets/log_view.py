@@ -171,9 +171,25 @@ class LogView(ScrollView, can_focus=True):
             index = self._index
             partial = self.buffer.end_number > self.buffer.complete_end
             rows = index.end_row - index.top_row + (self._rows_of(self.buffer.complete_end) if partial else 0)
-            self.virtual_size = Size(self._content_width(), rows)
+            self._grow_to(Size(self._content_width(), rows))
         else:
-            self.virtual_size = Size(self._width, len(self.buffer))
+            self._grow_to(Size(self._width, len(self.buffer)))
+
+    def _grow_to(self, size: Size) -> None:
+        """Set the virtual size.  Textual's `virtual_size` is a layout reactive: every change lays out
+        and repaints the whole screen, which a busy log (new lines each repaint) paid 20-60 ms for
+        every time.  While the scroll bars stay as they are, only the scroll bars hear of it."""
+        old = self.virtual_size
+        if size == old:
+            return
+        width, height = self.container_size
+        same_bars = (old.height > height) == (size.height > height) and (old.width > width) == (size.width > width)
+        if not same_bars or not self.is_mounted:
+            self.virtual_size = size
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
     def reset(self) -> None:
         self._cache.clear()
