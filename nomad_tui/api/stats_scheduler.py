@@ -5,11 +5,15 @@ The screen says which allocations it shows (`want`); the scheduler reads each on
 any allocation that is no longer wanted.  So the cost follows the rows on screen, never the cluster:
 scrolling away stops the requests for rows no longer visible.  No Textual here; results go to a
 callback.
+
+Samples are taken in rounds on a grid of `interval`: every row on screen is read in the same burst,
+so the screen repaints once per round rather than once for each row's own phase.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -110,5 +114,16 @@ class StatsScheduler:
                 del self._inflight[alloc_id]
             self._wake.set()
         if alloc_id in self.wanted:
-            self._due[alloc_id] = self.clock() + pause
+            self._due[alloc_id] = self._next_round(pause)
             self.deliver(alloc_id, result)
+
+    @property
+    def busy(self) -> bool:
+        """A request is in flight (a round is being read)."""
+        return bool(self._inflight)
+
+    def _next_round(self, pause: float) -> float:
+        """The first grid line at least `pause` minus half an interval away: a row read in round N is
+        read again in round N+1; one that joined between rounds joins the next round, or the one after
+        when the next is less than half an interval away."""
+        return math.ceil((self.clock() + pause - self.interval / 2) / self.interval) * self.interval

@@ -6,6 +6,7 @@ one step on the event loop, then tells the widgets to repaint.  No widget makes 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
@@ -74,6 +75,7 @@ FILTER_DEBOUNCE = 0.15
 USAGE_MARGIN = 3  # rows above and below the screen whose usage is sampled too (about to scroll in)
 MAX_EXPLAINING = 8  # failures whose reason is being read at once; more are listed without it
 USAGE_VISIBILITY_CHECK = 0.5  # seconds between two looks at which rows are on screen
+USAGE_APPLY_WAIT = 1.0  # seconds a sample waits at most for the rest of its round before it is shown
 
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
@@ -108,7 +110,7 @@ class DashboardScreen(Screen[None]):
         self.store_listeners: list[Callable[[Diff | None], None]] = []
         self.usage = UsageBook()
         self.stats: StatsScheduler | None = None
-        self._usage_inbox: list[tuple[str, object]] = []
+        self._usage_inbox: list[tuple[str, object, float]] = []  # (allocation, sample, when it came)
         # Stop, signal, restart, logs, exec, files, marks, read-only: what the keys below do to allocations.
         self.actions = AllocationActions(self)
         # The activity feed follows the same diffs as the list (no connection of its own).
@@ -249,7 +251,10 @@ class DashboardScreen(Screen[None]):
 
     def _follow_visible_rows(self) -> None:
         """Apply the samples that arrived; say which running allocations are on screen (O(visible rows))."""
-        if self._usage_inbox:
+        # A round of samples is applied once it is read (one repaint per round), or after
+        # USAGE_APPLY_WAIT if a slow request keeps the round open.
+        inbox = self._usage_inbox
+        if inbox and (self.stats is None or not self.stats.busy or time.monotonic() - inbox[0][2] > USAGE_APPLY_WAIT):
             self._apply_usage()
         if self.stats is None or self.app.screen is not self:
             if self.stats is not None:
@@ -271,14 +276,15 @@ class DashboardScreen(Screen[None]):
         return limits, await self.client.allocation_stats(alloc_id)
 
     def _usage_arrived(self, alloc_id: str, result: object) -> None:
-        # Samples wait in an inbox that the visibility timer drains: the screen repaints for usage at
-        # most twice a second, whatever the number of rows (a repaint per sample cost ~3x more CPU).
-        self._usage_inbox.append((alloc_id, result))
+        # Samples wait in an inbox that the visibility timer drains once their round is read: the
+        # screen repaints for usage about once a round, whatever the number of rows (a repaint per
+        # sample cost ~3x more CPU).
+        self._usage_inbox.append((alloc_id, result, time.monotonic()))
 
     def _apply_usage(self) -> None:
         inbox, self._usage_inbox = self._usage_inbox, []
         table = self.table
-        for alloc_id, result in inbox:
+        for alloc_id, result, _ in inbox:
             before = self.usage.latest.get(alloc_id)
             shown = (cpu_cell(before), memory_cell(before)) if before is not None else None
             if isinstance(result, StatsError):
