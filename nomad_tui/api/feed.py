@@ -224,8 +224,13 @@ class AllocFeed:
         self.task_states_complete = False  # every allocation of the first load came with TaskStates
         self.paginates = True  # the server honours per_page (Nomad 1.3+)
         self._out: asyncio.Queue[FeedItem] = asyncio.Queue()
+        self._shared = SharedStrings()
         self._resync = asyncio.Event()
         self._reconcile_due = 0.0
+
+    def _send(self, item: Upserts | Snapshot) -> None:
+        self._shared.compact(item.stubs)
+        self._out.put_nowait(item)
 
     def resync(self, reason: str = "asked") -> None:
         """Reconcile with a whole list now (the user's ctrl+r, or a sign that events were missed)."""
@@ -311,7 +316,7 @@ class AllocFeed:
             self.task_states_complete = with_states
             # The health first: when the rows show, the status bar already says live.
             self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta, note="one page"))
-            self._out.put_nowait(Snapshot(stubs, None, index, index, first.nbytes, reset=False))
+            self._send(Snapshot(stubs, None, index, index, first.nbytes, reset=False))
             self._out.put_nowait(Progress(len(stubs), len(stubs), done=True))
             return index
         loaded = len(stubs)
@@ -319,7 +324,7 @@ class AllocFeed:
         if token:  # said before the rows show, so the first paint already says more is coming
             self._out.put_nowait(Progress(loaded, None, done=False))
         self._out.put_nowait(Health(FeedMode.EVENTS, meta=first.meta))
-        self._out.put_nowait(Upserts(stubs, index, first.nbytes, "page"))
+        self._send(Upserts(stubs, index, first.nbytes, "page"))
         newest = stubs[0].create_index if stubs else 0
         self.task_states_complete = with_states and not token
         oldest = asyncio.create_task(self._oldest_create_index()) if token else None
@@ -358,7 +363,7 @@ class AllocFeed:
             loaded += len(stubs)
             token = response.meta.next_token or ""
             self.task_states_complete = with_states and not token
-            self._out.put_nowait(Upserts(stubs, response.meta.index, response.nbytes, "page"))
+            self._send(Upserts(stubs, response.meta.index, response.nbytes, "page"))
             del response
         self._out.put_nowait(Progress(loaded, loaded, done=True))
         return index
@@ -452,7 +457,7 @@ class AllocFeed:
             attempt = 0
             self.stats.bytes += response.nbytes
             self.stats.filled += len(response.value)
-            self._out.put_nowait(Upserts(response.value, response.meta.index, response.nbytes, "task states"))
+            self._send(Upserts(response.value, response.meta.index, response.nbytes, "task states"))
             token = response.meta.next_token or ""
             if not token or len(response.value) > self.fill_page:
                 self.task_states_complete = True
@@ -504,7 +509,7 @@ class AllocFeed:
                         self.index = max(self.index, batch.last_index)
                         self.stats.events += len(batch.allocations)
                         if batch.allocations:
-                            self._out.put_nowait(Upserts(batch.allocations, batch.last_index, batch.nbytes, "events"))
+                            self._send(Upserts(batch.allocations, batch.last_index, batch.nbytes, "events"))
                         now = self.clock()
                         if now - last_health >= HEALTH_EVERY:
                             # The index and "changed" age for the status bar: once a second is enough.
@@ -581,7 +586,7 @@ class AllocFeed:
                 changed = await self._whole_list()
                 ids = None
         self.index = index if reset else max(self.index, index)
-        self._out.put_nowait(Snapshot(changed, ids, index, since, nbytes, reset=reset))
+        self._send(Snapshot(changed, ids, index, since, nbytes, reset=reset))
         self._out.put_nowait(Health(FeedMode.EVENTS, meta=dataclasses.replace(meta, index=self.index), changed=False))
         del changed
         self._pace(self.cpu_clock() - start_cpu, nbytes)
@@ -605,6 +610,34 @@ class AllocFeed:
         interval = min(RECONCILE_MAX, max(self.reconcile_min, wanted))
         self.stats.reconcile_interval = interval
         self._reconcile_due = self.clock() + interval
+
+
+class SharedStrings:
+    """One copy of each string many allocations repeat (namespace, node, job, group, statuses, the
+    evaluation): the decoder makes a new string for every occurrence, and at a million allocations
+    the copies are hundreds of MB.  The table is bounded: new evaluations keep coming on a busy
+    cluster, so past `limit` entries it starts over (what is held keeps its strings)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self.table: dict[str, str] = {}
+
+    def compact(self, stubs: list[AllocStub]) -> None:
+        if len(self.table) > self.limit:
+            self.table = {}
+        one = self.table.setdefault
+        for stub in stubs:
+            stub.namespace = one(stub.namespace, stub.namespace)
+            stub.node_id = one(stub.node_id, stub.node_id)
+            stub.node_name = one(stub.node_name, stub.node_name)
+            stub.job_id = one(stub.job_id, stub.job_id)
+            stub.job_type = one(stub.job_type, stub.job_type)
+            stub.task_group = one(stub.task_group, stub.task_group)
+            stub.desired_status = one(stub.desired_status, stub.desired_status)
+            stub.desired_description = one(stub.desired_description, stub.desired_description)
+            stub.client_status = one(stub.client_status, stub.client_status)
+            stub.client_description = one(stub.client_description, stub.client_description)
+            stub.eval_id = one(stub.eval_id, stub.eval_id)
 
 
 def _newest_first(stubs: list[AllocStub]) -> bool:
