@@ -34,6 +34,7 @@ from nomad_tui.api.errors import (
 )
 from nomad_tui.api.models import Allocation, AllocStub, Namespace, StopResponse
 from nomad_tui.api.paths import path_segment
+from nomad_tui.api.quick_get import QuickGet
 from nomad_tui.api.transport import http_transport
 from nomad_tui.settings import Settings
 
@@ -144,6 +145,13 @@ class NomadClient:
             headers["Accept-Encoding"] = "identity"
         if self._token:
             headers["X-Nomad-Token"] = self._token
+        # The stats of the rows on screen, many small reads: straight to the agent when no proxy and
+        # no test transport is in the way (api/quick_get.py), else through the shared pool.
+        self._quick = (
+            QuickGet(settings, headers, secrets=self.secrets, connect_timeout=CONNECT_TIMEOUT)
+            if transport is None and QuickGet.usable(settings)
+            else None
+        )
         auth = httpx.BasicAuth(*settings.basic_auth) if settings.basic_auth else None
         self._http = httpx.AsyncClient(
             base_url=settings.base_url,
@@ -167,6 +175,8 @@ class NomadClient:
         return (self._token,) if self._token else ()
 
     async def aclose(self) -> None:
+        if self._quick is not None:
+            await self._quick.aclose()
         await self._http.aclose()
 
     async def __aenter__(self) -> NomadClient:
@@ -367,7 +377,12 @@ class NomadClient:
     async def allocation_stats(self, alloc_id: str) -> AllocResourceUsage:
         """Current resource usage (not blocking: Nomad samples it on the client; docs/nomad-wire.md §7)."""
         path = f"/v1/client/allocation/{path_segment(alloc_id)}/stats"
-        return (await self.query(path, AllocResourceUsage, params=self.common_params())).value
+        if self._quick is None:
+            return (await self.query(path, AllocResourceUsage, params=self.common_params())).value
+        body = await self._quick.get(
+            path, self.common_params(), timeout=DEFAULT_READ_TIMEOUT * RESPONSE_TIME_FACTOR, max_bytes=MAX_OBJECT_BYTES
+        )
+        return decode(body, AllocResourceUsage, path=path)
 
     async def read_json(self, path: str, *, namespace: str | None = None) -> Response[object]:
         """Any read, untyped: the raw view shows the whole document, including keys we do not model."""
