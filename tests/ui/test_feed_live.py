@@ -245,6 +245,14 @@ async def test_fallback_without_stream_or_pages(start_agent: Callable[..., Agent
     await fallback_case(agent, None, "before 1.0")
 
 
+async def test_fallback_when_the_stream_keeps_failing(start_agent: Callable[..., AgentProcess]) -> None:
+    agent = start_agent("--allocs", "30", *QUIET)
+    control = Control(agent.url)
+    await control.faults(fail_next=20, status=500, path_prefix="/v1/event/stream")
+    await control.aclose()
+    await fallback_case(agent, None, "event stream failing")
+
+
 async def test_one_page_server_with_events(start_agent: Callable[..., AgentProcess]) -> None:
     """Nomad 1.0-1.2: an event stream, but per_page is ignored and the list comes whole."""
     agent = start_agent("--allocs", "700", *QUIET, "--nomad-version", "1.2.0")
