@@ -396,7 +396,7 @@ class AllocFeed:
             await asyncio.gather(*helpers, return_exceptions=True)
 
     async def _namespace_streams(self, refused: str, snapshot_index: int) -> None:
-        """`*` on the stream needs read-job in every namespace (docs/nomad-wire.md, the event stream);
+        """`*` on the stream needs read-job in every namespace (docs/nomad-wire.md §8);
         a token scoped to some namespaces gets one stream per namespace it can read, up to
         max_namespace_streams; beyond that the list blocking queries are lighter than so many streams."""
         try:
