@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import msgspec
+from paint_probe import PaintProbe
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.devagent.launcher import AgentProcess
@@ -54,32 +55,6 @@ async def wait_until(predicate: Callable[[], bool], pilot: Any, timeout: float =
         if time.perf_counter() > deadline:
             raise TimeoutError
         await pilot.pause(0.005)
-
-
-class PaintProbe:
-    """Records when AllocTable first paints a data row, and when a given row version is painted."""
-
-    def __init__(self) -> None:
-        self.first_row_painted: float | None = None
-        self.watch: tuple[str, str] | None = None  # (alloc id, status text) to look for
-        self.seen_at: float | None = None
-        original = AllocTable.render_line
-        probe = self
-
-        def render_line(table: AllocTable, y: int):  # type: ignore[no-untyped-def]
-            strip = original(table, y)
-            if y > 0 and len(table.view):
-                now = time.perf_counter()
-                if probe.first_row_painted is None:
-                    probe.first_row_painted = now
-                if probe.watch is not None and probe.seen_at is None:
-                    alloc_id, status = probe.watch
-                    text = strip.text
-                    if alloc_id[:8] in text and f" {status} " in text:
-                        probe.seen_at = now
-            return strip
-
-        AllocTable.render_line = render_line  # type: ignore[method-assign]
 
 
 async def download_and_decode(url: str, task_states: bool, runs: int = 3) -> tuple[float, int]:
@@ -113,8 +88,8 @@ async def p1_p2(allocs: int) -> None:
         async with app.run_test(size=SIZE) as pilot:
             screen = app.screen
             assert isinstance(screen, DashboardScreen)
-            await wait_until(lambda: probe.first_row_painted is not None, pilot)
-            painted = probe.first_row_painted
+            await wait_until(lambda: probe.first_row is not None, pilot)
+            painted = probe.first_row
             assert painted is not None
             from_request, from_launch = painted - asked[0], painted - start
             await wait_until(lambda: len(screen.store) == allocs, pilot)
@@ -180,7 +155,8 @@ async def p3(allocs: int, changes: int = 50) -> None:
             for alloc_id in rng.sample(candidates, changes):
                 table.select_id(alloc_id)
                 await pilot.pause(0.05)
-                probe.watch, probe.seen_at = (alloc_id, "failed"), None
+                probe.wanted = lambda row, text, alloc_id=alloc_id: row.id == alloc_id and " failed " in text
+                probe.seen_at = None
                 start = time.perf_counter()
                 await control.post(f"/v1/devagent/alloc/{alloc_id}/update", json={"client_status": "failed"})
                 await wait_until(lambda: probe.seen_at is not None, pilot, timeout=30)

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from paint_probe import PaintProbe
+
 from nomad_tui.api.stats_scheduler import STATS_INTERVAL
 
 SIZE = (200, 50)
@@ -68,37 +70,6 @@ def count_received() -> None:
 
 
 # ------------------------------------------------------------------------------------------ child
-class Probe:
-    """Wraps AllocTable.render_line: when the first data row is painted, and when a watched
-    allocation is painted at (or past) a given ModifyIndex."""
-
-    def __init__(self) -> None:
-        from nomad_tui.ui.widgets.alloc_table import AllocTable
-
-        self.first_row: float | None = None
-        self.watch: tuple[str, int] | None = None
-        self.seen_at: float | None = None
-        original = AllocTable.render_line
-        probe = self
-
-        def render_line(table: AllocTable, y: int):  # type: ignore[no-untyped-def]
-            strip = original(table, y)
-            if y > 0 and len(table.view):
-                now = time.perf_counter()
-                if probe.first_row is None:
-                    probe.first_row = now
-                if probe.watch is not None and probe.seen_at is None:
-                    position = int(table.scroll_y) + y - 1
-                    if position < len(table.view):
-                        row = table.view.row_at(position)
-                        alloc_id, index = probe.watch
-                        if row.id == alloc_id and row.modify_index >= index:
-                            probe.seen_at = now
-            return strip
-
-        AllocTable.render_line = render_line  # type: ignore[method-assign]
-
-
 async def wait_for(predicate: Any, pilot: Any, timeout: float, every: float = 0.005) -> None:
     """Poll with a plain sleep: Pilot.pause waits on every widget's queue, which costs the app's
     process more CPU than the engine being measured."""
@@ -117,7 +88,7 @@ async def child_live(url: str, engine: str, duration: float, usage: bool) -> dic
     from nomad_tui.ui.screens.dashboard import DashboardScreen
     from nomad_tui.ui.widgets.alloc_table import AllocTable
 
-    probe = Probe()
+    probe = PaintProbe()
     control = httpx.AsyncClient(base_url=url, timeout=60)
     count_received()
     total = len((await control.get("/v1/allocations", params={"task_states": "false", "namespace": "*"})).json())
@@ -159,14 +130,15 @@ async def child_live(url: str, engine: str, duration: float, usage: bool) -> dic
                 body = {"event": {"type": "Driver", "message": f"probe {len(latencies)}"}}
                 answer = await control.post(f"/v1/devagent/alloc/{alloc_id}/update", json=body)
                 if answer.status_code == 200:
-                    probe.watch = (alloc_id, int(answer.json()["index"]))
+                    index = int(answer.json()["index"])
+                    probe.wanted = lambda row, _, a=alloc_id, i=index: row.id == a and row.modify_index >= i
                     try:
                         await wait_for(lambda: probe.seen_at is not None, pilot, 10)
                         assert probe.seen_at is not None
                         latencies.append((probe.seen_at - sent) * 1000)
                     except TimeoutError:
                         latencies.append(10_000.0)
-                    probe.watch = None
+                    probe.wanted = None
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - t0
         cpu = proc_cpu() - cpu0
@@ -202,7 +174,7 @@ async def child_first_rows(url: str, spawned: float, total: int) -> dict[str, An
     from nomad_tui.ui.app import NomadTuiApp
     from nomad_tui.ui.screens.dashboard import DashboardScreen
 
-    probe = Probe()
+    probe = PaintProbe()
     app = NomadTuiApp(resolve({"address": url}, {}, {}))
     started = time.perf_counter()
     started_mono = time.monotonic()

@@ -32,23 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from nomad_tui.contexts import ContextSpec, parse_context_table
-from nomad_tui.settings import SettingsError
+from nomad_tui.settings import CLUSTER_KEYS, SettingsError
 
 # Keys the file may set, with the type each must have.  The token is deliberately absent: a secret
 # belongs in NOMAD_TOKEN or a secret store, not in a dotfile that ends up in backups.
-FILE_KEYS: dict[str, type] = {
-    "address": str,
-    "namespace": str,
-    "region": str,
-    "ca_cert": str,
-    "ca_path": str,
-    "client_cert": str,
-    "client_key": str,
-    "tls_server_name": str,
-    "tls_skip_verify": bool,
-    "read_only": bool,
-    "exec_command": str,
-}
+FILE_KEYS: dict[str, type] = {**CLUSTER_KEYS, "exec_command": str}
 
 
 class ConfigFileError(SettingsError):

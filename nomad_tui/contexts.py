@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nomad_tui.sanitize import sanitize_line
-from nomad_tui.settings import IMPLICIT_CONTEXT, Secret, Settings, SettingsError, resolve
+from nomad_tui.settings import CLUSTER_KEYS, IMPLICIT_CONTEXT, Secret, Settings, SettingsError, resolve
 
 DANGER_LEVELS = ("confirm", "type-name", "read-only")
 # The colour a context's badge and confirmation dialog carry when the file names none.
@@ -41,16 +41,7 @@ TOKEN_COMMAND_MAX_BYTES = 64 * 1024
 
 # Keys a [contexts.NAME] table may set, with the type each must have.
 CONTEXT_KEYS: dict[str, type] = {
-    "address": str,
-    "namespace": str,
-    "region": str,
-    "ca_cert": str,
-    "ca_path": str,
-    "client_cert": str,
-    "client_key": str,
-    "tls_server_name": str,
-    "tls_skip_verify": bool,
-    "read_only": bool,
+    **CLUSTER_KEYS,
     "token_env": str,
     "token_command": str,
     "danger": str,

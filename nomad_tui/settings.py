@@ -22,6 +22,21 @@ DEFAULT_EXEC_COMMAND = "/bin/sh -c 'command -v bash >/dev/null 2>&1 && exec bash
 # The context made of the NOMAD_* environment and the config file's top level (see contexts.py).
 IMPLICIT_CONTEXT = "env"
 
+# How to reach one cluster, with the type each value must have: what the config file's top level and
+# each [contexts.NAME] table may both set (config_file.FILE_KEYS and contexts.CONTEXT_KEYS add their own).
+CLUSTER_KEYS: dict[str, type] = {
+    "address": str,
+    "namespace": str,
+    "region": str,
+    "ca_cert": str,
+    "ca_path": str,
+    "client_cert": str,
+    "client_key": str,
+    "tls_server_name": str,
+    "tls_skip_verify": bool,
+    "read_only": bool,
+}
+
 
 class SettingsError(ValueError):
     """The flags, environment or config file describe something we cannot use."""

@@ -94,7 +94,7 @@ class Evaluation(NomadStruct):
 
 class NodeCpuResources(NomadStruct):
     cpu_shares: int = 0
-    total_cpu_cores: int = 0
+    total_cpu_cores: int = 0  # capacity only (a reservation has no cores count)
 
 
 class NodeMemoryResources(NomadStruct):
@@ -102,21 +102,11 @@ class NodeMemoryResources(NomadStruct):
 
 
 class NodeResources(NomadStruct):
+    """A node's `NodeResources` (capacity) or `ReservedResources` (held back for the OS): the CPU and
+    memory parts of both have the same keys (nomad/structs/structs.go NodeReservedCpuResources …)."""
+
     cpu: NodeCpuResources | None = None
     memory: NodeMemoryResources | None = None
-
-
-class NodeReservedCpu(NomadStruct):
-    cpu_shares: int = 0
-
-
-class NodeReservedMemory(NomadStruct):
-    memory_mb: int = 0
-
-
-class NodeReservedResources(NomadStruct):
-    cpu: NodeReservedCpu | None = None
-    memory: NodeReservedMemory | None = None
 
 
 class NodeStub(NomadStruct):
@@ -134,27 +124,27 @@ class NodeStub(NomadStruct):
     status: str = ""
     status_description: str = ""
     node_resources: NodeResources | None = None
-    reserved_resources: NodeReservedResources | None = None
+    reserved_resources: NodeResources | None = None
     create_index: int = 0
     modify_index: int = 0
 
     @property
     def cpu_capacity(self) -> int:
         """Schedulable CPU in MHz: total shares less what the node reserves."""
-        total = self.node_resources.cpu.cpu_shares if self.node_resources and self.node_resources.cpu else 0
-        reserved = (
-            self.reserved_resources.cpu.cpu_shares if self.reserved_resources and self.reserved_resources.cpu else 0
-        )
-        return max(0, total - reserved)
+        return max(0, _cpu_shares(self.node_resources) - _cpu_shares(self.reserved_resources))
 
     @property
     def memory_capacity(self) -> int:
         """Schedulable memory in MB."""
-        res = self.node_resources
-        total = res.memory.memory_mb if res and res.memory else 0
-        reserved = self.reserved_resources
-        held = reserved.memory.memory_mb if reserved and reserved.memory else 0
-        return max(0, total - held)
+        return max(0, _memory_mb(self.node_resources) - _memory_mb(self.reserved_resources))
+
+
+def _cpu_shares(resources: NodeResources | None) -> int:
+    return resources.cpu.cpu_shares if resources is not None and resources.cpu is not None else 0
+
+
+def _memory_mb(resources: NodeResources | None) -> int:
+    return resources.memory.memory_mb if resources is not None and resources.memory is not None else 0
 
 
 # ------------------------------------------------------------------------------------------- stats

@@ -7,13 +7,14 @@ built as plain `Content`, and help texts are our own constant strings.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.fuzzy import Matcher
 from textual.markup import escape
 
 from nomad_tui.sanitize import sanitize_line
@@ -26,6 +27,21 @@ if TYPE_CHECKING:
     from nomad_tui.ui.screens.dashboard import DashboardScreen
 
 MAX_ALLOC_HITS = 20
+
+Entry = tuple[str, str, Callable[[], object]]  # (name, help, what choosing it runs)
+
+
+def matching_hits(matcher: Matcher, entries: Iterable[Entry]) -> Iterator[Hit]:
+    """The entries whose name matches, as plain-text hits (names may hold cluster text)."""
+    for name, help_text, callback in entries:
+        score = matcher.match(name)
+        if score > 0:
+            yield Hit(score, Content(name), callback, text=name, help=help_text)
+
+
+def discovery_hits(entries: Iterable[Entry]) -> Iterator[DiscoveryHit]:
+    for name, help_text, callback in entries:
+        yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
 
 
 class DashboardCommands(Provider):
@@ -43,12 +59,12 @@ class DashboardCommands(Provider):
         if screen is not None:
             await screen.fetch_namespaces()
 
-    def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
+    def _actions(self) -> list[Entry]:
         screen = self._dashboard()
         if screen is None:
             return []
         keymap = screen.settings.keymap
-        actions: list[tuple[str, str, Callable[[], object]]] = [
+        actions: list[Entry] = [
             (action.palette, f"{action.help} ({self._keys(action, keymap)})", partial(screen.run_action, action.action))
             for action in ACTIONS
             if action.palette and action.scope == "dashboard" and not (action.mutating and screen.read_only)
@@ -85,16 +101,13 @@ class DashboardCommands(Provider):
         return escape(" / ".join(self.app.get_key_display(Binding(key, "")) for key in keys_of(action, keymap)))
 
     async def discover(self) -> Hits:
-        for name, help_text, callback in self._actions():
-            if not name.startswith(("Sort by", "Switch namespace: ")):
-                yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+        shown = (e for e in self._actions() if not e[0].startswith(("Sort by", "Switch namespace: ")))
+        for hit in discovery_hits(shown):
+            yield hit
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._actions():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, Content(name), callback, text=name, help=help_text)
+        for hit in matching_hits(self.matcher(query), self._actions()):
+            yield hit
         async for hit in self._allocation_hits(query):
             yield hit
 
@@ -126,12 +139,12 @@ class DashboardCommands(Provider):
 class SessionCommands(Provider):
     """The exec sessions of this run: the list, and one hit per session to re-attach to it."""
 
-    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+    def _entries(self) -> list[Entry]:
         app = self.app
         sessions = app.exec_sessions() if hasattr(app, "exec_sessions") else []
         if not sessions:
             return []
-        entries: list[tuple[str, str, Callable[[], object]]] = [
+        entries: list[Entry] = [
             ("Exec sessions", "Every exec session of this run, to re-attach (e)", nomad_app(self).show_exec_sessions),
         ]
         for pane_id, label, live in sessions:
@@ -144,26 +157,23 @@ class SessionCommands(Provider):
         app.run_worker(app.attach_exec(pane_id), exit_on_error=False)
 
     async def discover(self) -> Hits:
-        for name, help_text, callback in self._entries()[:1]:
-            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+        for hit in discovery_hits(self._entries()[:1]):
+            yield hit
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._entries():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, Content(name), callback, text=name, help=help_text)
+        for hit in matching_hits(self.matcher(query), self._entries()):
+            yield hit
 
 
 class ContextCommands(Provider):
     """The contexts of the config file and the audit log: switch to a context by name."""
 
-    def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
+    def _entries(self) -> list[Entry]:
         app = self.app
         catalog = getattr(app, "catalog", None)
         names: list[str] = catalog.names if catalog is not None else []
         current = getattr(getattr(app, "settings", None), "context", "")
-        entries: list[tuple[str, str, Callable[[], object]]] = [
+        entries: list[Entry] = [
             ("Audit log", "Every action sent: stop, signal, restart, exec (:audit)", nomad_app(self).show_audit),
         ]
         for name in names if len(names) > 1 else []:
@@ -177,12 +187,9 @@ class ContextCommands(Provider):
         app.run_worker(app.switch_context(name), group="switch", exclusive=True, exit_on_error=False)
 
     async def discover(self) -> Hits:
-        for name, help_text, callback in self._entries():
-            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+        for hit in discovery_hits(self._entries()):
+            yield hit
 
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._entries():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, Content(name), callback, text=name, help=help_text)
+        for hit in matching_hits(self.matcher(query), self._entries()):
+            yield hit

@@ -12,6 +12,7 @@ from aiohttp import web
 from nomad_tui.devagent import wire
 from nomad_tui.devagent.acl import Capability
 from nomad_tui.devagent.http.common import (
+    Blocking,
     HttpError,
     Routes,
     agent_of,
@@ -79,11 +80,24 @@ def _job_stub(cluster: Cluster, job: JobSpec, datacenter: str) -> dict[str, Any]
     }
 
 
-async def jobs(request: web.Request) -> web.StreamResponse:
+def _read(request: web.Request) -> tuple[Blocking, Agent]:
+    """How every read here starts, as Nomad's handlers do: GET only, the query options, a token that may read."""
     require_method(request, "GET")
     blocking = parse_query_options(request)
     authorize(request, Capability.READ)
-    agent = agent_of(request)
+    return blocking, agent_of(request)
+
+
+def _sub_resource(request: web.Request, known: tuple[str, ...]) -> tuple[str, str]:
+    """`/v1/job/<id>[/<what>]` (or node): the ID and `what`; an unknown `what` is Nomad's 404."""
+    item, _, what = request.match_info["tail"].partition("/")
+    if what not in known:
+        raise HttpError(404, "resource not found")
+    return item, what
+
+
+async def jobs(request: web.Request) -> web.StreamResponse:
+    blocking, agent = _read(request)
     cluster = agent.cluster
     await _block(request, blocking, lambda: _jobs_index(cluster), None)
     ns = namespace(request)
@@ -108,15 +122,9 @@ def _job(agent: Agent, request: web.Request, job_id: str) -> JobSpec:
 
 async def job_routes(request: web.Request) -> web.StreamResponse:
     """/v1/job/:id and its read-only sub-resources."""
-    require_method(request, "GET")
-    blocking = parse_query_options(request)
-    authorize(request, Capability.READ)
-    agent = agent_of(request)
+    blocking, agent = _read(request)
     cluster = agent.cluster
-    parts = request.match_info["tail"].split("/")
-    job_id, what = parts[0], "/".join(parts[1:])
-    if what not in ("", "summary", "evaluations", "allocations"):
-        raise HttpError(404, "resource not found")
+    job_id, what = _sub_resource(request, ("", "summary", "evaluations", "allocations"))
     job = _job(agent, request, job_id)
     key = (job.namespace, job.id)
 
@@ -152,10 +160,8 @@ async def job_routes(request: web.Request) -> web.StreamResponse:
 
 
 async def evaluation(request: web.Request) -> web.StreamResponse:
-    require_method(request, "GET")
-    blocking = parse_query_options(request)
-    authorize(request, Capability.READ)
-    cluster = agent_of(request).cluster
+    blocking, agent = _read(request)
+    cluster = agent.cluster
     eval_id = request.match_info["eval_id"]
     problem = uuid_index_error(eval_id, exact=True)
     if problem:
@@ -248,10 +254,7 @@ def node_stub(node: NodeSpec, now: int, resources: bool, version: str) -> dict[s
 
 
 async def nodes(request: web.Request) -> web.StreamResponse:
-    require_method(request, "GET")
-    blocking = parse_query_options(request)
-    authorize(request, Capability.READ)
-    agent = agent_of(request)
+    blocking, agent = _read(request)
     resources = parse_bool_param(request, "resources", False)
     prefix = request.query.get("prefix", "")
     await _block(request, blocking, lambda: 1, None)
@@ -265,15 +268,9 @@ async def nodes(request: web.Request) -> web.StreamResponse:
 
 
 async def node_routes(request: web.Request) -> web.StreamResponse:
-    require_method(request, "GET")
-    blocking = parse_query_options(request)
-    authorize(request, Capability.READ)
-    agent = agent_of(request)
+    blocking, agent = _read(request)
     cluster = agent.cluster
-    parts = request.match_info["tail"].split("/")
-    node_id, what = parts[0], "/".join(parts[1:])
-    if what not in ("", "allocations"):
-        raise HttpError(404, "resource not found")
+    node_id, what = _sub_resource(request, ("", "allocations"))
     problem = uuid_index_error(node_id, exact=True)
     if problem:
         raise HttpError(500, f"node lookup failed: index error: {problem}")

@@ -17,7 +17,6 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
@@ -56,7 +55,7 @@ from nomad_tui.ui.watchers import AllocDetailWatcher
 from nomad_tui.ui.widgets.alloc_table import COLUMNS, AllocTable
 from nomad_tui.ui.widgets.detail import DetailPanel
 from nomad_tui.ui.widgets.footer import AppFooter
-from nomad_tui.ui.widgets.prompt import PromptLine
+from nomad_tui.ui.widgets.prompt import PromptLine, filter_and_command_lines
 from nomad_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -140,15 +139,10 @@ class DashboardScreen(Screen[None]):
             yield Static(id="breadcrumb")
             yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")
         yield DetailPanel(id="detail")
-        yield PromptLine(
-            "/", input_id="filter", placeholder="words, status:failed, job:web, !node:x …", id="filter-line"
-        )
-        yield PromptLine(
-            ":",
-            input_id="command",
-            placeholder="jobs · nodes · ns NAME · sort COLUMN · alloc PREFIX · help · q",
-            id="command-line",
-            suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
+        yield from filter_and_command_lines(
+            "words, status:failed, job:web, !node:x …",
+            "jobs · nodes · ns NAME · sort COLUMN · alloc PREFIX · help · q",
+            commands.COMPLETIONS,
         )
         yield AppFooter()
 

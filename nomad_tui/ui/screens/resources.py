@@ -15,7 +15,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
@@ -38,7 +37,7 @@ from nomad_tui.ui.views import (
     ViewSpec,
 )
 from nomad_tui.ui.widgets.footer import AppFooter
-from nomad_tui.ui.widgets.prompt import PromptLine
+from nomad_tui.ui.widgets.prompt import PromptLine, filter_and_command_lines
 from nomad_tui.ui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
@@ -77,15 +76,10 @@ class ResourceScreen(Screen[None]):
         with VerticalScroll(id="resource-detail"):
             yield Static(id="resource-detail-text")
         # The dashboard's one-line prompts: an Input squeezed into a docked row showed only its border.
-        yield PromptLine(
-            "/", input_id="filter", placeholder="words, column:value, column:=exact, !term", id="filter-line"
-        )
-        yield PromptLine(
-            ":",
-            input_id="command",
-            placeholder="allocs · jobs · nodes · sort COLUMN [asc|desc] · filter … · q",
-            id="command-line",
-            suggester=SuggestFromList(commands.COMPLETIONS, case_sensitive=False),
+        yield from filter_and_command_lines(
+            "words, column:value, column:=exact, !term",
+            "allocs · jobs · nodes · sort COLUMN [asc|desc] · filter … · q",
+            commands.COMPLETIONS,
         )
         yield AppFooter()
 

@@ -7,10 +7,12 @@ what is typed is visible at every terminal size.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.suggester import Suggester
+from textual.suggester import Suggester, SuggestFromList
 from textual.widgets import Input, Static
 
 
@@ -77,3 +79,20 @@ class PromptLine(Horizontal):
 
     def close(self) -> None:
         self.remove_class("-visible")
+
+
+def filter_and_command_lines(
+    filter_hint: str, command_hint: str, completions: Iterable[str]
+) -> tuple[PromptLine, PromptLine]:
+    """The `/` filter line and the `:` command line a list screen docks at its bottom (ids `filter-line`
+    and `command-line`, inputs `filter` and `command`); the command line completes from `completions`."""
+    return (
+        PromptLine("/", input_id="filter", placeholder=filter_hint, id="filter-line"),
+        PromptLine(
+            ":",
+            input_id="command",
+            placeholder=command_hint,
+            id="command-line",
+            suggester=SuggestFromList(completions, case_sensitive=False),
+        ),
+    )
