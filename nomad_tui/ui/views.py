@@ -107,12 +107,13 @@ def _node_summary(entry: kinds.NodeEntry) -> Text:
         text.append("  Reading what the node's allocations reserved…\n", style="dim")
     else:
         text.append(f"  Allocated to {allocated.live} live allocations:", style="bold")
-        for name, used, capacity, unit in (
-            ("CPU", allocated.cpu, node.cpu_capacity, "MHz"),
-            ("memory", allocated.memory, node.memory_capacity, "MiB"),
+        for separator, name, used, capacity, unit in (
+            (" ", "CPU", allocated.cpu, node.cpu_capacity, "MHz"),
+            (" · ", "memory", allocated.memory, node.memory_capacity, "MiB"),
         ):
             percent = kinds.share(used, capacity)
-            text.append(f" {name} {used} {unit} of {capacity} {unit}" + ("" if percent is None else f" ({percent} %)"))
+            share = "" if percent is None else f" ({percent} %)"
+            text.append(f"{separator}{name} {used} {unit} of {capacity} {unit}{share}")
         text.append("\n")
     if node.status_description:
         text.append(f"  {sanitize_line(node.status_description)}\n", style="dim")
