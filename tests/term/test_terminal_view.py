@@ -378,6 +378,26 @@ async def test_repaints_are_at_most_max_fps() -> None:
         assert lines(terminal)[-2] == "tick 199"
 
 
+async def test_the_echo_of_a_key_is_painted_without_waiting_for_a_frame() -> None:
+    """Small changes wait for the echo frame rate (here one a minute) unless they follow the
+    user's input: the first one after a key is painted at once, the next waits again."""
+    terminal = TerminalView(PyteEmulator(COLS, ROWS), echo_fps=1 / 60, max_fps=1 / 60)
+    app = make_app(terminal)
+    async with app.run_test(size=(COLS, ROWS + 1)) as pilot:
+        terminal.focus()
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        frames = terminal.frames
+        terminal.feed(b"a")  # the remote's echo
+        await settle(app, pilot)
+        assert terminal.frames == frames + 1 and lines(terminal)[0] == "a"
+        terminal.feed(b"b")  # output nobody typed for: it waits for its frame
+        await settle(app, pilot)
+        assert terminal.frames == frames + 1 and lines(terminal)[0] == "a"
+        assert app.inputs() == [b"a"]
+
+
 async def test_raw_keys_reach_the_remote_as_the_terminal_sent_them_while_focused() -> None:
     """The driver's input thread feeds `RawRoutingParser`; its messages go to the app, as here."""
     view = TerminalView(raw_keys=True)

@@ -173,6 +173,7 @@ class TerminalView(Widget, can_focus=True):
         self._accepts_input = True
         self._mouse = MouseTracker()
         self._parsed_since_paint = 0
+        self._awaiting_echo = False  # input went out since the last repaint
         self._repaint_cost = 0.0  # seconds the emulator took to hand over changed rows (smoothed)
         self._mouse_shift = False
 
@@ -204,7 +205,12 @@ class TerminalView(Widget, can_focus=True):
         """Bytes the user's terminal sent while this terminal held the raw-input gate."""
         if data and self._accepts_input:
             self._set_history_offset(0)
-            self.post_message(self.Input(data))
+            self._send_input(data)
+
+    def _send_input(self, data: bytes) -> None:
+        """The user's input for the remote: the next small change on screen is taken for its echo."""
+        self._awaiting_echo = True
+        self.post_message(self.Input(data))
 
     def _local_keys(self) -> list[bytes]:
         """The keys that stay ours while input is raw: detach, scrollback, and the screen's
@@ -371,8 +377,10 @@ class TerminalView(Widget, can_focus=True):
         if self._repaint_timer is not None or not self.is_mounted:
             return
         # Output in bulk repaints at most `max_fps` times a second.  A small change with nothing
-        # else waiting (the echo of a key, a prompt) may go out sooner, up to `echo_fps`: holding
-        # an echo back for a 30 fps frame would add up to 33 ms to every keystroke.
+        # else waiting (a prompt, a spinner) may go out sooner, up to `echo_fps`: holding an echo
+        # back for a 30 fps frame would add up to 33 ms to every keystroke.  The first small change
+        # after the user's input is taken for its echo and painted at once: one paint per input,
+        # so typing (or key repeat) cannot drive the frame rate, but no echo waits for a frame.
         # The emulator is asked for its dirty rows only after a few bytes: a backend that reads
         # rows when asked (libghostty's render state) would otherwise read the whole screen
         # after every parse slice of a flood.
@@ -383,7 +391,10 @@ class TerminalView(Widget, can_focus=True):
         )
         # Bulk output also waits at least a few times as long as the last repaint took, so
         # reading and drawing the screen never takes more than a fraction of the event loop.
-        interval = 1.0 / self.echo_fps if small else max(1.0 / self.max_fps, 4 * self._repaint_cost)
+        if small and self._awaiting_echo:
+            interval = 0.0
+        else:
+            interval = 1.0 / self.echo_fps if small else max(1.0 / self.max_fps, 4 * self._repaint_cost)
         delay = self._last_paint + interval - time.monotonic()
         if delay > 0:
             self._repaint_timer = self.set_timer(delay, self._repaint, name="terminal-repaint")
@@ -394,6 +405,7 @@ class TerminalView(Widget, can_focus=True):
 
     def _repaint(self) -> None:
         self._repaint_timer = None
+        self._awaiting_echo = False
         self._last_paint = started = time.monotonic()
         self._parsed_since_paint = 0
         emulator = self._emulator
@@ -593,7 +605,7 @@ class TerminalView(Widget, can_focus=True):
         event.stop()
         event.prevent_default()
         self._set_history_offset(0)
-        self.post_message(self.Input(data))
+        self._send_input(data)
 
     def on_paste(self, event: events.Paste) -> None:
         if not self.accepts_input:
@@ -603,7 +615,7 @@ class TerminalView(Widget, can_focus=True):
         data = encode_paste(event.text, self._emulator.modes.bracketed_paste)
         if data:
             self._set_history_offset(0)
-            self.post_message(self.Input(data))
+            self._send_input(data)
 
     # ------------------------------------------------------------------ mouse
 
@@ -624,7 +636,7 @@ class TerminalView(Widget, can_focus=True):
         event.stop()
         data = self._mouse.report(modes, action, button, event.x, event.y, meta=event.meta, ctrl=event.ctrl)
         if data:
-            self.post_message(self.Input(data))
+            self._send_input(data)
         return True
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
@@ -649,7 +661,7 @@ class TerminalView(Widget, can_focus=True):
             data = wheel_as_arrows(modes, up)
             if data:
                 event.stop()
-                self.post_message(self.Input(data))
+                self._send_input(data)
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self._wheel(event, up=True)
