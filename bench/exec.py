@@ -579,37 +579,47 @@ def bench_remote_flood(seconds: float = 15.0) -> None:
 
 
 def main() -> None:
+    import os
+
+    from nomad_tui.term.backends import available
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bytes", type=int, default=1_000_000, help="bytes per corpus")
     parser.add_argument("--only", choices=["feed", "widget", "firehose", "latency", "remote", "flood"])
     parser.add_argument("--flood-seconds", type=float, default=15.0)
     parser.add_argument(
-        "--backend", choices=["ghostty", "pyte"], help="the terminal's VT engine for sections 2-6 (default: the best)"
+        "--backend",
+        choices=["ghostty", "pyte", "all"],
+        help="the terminal's VT engine for sections 2-6 (default: the best; all: each in turn)",
     )
     args = parser.parse_args()
-    if args.backend:
-        import os
-
-        os.environ["NOMAD_TUI_TERM_BACKEND"] = args.backend
-    from nomad_tui.term.backends import backend_name
-
-    print(f"terminal backend for sections 2-6: {backend_name()}")
+    backends = list(available()) if args.backend == "all" else [args.backend or ""]
     print(
-        f"python {sys.version.split()[0]}, pyte {getattr(pyte, '__version__', '0.8.2')}, {args.bytes} bytes per corpus"
+        f"python {sys.version.split()[0]}, pyte {getattr(pyte, '__version__', '0.8.2')}, "
+        f"{args.bytes} bytes per corpus, load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}"
     )
     data_sets = corpora(args.bytes)
     if args.only in (None, "feed"):
-        bench_feed(data_sets)
-    if args.only in (None, "widget"):
-        bench_widget(data_sets)
-    if args.only in (None, "firehose"):
-        bench_firehose()
-    if args.only in (None, "latency"):
-        bench_keystroke_latency()
-    if args.only in (None, "remote"):
-        bench_remote_firehose()
-    if args.only in (None, "flood"):
-        bench_remote_flood(args.flood_seconds)
+        bench_feed(data_sets)  # every backend side by side
+    for backend in backends:
+        if backend:
+            os.environ["NOMAD_TUI_TERM_BACKEND"] = backend
+        if args.only == "feed":
+            break
+        from nomad_tui.term.backends import backend_name
+
+        print(f"\n######## terminal backend for sections 2-6: {backend_name()}")
+        if args.only in (None, "widget"):
+            bench_widget(data_sets)
+        if args.only in (None, "firehose"):
+            bench_firehose()
+        if args.only in (None, "latency"):
+            bench_keystroke_latency()
+        if args.only in (None, "remote"):
+            bench_remote_firehose()
+        if args.only in (None, "flood"):
+            bench_remote_flood(args.flood_seconds)
+        print(f"(load average now {' '.join(f'{load:.2f}' for load in os.getloadavg())})")
 
 
 if __name__ == "__main__":

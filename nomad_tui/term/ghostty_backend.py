@@ -58,7 +58,9 @@ _HISTORY_CACHE_ROWS = 1024
 _ANCHOR_NEWLINES = 1000  # well under the 2000 lines the scrollback keeps at least
 _CLEAR_SCROLLBACK = b"\x1b[3J"
 _FULL_RESET = b"\x1bc"
-_SCROLLBACK_MAX_BYTES = 64 * 1024 * 1024
+# Bytes per scrollback cell, with room for libghostty's per-row data and its whole-page steps.
+_SCROLLBACK_BYTES_PER_CELL = 12
+_SCROLLBACK_SLACK = 1024 * 1024
 # Insert and origin mode off, autowrap and cursor on, cursor keys normal, numeric keypad, no
 # margins, plain attributes, ASCII in G0/G1 and G0 selected.
 _SOFT_RESET = b"\x1b[4l\x1b[?6l\x1b[?7h\x1b[?25h\x1b[?1l\x1b>\x1b[r\x1b[m\x1b(B\x1b)B\x0f"
@@ -83,13 +85,14 @@ class GhosttyEmulator(Emulator):
         replies: ReplyQueue | None = None,
     ) -> None:
         self._cols, self._rows = max(1, cols), max(1, rows)
-        # libghostty frees old lines a whole page at a time, and by default also caps the scrollback
-        # in bytes (some 500 lines at 80 columns, 200 at 200): ask for twice the lines and room
-        # enough, so that at least `scrollback` lines are always kept.
-        self._term = Terminal(self._cols, self._rows, scrollback=2 * scrollback)
+        # The scrollback is capped in bytes, sized from the width so that at least `scrollback`
+        # lines are kept.  libghostty's own default cap holds only some 500 lines at 80 columns
+        # and 200 at 200; a cap in lines instead made every line pushed once full cost a page
+        # compaction (feeding fell from ~150-400 to ~25 MB/s).  The line cap is left far above.
+        self._scrollback = scrollback
+        self._term = Terminal(self._cols, self._rows, scrollback=10 * scrollback)
         self._handle = self._term._t[0]
-        max_bytes = ffi.new("size_t*", _SCROLLBACK_MAX_BYTES)
-        self._check(lib.ghostty_terminal_set(self._handle, lib.GHOSTTY_TERMINAL_OPT_SCROLLBACK_MAX_BYTES, max_bytes))
+        self._cap_scrollback()
         self._replies = replies if replies is not None else ReplyQueue()
         self._term.on_reply(self._reply)
         self._state = ffi.new("GhosttyRenderState*")
@@ -158,6 +161,11 @@ class GhosttyEmulator(Emulator):
         self.history_reads = 0  # rows read from libghostty's scrollback (tests count them)
         self.internal_errors = 0
 
+    def _cap_scrollback(self) -> None:
+        limit = self._scrollback * self._cols * _SCROLLBACK_BYTES_PER_CELL + _SCROLLBACK_SLACK
+        max_bytes = ffi.new("size_t*", limit)
+        self._check(lib.ghostty_terminal_set(self._handle, lib.GHOSTTY_TERMINAL_OPT_SCROLLBACK_MAX_BYTES, max_bytes))
+
     def _reply(self, data: bytes) -> None:
         self._replies.push(data)  # rate-limited; the callback itself must return nothing
 
@@ -213,6 +221,7 @@ class GhosttyEmulator(Emulator):
         self._advance_pushed()
         self._term.resize(cols, rows)
         self._cols, self._rows = cols, rows
+        self._cap_scrollback()
         self._screen_rows = [self._blank_row()] * rows
         self._dirty = set(range(rows))
         self._stale = True

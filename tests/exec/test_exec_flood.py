@@ -15,6 +15,7 @@ from conftest import FIXED_START, Control, until
 from nomad_tui.devagent.driver.exec_process import OUTPUT_QUEUE_CHUNKS, READ_CHUNK, ExecProcess
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.settings import resolve
+from nomad_tui.term.backends import available
 from nomad_tui.ui.sessions import ExecTarget
 from nomad_tui.ui.widgets.exec_pane import ExecPane
 from nomad_tui.ui.widgets.terminal import TerminalView
@@ -129,10 +130,13 @@ async def test_a_terminal_far_behind_drops_encoded_output_without_decoding_it(mo
         assert view.bytes_received == 100 * 300 * len(b"line 00000\r\n")
 
 
-async def test_ctrl_c_after_a_flood_brings_the_prompt_back(tmp_path: Any) -> None:
-    """`yes` through the dev agent, the real ExecSession and the terminal, until several MB have
-    crossed the socket; then ^C and a command: its output appears."""
+@pytest.mark.parametrize("backend", sorted(available()))
+async def test_ctrl_c_after_a_flood_brings_the_prompt_back(backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`yes` through the dev agent, the real ExecSession and the terminal (on each VT backend),
+    until several MB have crossed the socket; then ^C and a command: its output appears."""
     from textual.app import App, ComposeResult
+
+    monkeypatch.setenv("NOMAD_TUI_TERM_BACKEND", backend)
 
     agent = AgentProcess.start(
         "--allocs", "4", "--seed", "5", "--churn", "0", "--no-processes", "--start-time", str(FIXED_START)
@@ -161,6 +165,7 @@ async def test_ctrl_c_after_a_flood_brings_the_prompt_back(tmp_path: Any) -> Non
             session = pane.session
             assert session is not None
             terminal = pane.terminal
+            assert type(terminal.emulator) is available()[backend]
 
             def state() -> str:
                 shown = [line for line in terminal.emulator.display() if line.strip()][-4:]
