@@ -108,14 +108,16 @@ def populate(cluster: Cluster, allocs: int, seed: int, origin_ns: int, real_proc
 
 def _node(node_id: str, i: int, width: int) -> NodeSpec:
     """Most clients are general-purpose; every fourth is a bigger storage box; the third is marked
-    ineligible (an operator took it out of scheduling)."""
+    ineligible (an operator took it out of scheduling).  Sized so that the ~50 allocations a client
+    holds reserve less than it has (Nomad never places beyond a node's capacity): 16 cores at 2.5 GHz
+    against ~20-25 GHz reserved."""
     storage = i % 4 == 3
     return NodeSpec(
         eligibility="ineligible" if i == 2 else "eligible",
         id=node_id,
         name=f"client-{i + 1:0{width}d}",
         node_class="storage" if storage else "general",
-        cpu_cores=8 if storage else 4,
+        cpu_cores=32 if storage else 16,
         memory_mb=32768 if storage else 16384,
         disk_mb=2_000_000 if storage else 200_000,
     )
