@@ -155,10 +155,11 @@ ACTIONS: tuple[Action, ...] = (
     # ---- the jobs and nodes views (ResourceScreen)
     Action("view-quit", "q", "quit", "Quit", "quit", RESOURCES, scope="resources"),
     Action("view-help", "question_mark", "help", "Help", "this help", RESOURCES, scope="resources"),
+    # Priority, as in the allocation list: the prompt has the focus before the next key of a burst.
     Action("view-filter", "slash", "start_filter", "Filter", "filter (column:value, column:=exact)", RESOURCES,
-           scope="resources"),
+           scope="resources", priority=True),
     Action("view-command", "colon", "start_command", "Command", "command line (:jobs, :nodes, :allocs switch "
-           "views)", RESOURCES, scope="resources"),
+           "views)", RESOURCES, scope="resources", priority=True),
     Action("view-drill", "enter", "drill", "Allocations", "the allocations of the selected job or node (esc: back "
            "to the view)", RESOURCES, scope="resources"),
     Action("view-raw", "y", "raw", "Raw", "raw JSON of the selected job or node", RESOURCES, scope="resources"),

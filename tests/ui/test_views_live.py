@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Control, settings_for, until
+from conftest import Control, send_burst, settings_for, until
+from textual.widgets import Input
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.devagent.model.scheduling import UNPLACEABLE_JOB
@@ -184,3 +185,21 @@ def test_raw_lines_keep_hostile_strings_inert() -> None:
     for bad in ("\x1b", "\x07", "\u202e", "\x9b"):
         assert bad not in text
     assert "[red]x" in text
+
+
+async def test_a_key_burst_after_slash_or_colon_in_a_view_all_goes_to_the_prompt(agent: AgentProcess) -> None:
+    """`tmux send-keys -l ':nodes\\r'` in the jobs view: every key of the burst is the prompt's."""
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded_dashboard(pilot)
+        jobs = await open_jobs(pilot)
+        send_burst(app, "/job:gpu\r")
+        await until(pilot, lambda: len(jobs.view) == 1, what="the filter typed in a burst")
+        assert jobs.query_one("#filter", Input).value == "job:gpu"  # its `:` was text, not the command line
+        send_burst(app, ":nodes\r")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, ResourceScreen) and app.screen is not jobs,
+            what="the nodes view from a burst",
+        )
+        await until(pilot, lambda: "Nodes" in visible_text(app.screen, "#resource-title"), what="the nodes title")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
@@ -345,10 +346,14 @@ class ResourceScreen(Screen[None]):
         self.table.focus()
 
     def action_start_filter(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # a `/` typed into a prompt is text
         self.query_one("#command-line", PromptLine).close()
         self.query_one("#filter-line", PromptLine).open()
 
     def action_start_command(self) -> None:
+        if isinstance(self.focused, Input):
+            raise SkipAction()  # `job:web` in the filter: the `:` is text
         self.query_one("#filter-line", PromptLine).close()
         self.query_one("#command", Input).value = ""
         self.query_one("#command-line", PromptLine).open()
