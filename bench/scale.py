@@ -11,10 +11,14 @@ side on the same dev agent, plus first rows after launch at large sizes.  Prints
 
     python bench/scale.py                                   # 10k@5/s and 100k@10/s, 5 min each; 100k and 1M
     python bench/scale.py --duration 20 --cases 10000:5 --first-rows 100000
+    python bench/scale.py --engines events --profile /tmp   # cProfile of the measured window only
 
 Each app runs headless (App.run_test) in its own process, so /proc gives its CPU and RSS alone; the
-agent runs as its own process.  CPU includes the probe's own small requests.  Bytes are response body
-bytes as httpx reads them off the socket (the probe's own answers included, a few KB a minute).
+agent runs as its own process.  CPU includes the probe's own small requests and all of Textual's
+painting; resource-usage sampling (whose cost follows the rows on screen, not the cluster: see
+bench/stats.py) is off unless --with-usage.  Bytes are response body bytes as httpx reads them off the
+socket (the probe's own answers included, a few KB a minute).  The harness polls with plain sleeps:
+Pilot.pause waits on every widget's queue and cost more CPU than the engine being measured.
 """
 
 from __future__ import annotations
