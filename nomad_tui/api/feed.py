@@ -46,7 +46,7 @@ from nomad_tui.api.backoff import jittered
 from nomad_tui.api.client import MAX_LIST_BYTES, NomadClient, QueryMeta, Response
 from nomad_tui.api.errors import NomadError, PermissionDenied
 from nomad_tui.api.events import StreamAbsent, StreamRefused, stream_allocation_events, with_task_states
-from nomad_tui.api.models import AllocStub
+from nomad_tui.api.models import AllocStub, TaskStateSummary
 
 FIRST_PAGE = 500  # what the first paint waits for: a screen or two, light enough to answer at once
 PAGE = 20_000  # later pages: large, since a page costs Nomad a walk from the list's start
@@ -224,7 +224,7 @@ class AllocFeed:
         self.task_states_complete = False  # every allocation of the first load came with TaskStates
         self.paginates = True  # the server honours per_page (Nomad 1.3+)
         self._out: asyncio.Queue[FeedItem] = asyncio.Queue()
-        self._shared = SharedStrings()
+        self._shared = SharedValues()
         self._resync = asyncio.Event()
         self._reconcile_due = 0.0
 
@@ -612,20 +612,26 @@ class AllocFeed:
         self._reconcile_due = self.clock() + interval
 
 
-class SharedStrings:
-    """One copy of each string many allocations repeat (namespace, node, job, group, statuses, the
-    evaluation): the decoder makes a new string for every occurrence, and at a million allocations
-    the copies are hundreds of MB.  The table is bounded: new evaluations keep coming on a busy
-    cluster, so past `limit` entries it starts over (what is held keeps its strings)."""
+class SharedValues:
+    """One copy of each value many allocations repeat: the strings (namespace, node, job, group,
+    statuses, the evaluation) and the task-state maps (most running allocations of a group read
+    {"app": running, 0 restarts}): the decoder makes new ones for every allocation, and at a million
+    allocations the copies are hundreds of MB.  Nothing changes a held stub's values (a change is a
+    new stub), so sharing is safe.  The tables are bounded: new evaluations keep coming on a busy
+    cluster, so past `limit` entries a table starts over (what is held keeps its values)."""
 
     def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit
         self.table: dict[str, str] = {}
+        self.task_states: dict[tuple[object, ...], dict[str, TaskStateSummary]] = {}
 
     def compact(self, stubs: list[AllocStub]) -> None:
         if len(self.table) > self.limit:
             self.table = {}
+        if len(self.task_states) > self.limit:
+            self.task_states = {}
         one = self.table.setdefault
+        maps = self.task_states.setdefault
         for stub in stubs:
             stub.namespace = one(stub.namespace, stub.namespace)
             stub.node_id = one(stub.node_id, stub.node_id)
@@ -638,6 +644,10 @@ class SharedStrings:
             stub.client_status = one(stub.client_status, stub.client_status)
             stub.client_description = one(stub.client_description, stub.client_description)
             stub.eval_id = one(stub.eval_id, stub.eval_id)
+            states = stub.task_states
+            if states:
+                key = tuple((name, s.state, s.failed, s.restarts) for name, s in states.items())
+                stub.task_states = maps(key, states)
 
 
 def _newest_first(stubs: list[AllocStub]) -> bool:
