@@ -55,8 +55,6 @@ class Update(Generic[T]):
     meta: QueryMeta
     nbytes: int
     reset: bool  # the index went backwards: treat `value` as a full reload
-    first: bool  # the first successful answer since the query (or a resync) started
-    duration: float  # seconds from sending the request to having decoded the answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +95,6 @@ class BlockingQuery(Generic[T]):
         self._rng = rng
         self._clock = clock
         self.last_index = 0
-        self.known_leader: bool | None = None
-        self.last_contact_ms: int | None = None
-        self.last_success: float | None = None  # clock() time of the last good answer
-        self.last_error: NomadError | None = None
         self.failures = 0
         self.requests = 0
         self._resync = asyncio.Event()
@@ -184,7 +178,6 @@ class BlockingQuery(Generic[T]):
             except Exception as exc:  # not BaseException: cancellation must go through
                 error = exc if isinstance(exc, NomadError) else Unexpected(describe_exception(exc))
                 self.failures += 1
-                self.last_error = error
                 # The retry asks without an index so that it answers at once: the consumer learns
                 # that the agent is back without waiting for the next change.
                 self._needs_full = True
@@ -198,10 +191,6 @@ class BlockingQuery(Generic[T]):
             response: Response[T] = result
             duration = self._clock() - last_start
             self.failures = 0
-            self.last_error = None
-            self.last_success = self._clock()
-            self.known_leader = response.meta.known_leader
-            self.last_contact_ms = response.meta.last_contact_ms
             new_index = response.meta.index
             previous = self.last_index
             was_full = self._needs_full
@@ -215,7 +204,7 @@ class BlockingQuery(Generic[T]):
                     self._not_before = self._clock() + self.no_block_interval
                 self.last_index = 0
                 self._needs_full = False
-                yield Update(response.value, response.meta, response.nbytes, False, first, duration)
+                yield Update(response.value, response.meta, response.nbytes, False)
                 first = False
                 continue
             self.last_index = new_index
@@ -225,5 +214,5 @@ class BlockingQuery(Generic[T]):
                     self._not_before = self._clock() + self.no_block_interval
                 continue  # the wait timed out: nothing changed
             reset = not first and new_index < previous
-            yield Update(response.value, response.meta, response.nbytes, reset, first, duration)
+            yield Update(response.value, response.meta, response.nbytes, reset)
             first = False

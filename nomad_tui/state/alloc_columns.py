@@ -48,6 +48,7 @@ class Column:
     flex: int = 0  # share of spare width
     right: bool = False  # right-aligned
     sort: SortKey | None = None  # over the raw stub; must end with the ID (keys are unique)
+    newest_first: bool = False  # sorting by it starts descending (times: the newest on top)
     measured: bool = False  # sized from its content (the widest text in view)
     idle_when_uniform: bool = False  # says nothing when every row in view shows the same text
     dim_terminal: bool = True  # dimmed on rows of finished allocations
@@ -99,9 +100,10 @@ ALLOC_COLUMNS: tuple[Column, ...] = (
            sort=lambda s: (tasks_summary(s)[0], s.job_id, s.id)),
     Column("restarts", "Restarts", 8, 8, lambda row, _: ("-" if row.restarts is None else str(row.restarts), None),
            right=True, idle_when_uniform=True, sort=lambda s: (_restarts(s), s.job_id, s.id)),
-    Column("age", "Age", 4, 2, lambda _, c: (c.age, None), sort=attrgetter("create_index", "create_time", "id")),
+    Column("age", "Age", 4, 2, lambda _, c: (c.age, None), sort=attrgetter("create_index", "create_time", "id"),
+           newest_first=True),
     Column("modified", "Modified", 8, 9, lambda _, c: (c.modified, None),
-           sort=attrgetter("modify_index", "modify_time", "id")),
+           sort=attrgetter("modify_index", "modify_time", "id"), newest_first=True),
     # Resource usage of running allocations on screen (state/usage.py); the first to go when narrow.
     Column("cpu", "CPU", 5, 9, _usage(cpu_cell), right=True),
     Column("mem", "Memory", 17, 10, _usage(memory_cell)),
@@ -109,3 +111,5 @@ ALLOC_COLUMNS: tuple[Column, ...] = (
 
 # Column name -> key over the raw stub (no display row needed to sort).
 SORT_KEYS: dict[str, SortKey] = {c.key: c.sort for c in ALLOC_COLUMNS if c.sort is not None}
+# The columns a new sort by starts descending.
+NEWEST_FIRST: frozenset[str] = frozenset(c.key for c in ALLOC_COLUMNS if c.newest_first)

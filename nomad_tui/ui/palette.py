@@ -140,8 +140,7 @@ class SessionCommands(Provider):
     """The exec sessions of this run: the list, and one hit per session to re-attach to it."""
 
     def _entries(self) -> list[Entry]:
-        app = self.app
-        sessions = app.exec_sessions() if hasattr(app, "exec_sessions") else []
+        sessions = nomad_app(self).exec_sessions()
         if not sessions:
             return []
         entries: list[Entry] = [

@@ -16,7 +16,26 @@ from nomad_tui.devagent.serve import RunningServer
 START_TIME = 1_790_000_000.0
 
 
-class AgentThread:
+class AgentOverHttp:
+    """What tests ask of any agent: its URL, an HTTP client, and its control endpoint."""
+
+    url: str
+    client: httpx.Client
+
+    def control(self, method: str, path: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
+        headers = {"X-Nomad-Token": token} if token else {}
+        response = self.client.request(method, f"/v1/devagent/{path}", json=body, headers=headers)
+        response.raise_for_status()
+        return response.json()
+
+    def create(self, **body: Any) -> list[str]:
+        return self.control("POST", "allocs", body)["ids"]
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+
+class AgentThread(AgentOverHttp):
     def __init__(self, config: AgentConfig) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -27,15 +46,6 @@ class AgentThread:
 
     def call(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(60)
-
-    def control(self, method: str, path: str, body: dict[str, Any] | None = None, token: str = "") -> Any:
-        headers = {"X-Nomad-Token": token} if token else {}
-        response = self.client.request(method, f"/v1/devagent/{path}", json=body, headers=headers)
-        response.raise_for_status()
-        return response.json()
-
-    def create(self, **body: Any) -> list[str]:
-        return self.control("POST", "allocs", body)["ids"]
 
     def stop(self) -> None:
         self.client.close()
@@ -52,8 +62,9 @@ def make_config(**overrides: Any) -> AgentConfig:
     return AgentConfig(**base)
 
 
-class ProcessAgent(AgentThread):
-    """The same helpers over an agent in its own process (own GIL): for timing-sensitive checks."""
+class ProcessAgent(AgentOverHttp):
+    """The same helpers over an agent in its own process (own GIL): for timing-sensitive checks
+    (no `call`: its loop is in the other process)."""
 
     def __init__(self, *flags: str) -> None:
         from nomad_tui.devagent.launcher import AgentProcess

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .agents import AgentThread, Background, ProcessAgent
+from .agents import AgentOverHttp, AgentThread, Background, ProcessAgent
 from .helpers import (
     ExecResult,
     exec_url,
@@ -104,7 +104,7 @@ async def _first_event_line(agent: AgentThread) -> tuple[list[str], str]:
     raise AssertionError("no line")
 
 
-async def _quiet_checks(agent: AgentThread, watched: str, other: str) -> dict[str, Any]:
+async def _quiet_checks(agent: AgentOverHttp, watched: str, other: str) -> dict[str, Any]:
     item_27 = await _alloc_wait(agent, watched, other)
     async with httpx.AsyncClient(base_url=agent.url) as client:
         index = int((await client.get("/v1/allocations")).headers["X-Nomad-Index"])
@@ -113,7 +113,7 @@ async def _quiet_checks(agent: AgentThread, watched: str, other: str) -> dict[st
 
 
 @pytest.fixture(scope="module")
-def quiet_agent() -> Iterator[AgentThread]:
+def quiet_agent() -> Iterator[AgentOverHttp]:
     """Its own process: the 1 s timing checks then measure the agent, not this process's GIL."""
     agent = ProcessAgent("--allocs", "5", "--churn", "0", "--no-processes", "--start-time", "1790000000")
     yield agent
@@ -121,7 +121,7 @@ def quiet_agent() -> Iterator[AgentThread]:
 
 
 @pytest.fixture(scope="module")
-def slow(agent: AgentThread, quiet_agent: AgentThread) -> Iterator[dict[str, Future[Any]]]:
+def slow(agent: AgentThread, quiet_agent: AgentOverHttp) -> Iterator[dict[str, Future[Any]]]:
     background = Background()
     changed = agent.create(job="slow-checks", count=2)
     watched, other = quiet_agent.create(job="slow-checks", count=2)

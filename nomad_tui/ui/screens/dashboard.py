@@ -30,6 +30,7 @@ from nomad_tui.api.stats_scheduler import STATS_INTERVAL, StatsError, StatsSched
 from nomad_tui.sanitize import describe_exception, is_clean_line, sanitize_line
 from nomad_tui.settings import IMPLICIT_CONTEXT
 from nomad_tui.state.activity import ActivityEntry, ActivityFeed
+from nomad_tui.state.alloc_columns import NEWEST_FIRST
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore, Diff
 from nomad_tui.state.usage import UsageBook, cpu_cell, limits_of, memory_cell
@@ -674,7 +675,7 @@ class DashboardScreen(Screen[None]):
 
     def action_sort_by(self, column: str) -> None:
         current = self.view.sort
-        descending = not current.descending if current.column == column else column in ("age", "modified")
+        descending = not current.descending if current.column == column else column in NEWEST_FIRST
         self._set_sort(SortSpec(column, descending))
 
     @on(AllocTable.HeaderClicked)
@@ -798,7 +799,7 @@ class DashboardScreen(Screen[None]):
             self.run_worker(work, group="choose-ns", exclusive=True, exit_on_error=False)
         elif name == "sort":
             column = args[0].lower()
-            descending = args[1] == "desc" if len(args) > 1 else column in ("age", "modified")
+            descending = args[1] == "desc" if len(args) > 1 else column in NEWEST_FIRST
             self._set_sort(SortSpec(column, descending))
         elif name == "alloc":
             self.jump_to_prefix(args[0])
