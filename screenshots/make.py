@@ -110,6 +110,21 @@ async def scene_help(pilot: Any) -> None:
     await pilot.pause(0.5)
 
 
+async def scene_jobs(pilot: Any) -> None:
+    from nomad_tui.ui.screens.resources import ResourceScreen
+
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("J")  # the jobs view, on the selected allocation's job
+    await until(pilot, lambda: isinstance(app.screen, ResourceScreen) and len(app.screen.view) > 0)
+    await pilot.pause(1.0)
+
+
+async def scene_small(pilot: Any) -> None:
+    await settle(pilot)
+    await pilot.pause(0.5)
+
+
 async def scene_logs(pilot: Any) -> None:
     await settle(pilot)
     await select(pilot, lambda row: row.job == "worker" and row.status == "running")
@@ -159,6 +174,8 @@ SCENES = [
     Scene("stop-confirmation", "Every action asks first; Cancel has the focus", scene_stop),
     Scene("signal-picker", "Signals: the common ones, or type any name", scene_signal),
     Scene("help", "? lists every key by context, and the : commands", scene_help),
+    Scene("jobs", "J or :jobs: every job with its allocation counts; enter lists its allocations", scene_jobs),
+    Scene("small-terminal", "80x24: columns drop and shrink by value; count and state stay", scene_small, (80, 24)),
     Scene("exec", "An exec session in a tab: a real shell, colours and all, inside the dashboard", scene_exec),
     Scene("logs", "Logs pane: a task's stdout from the tail, with a search", scene_logs),
 ]
