@@ -56,8 +56,13 @@ async def settle(pilot: Any) -> None:
         pilot,
         lambda: all(screen.store.row(a).tasks for a in screen.store.stubs if screen.store.row(a).status == "running"),
     )
-    screen.status_bar.address = SHOWN_ADDRESS  # the demo's real port differs on every run
     await select(pilot, lambda row: row.job == "web" and row.status == "running")
+    # the CPU and memory of the rows on screen
+    stats = screen.stats
+    await until(pilot, lambda: stats is None or (bool(stats.wanted) and stats.wanted <= set(screen.usage.latest)))
+    screen.status_bar.address = SHOWN_ADDRESS  # the demo's real port differs on every run
+    screen.status_bar.refresh()
+    await pilot.pause(0.3)
 
 
 async def select(pilot: Any, wanted: Callable[[Any], bool]) -> None:
