@@ -303,8 +303,10 @@ async def test_firehose_skips_ahead_and_the_app_stays_responsive() -> None:
         terminal.feed(b"the end\r\n")
         await terminal.wait_idle()
         await pilot.pause(0.05)
+        # How much is skipped depends on how fast this machine parses (a quiet one with libghostty
+        # keeps up with more than half): that some was, and that every byte is accounted for, does not.
         assert terminal.skips >= 1
-        assert terminal.skipped_bytes > total // 2
+        assert terminal.skipped_bytes >= len(chunk)
         assert terminal.bytes_fed + terminal.skipped_bytes == terminal.bytes_received
         assert terminal.backlog_bytes == 0
         assert lines(terminal)[-2:] == ["the end", ""]
