@@ -203,4 +203,9 @@ async def test_a_key_burst_after_slash_or_colon_in_a_view_all_goes_to_the_prompt
             lambda: isinstance(app.screen, ResourceScreen) and app.screen is not jobs,
             what="the nodes view from a burst",
         )
-        await until(pilot, lambda: "Nodes" in visible_text(app.screen, "#resource-title"), what="the nodes title")
+
+        def nodes_title_shown() -> bool:
+            titles = app.screen.query("#resource-title")  # the new screen may not be composed yet
+            return bool(titles) and "Nodes" in str(titles.first().render())
+
+        await until(pilot, nodes_title_shown, what="the nodes title")
