@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.screen import Screen
 
 from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError
@@ -34,6 +35,7 @@ from nomad_tui.ui.widgets.terminal import TerminalView
 # App priority bindings (ctrl+q quit, ctrl+p palette) are checked before the focused widget; in a
 # live exec terminal those keys belong to the remote (ctrl+p is the shell's history key).
 TERMINAL_KEYS_ACTIONS = frozenset({"quit", "command_palette"})
+HIDDEN_SYSTEM_COMMANDS = frozenset({"Keys", "Maximize", "Minimize"})
 
 
 def tune_gc() -> tuple[int, int, int]:
@@ -139,6 +141,13 @@ class NomadTuiApp(App[int]):
     def on_raw_keys(self, message: raw_input.RawKeys) -> None:
         """Typed bytes for the exec terminal that holds the raw-input gate."""
         raw_input.deliver(self, message)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands without "Keys" (its key panel lists Textual's bindings, not ours:
+        `?` is the help) and "Maximize" (it only enlarges the focused widget); "Quit" runs action_quit."""
+        for command in super().get_system_commands(screen):
+            if command.title not in HIDDEN_SYSTEM_COMMANDS:
+                yield command
 
     def action_quit(self) -> None:  # type: ignore[override]
         self.request_quit()

@@ -243,3 +243,16 @@ async def test_config_file_keymap_remaps_actions(agent: AgentProcess, control: C
         await pilot.press("ctrl+x")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="stop on its new key")
         await pilot.press("n")
+
+
+async def test_the_palette_offers_no_textual_key_panel_and_quit_is_ours(agent: AgentProcess) -> None:
+    """Textual's "Keys" panel lists Textual's bindings, not ours (`?` is the help); its "Quit" runs our
+    quit, which asks first while exec sessions run."""
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE):
+        commands = list(app.get_system_commands(app.screen))
+        titles = [command.title for command in commands]
+        assert "Keys" not in titles and "Maximize" not in titles
+        assert "Quit" in titles and "Theme" in titles
+        quit_command = next(command for command in commands if command.title == "Quit")
+        assert getattr(quit_command.callback, "__func__", None) is NomadTuiApp.action_quit

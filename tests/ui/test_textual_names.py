@@ -47,6 +47,7 @@ INTENDED_OVERRIDES = frozenset(
         "selection_updated",
         "watch_scroll_y",
         "on_event",  # the app: keys typed ahead of a dialog are dropped before dispatch (ui/key_gate.py)
+        "get_system_commands",  # the app: Textual's palette commands without Keys and Maximize
         # the exec terminal: selection is the remote's mouse while it tracks it (shift: ours)
         "allow_select",
         "recompose",  # AppFooter: drops the watchers Textual's Footer leaks, then re-composes
