@@ -14,11 +14,15 @@ Two rules keep such a burst from confirming a destructive action:
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, TypeVar
 
 from textual import events
 from textual._time import get_time
+from textual.app import App
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.worker import Worker
 
 ResultType = TypeVar("ResultType")
@@ -66,3 +70,30 @@ class KeyGate:
             dropped = self.holding and not (isinstance(event, events.Key) and event.key in self.always_pass)
         self.dropped += dropped
         return dropped
+
+
+async def typed_before_handled(app: App[Any], widget: Widget | None) -> None:
+    """Wait until every key read before now has run its binding.
+
+    A priority key (`ctrl+d`) runs as the app reads it, but a `j` read just before it was forwarded to
+    the focused widget and runs its binding only once it has bubbled up, queue by queue, to the app:
+    the action would read the old cursor.  A marker sent along the same path, one queue after the
+    other, arrives after that `j` at every step, so once it reaches the app the `j` has moved the cursor.
+    """
+    path: list[MessagePump] = []
+    node: MessagePump | None = widget
+    while node is not None:
+        path.append(node)
+        node = node._parent
+    if not path or path[-1] is not app:
+        path.append(app)
+    arrived = asyncio.Event()
+
+    def step(index: int) -> None:
+        if index == len(path):
+            arrived.set()
+        else:
+            path[index].call_later(step, index + 1)
+
+    step(0)
+    await arrived.wait()

@@ -8,6 +8,7 @@ from typing import Any
 from conftest import Control, settings_for, until
 from textual import events
 from textual.screen import Screen
+from textual.widgets import Static
 
 from nomad_tui.devagent.launcher import AgentProcess
 from nomad_tui.ui.app import NomadTuiApp
@@ -78,3 +79,26 @@ async def test_bursts_never_answer_a_dialog_or_reach_the_dashboard(agent: AgentP
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dialog to close")
 
     assert not [r for r in await control.requests() if r["method"] in ("PUT", "POST")]
+
+
+async def test_a_key_typed_just_before_an_action_key_runs_first(agent: AgentProcess) -> None:
+    """`j ctrl+d` in one read: the stop is for the row `j` moved to (the action key is a priority binding,
+    run as it is read, while the `j` still bubbles up to the screen's binding)."""
+    app = NomadTuiApp(settings_for(agent.url))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        table = screen.query_one(AllocTable)
+        await until(pilot, lambda: len(screen.view) > 4, what="the allocations")
+        rows = [screen.view.row_at(i) for i in range(len(screen.view))]
+        running = [row.status == "running" for row in rows]
+        first = next(i for i in range(len(rows) - 1) if running[i] and running[i + 1])
+        assert table.select_id(rows[first].id)
+        await pilot.pause()
+        burst(app, "j", "ctrl+d")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirmation")
+        assert table.cursor_id == rows[first + 1].id
+        shown = " ".join(str(widget.render()) for widget in app.screen.query(Static))
+        assert rows[first + 1].id[:8] in shown and rows[first].id[:8] not in shown
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dialog to close")

@@ -14,6 +14,7 @@ from textual import events
 from textual.actions import SkipAction
 from textual.app import App
 from textual.notifications import SeverityLevel
+from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, get_current_worker
 
@@ -27,6 +28,7 @@ from nomad_tui.state import export
 from nomad_tui.state.rows import AllocRow
 from nomad_tui.ui.audit_hooks import audit_outcome
 from nomad_tui.ui.context_badge import context_line, typed_confirmation
+from nomad_tui.ui.key_gate import typed_before_handled
 from nomad_tui.ui.keymap import MUTATING_ACTIONS
 from nomad_tui.ui.screens.action_dialogs import (
     ConfirmScreen,
@@ -52,6 +54,8 @@ class AllocationActions:
         self.screen = screen
         # The lifecycle action whose requests are being sent (one at a time; see _carry_out).
         self.running_plan: Plan | None = None
+        # Where keys went when the action's key was read (see _start).
+        self._typed_ahead_from: Widget | None = None
 
     @property
     def app(self) -> App[Any]:
@@ -287,8 +291,15 @@ class AllocationActions:
         nomad_app(self.screen).show_exec_sessions()
 
     def _start(self, work: Coroutine[Any, Any, None], group: str, *, exclusive: bool = True) -> Worker[None]:
-        """Run one of the actions' coroutines as a worker of the screen (dialogs are awaited in workers)."""
-        return self.screen.run_worker(work, group=group, exclusive=exclusive, exit_on_error=False)
+        """Run one of the actions' coroutines as a worker of the screen (dialogs are awaited in workers),
+        once the keys read before it have run (`j ctrl+d` in one burst stops the row `j` moved to)."""
+        typed_ahead_from, self._typed_ahead_from = self._typed_ahead_from, None
+
+        async def in_order() -> None:
+            await typed_before_handled(self.app, typed_ahead_from or self.screen)
+            await work
+
+        return self.screen.run_worker(in_order(), group=group, exclusive=exclusive, exit_on_error=False)
 
     def _leads_to_dialog(self, start: Callable[[], Worker[None]]) -> None:
         """Keys that arrive while the action prepares its dialogs go nowhere (ui/key_gate.py): `ctrl+d y`
@@ -296,6 +307,7 @@ class AllocationActions:
         are priority bindings (run as the key is read); in the filter or command line their keys are text."""
         if isinstance(self.screen.focused, Input):
             raise SkipAction()
+        self._typed_ahead_from = self.screen.focused
         nomad_app(self.screen).key_gate.hold(start())
 
     def _dialogs_done(self) -> None:
