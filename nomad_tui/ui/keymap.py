@@ -228,7 +228,9 @@ ACTIONS: tuple[Action, ...] = (
            "allocation + task", JOB_TAIL, scope="job-tail"),
     # ---- files: the browser, and the viewer (a log pane too)
     Action("files-back", "escape,q", "close", "Back", "back", FILES, scope="files"),
-    Action("files-open", "enter", "open", "Open", "open a directory or view a file", FILES, scope="files"),
+    # Priority: the table's own (hidden) enter binding would otherwise hide "⏎ Open" from the footer.
+    Action("files-open", "enter", "open", "Open", "open a directory or view a file", FILES, scope="files",
+           priority=True),
     Action("files-up", "backspace,h,left", "parent", "Up a directory", "up a directory", FILES, scope="files"),
     Action("files-follow", "F", "follow_file", "Follow file", "follow the file as it grows (in the list or the "
            "viewer)", FILES, scope="files"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from conftest import ACL_ARGS, FIXED_START, READ_TOKEN, Control, settings_for, terminal_output, until
 from test_hostile import INJECTED, OSC52, TITLE
+from textual import events
 
 from nomad_tui.api.fs import PAGE_BYTES
 from nomad_tui.devagent.launcher import AgentProcess
@@ -63,6 +64,14 @@ async def test_browse_view_page_hexdump_hostile_and_follow(agent: AgentProcess, 
         await until(pilot, lambda: table.cursor_row == 1, what="g, j: the second entry")
         await pilot.press("k")
         await until(pilot, lambda: table.cursor_row == 0, what="k: the first entry")
+        # `j⏎` in one read opens the row `j` moved to (enter is a priority key, so "⏎ Open" is in the footer)
+        second = browser.entries[1]
+        assert second.is_dir
+        for name in ("j", "enter"):
+            app.post_message(events.Key(name, name if name == "j" else None))
+        await until(pilot, lambda: browser.path == f"/{second.name}", what="j⏎: the second entry opened")
+        await pilot.press("backspace")
+        await until(pilot, lambda: browser.path == "/" and bool(browser.entries), what="back to /")
         await enter(pilot, browser, "alloc")
         await until(pilot, lambda: browser.path == "/alloc" and "logs" in names(browser), what="/alloc")
         await enter(pilot, browser, "data")

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from nomad_tui.api import fs
@@ -22,6 +23,7 @@ from nomad_tui.api.client import NomadClient
 from nomad_tui.api.errors import NomadError, PermissionDenied
 from nomad_tui.api.models import parse_time
 from nomad_tui.sanitize import sanitize_line
+from nomad_tui.ui.key_gate import typed_before_handled
 from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.screens.log_pane import LogPaneScreen, human_bytes
 from nomad_tui.ui.widgets.footer import AppFooter
@@ -152,9 +154,18 @@ class FileBrowserScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_open()
+        self._open_selected()
 
     def action_open(self) -> None:
+        """enter: a priority key (the table's own hidden enter would hide "⏎ Open" from the footer), so it
+        opens the row once the keys typed before it have moved the cursor (`j⏎` in one read)."""
+        self.run_worker(self._open_in_order(self.focused), group="open", exclusive=True, exit_on_error=False)
+
+    async def _open_in_order(self, focused: Widget | None) -> None:
+        await typed_before_handled(self.app, focused or self)
+        self._open_selected()
+
+    def _open_selected(self) -> None:
         entry = self._selected()
         if entry is None:
             return
