@@ -3,14 +3,18 @@ SSH) never answer the dialog, nor run another binding while the dialog is on its
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from conftest import Control, settings_for, until
 from textual import events
+from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Static
 
 from nomad_tui.devagent.launcher import AgentProcess
+from nomad_tui.ui import key_gate
 from nomad_tui.ui.app import NomadTuiApp
 from nomad_tui.ui.screens.action_dialogs import ConfirmScreen, SignalPickerScreen, TaskPickerScreen
 from nomad_tui.ui.screens.dashboard import DashboardScreen
@@ -102,3 +106,15 @@ async def test_a_key_typed_just_before_an_action_key_runs_first(agent: AgentProc
         assert rows[first + 1].id[:8] in shown and rows[first].id[:8] not in shown
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dialog to close")
+
+
+async def test_the_order_marker_goes_past_a_removed_widget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The widget that had the keys may be gone when an action starts: the wait still ends (not by
+    its safety net, which is made endless here; the outer bound only turns a hang into a failure)."""
+    monkeypatch.setattr(key_gate, "MARKER_PATIENCE", None)
+    app: App[None] = App()
+    async with app.run_test():
+        widget = Static("gone")
+        await app.screen.mount(widget)
+        await widget.remove()
+        await asyncio.wait_for(key_gate.typed_before_handled(app, widget), 60)
