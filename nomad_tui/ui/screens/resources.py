@@ -8,6 +8,7 @@ screen is in front the query is stopped, so a view nobody looks at costs nothing
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -122,7 +123,7 @@ class ResourceScreen(Screen[None]):
             self.post_message,
             generation=self.generation,
             wait=getattr(self.app, "watch_wait", 300.0),
-            clock=getattr(self.app, "monotonic", None) or __import__("time").monotonic,
+            clock=getattr(self.app, "monotonic", None) or time.monotonic,
         )
         self.run_worker(self.watcher.run(), group="resources", exclusive=True, exit_on_error=False)
 
