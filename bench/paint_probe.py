@@ -3,6 +3,7 @@ first data row is painted, and when a wanted row is first painted (`wanted(row, 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ class PaintProbe:
         self.first_row: float | None = None
         self.wanted: Callable[[AllocRow, str], bool] | None = None
         self.seen_at: float | None = None
+        self.seen = threading.Event()  # set with seen_at (a harness thread may wait on it)
         original = AllocTable.render_line
         probe = self
 
@@ -32,6 +34,7 @@ class PaintProbe:
                     position = int(table.scroll_y) + y - 1
                     if position < len(table.view) and wanted(table.view.row_at(position), strip.text):
                         probe.seen_at = now
+                        probe.seen.set()
             return strip
 
         AllocTable.render_line = render_line  # type: ignore[method-assign]

@@ -3,7 +3,9 @@ allocation list applies (so it needs no connection of its own and works with any
 
 It remembers two small facts per allocation (client status, restarts per task) to say what changed:
 created, status from -> to, task restarted.  A failure's reason (the last task
-event's message) is not in the list stubs; the screen asks for it and fills it in (`explain`).
+event's message) is not in the list stubs; the screen asks for it while the activity is on show and
+fills it in (`explain`): on a busy cluster, reading every failed allocation in the background cost
+more than following the cluster did.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class ActivityEntry:
     text: str
     failed: bool = False
     detail: str = ""  # filled in later: the failure's last event message
+    asked: bool = False  # its reason was asked for (once: a garbage-collected one has none to give)
     seq: int = field(default_factory=lambda: next(_seq))
 
 

@@ -105,8 +105,13 @@ async def test_detail_panes_follow_the_selected_allocation(agent: AgentProcess, 
             )
 
         await until(pilot, has_signal_event, what="the Signaling event in the detail")
+        await pilot.press("3")  # the Events tab: filled when it is opened
         events = screen.query_one("#detail-events")
-        assert any("Signaling" in str(events.get_row_at(i)[2]) for i in range(events.row_count))  # type: ignore[attr-defined]
+        await until(
+            pilot,
+            lambda: any("Signaling" in str(events.get_row_at(i)[2]) for i in range(events.row_count)),  # type: ignore[attr-defined]
+            what="the Signaling event in the Events tab",
+        )
 
 
 async def test_garbage_collected_allocation_leaves_the_detail_and_the_actions(

@@ -181,9 +181,16 @@ def test_activity_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
                 json={"client_status": "failed", "event": {"type": "Driver Failure", "message": "image pull failed"}},
             )
             await http.post(f"/v1/devagent/alloc/{running[1].id}/update", json={"client_status": "complete"})
-        await until(pilot, lambda: len(screen.activity) == 2 and any(e.detail for e in screen.activity), what="feed")
+        await until(pilot, lambda: len(screen.activity) == 2, what="feed")
         await pilot.press("V")
         await until(pilot, lambda: isinstance(pilot.app.screen, ActivityScreen), what="the activity screen")
+        # the reason is read while the activity is on show
+        await until(pilot, lambda: any(e.detail for e in screen.activity), what="the failure's reason")
+        await until(
+            pilot,
+            lambda: "image pull failed" in str(list(pilot.app.screen.query_one("#activity").get_column_at(4))),
+            what="the reason shown",
+        )
         await pilot.pause()
 
     assert snap_compare(frozen_app(agent), terminal_size=(110, 20), run_before=activity)

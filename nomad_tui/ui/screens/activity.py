@@ -3,6 +3,7 @@ first, from the dashboard's activity feed; `enter` jumps to the allocation in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from nomad_tui.ui.keymap import bindings
 from nomad_tui.ui.widgets.footer import AppFooter
 
 MAX_SHOWN = 500
+EXPLAINED_SHOWN = 50  # the newest failures shown get their reason read
 
 
 class ActivityScreen(Screen[str | None]):
@@ -27,9 +29,18 @@ class ActivityScreen(Screen[str | None]):
     ActivityScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, feed: ActivityFeed, *, namespace: str | None = None, job: str | None = None, now_ns: int = 0):
+    def __init__(
+        self,
+        feed: ActivityFeed,
+        *,
+        namespace: str | None = None,
+        job: str | None = None,
+        now_ns: int = 0,
+        explain: Callable[[list[ActivityEntry]], None] | None = None,
+    ):
         super().__init__()
         self.feed = feed
+        self.explain = explain  # asked to read why these failures failed
         self.namespace = namespace
         self.job = job
         self.now_ns = now_ns
@@ -55,6 +66,7 @@ class ActivityScreen(Screen[str | None]):
         table = self.query_one(DataTable)
         selected = self.entries[table.cursor_row].seq if self.entries and table.cursor_row < len(self.entries) else None
         self.entries = self.feed.newest_first(self.namespace, self.job)[:MAX_SHOWN]
+        self.ask_reasons()
         table.clear()
         for entry in self.entries:
             change = Text(entry.text, style="bold red" if entry.failed else "")
@@ -80,6 +92,11 @@ class ActivityScreen(Screen[str | None]):
         if not self.entries:
             title.append(" · nothing has changed since nomad-tui started", style="dim")
         self.query_one("#activity-title", Static).update(title)
+
+    def ask_reasons(self) -> None:
+        """Have the newest failures on show explained (those not asked about yet)."""
+        if self.explain is not None:
+            self.explain([e for e in self.entries[:EXPLAINED_SHOWN] if e.failed and not e.asked])
 
     def action_close(self) -> None:
         self.dismiss(None)

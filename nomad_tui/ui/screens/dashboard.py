@@ -165,12 +165,18 @@ class DashboardScreen(Screen[None]):
         self.start_list_watcher()
         self.run_worker(self.fetch_namespaces(), group="namespaces", exit_on_error=False)
         self.run_worker(self._read_agent_info(), group="agent-region", exit_on_error=False)
+        self.set_interval(1.0, self._tick)
         interval = getattr(self.app, "stats_interval", STATS_INTERVAL)
         if interval:
             self.table.usage = self.usage
             self.stats = StatsScheduler(self._fetch_usage, self._usage_arrived, interval=interval)
             self.run_worker(self.stats.run(), group="stats", exit_on_error=False)
             self.set_interval(USAGE_VISIBILITY_CHECK, self._follow_visible_rows)
+
+    def _tick(self) -> None:
+        """One clock for the ages in the list and the status bar: their repaints share a frame."""
+        self.table.tick()
+        self.status_bar.tick()
 
     async def _read_agent_info(self) -> None:
         """The agent's Nomad version, and with no region asked for its own region (not "the agent's")."""
@@ -188,13 +194,19 @@ class DashboardScreen(Screen[None]):
         if diff is None:
             self.activity.reset()
             return
-        made = self.activity.observe(self.store, diff)
-        for entry in made:
-            if entry.failed and len(self._explaining) < MAX_EXPLAINING:
-                self._explaining.add(entry.alloc_id)
-                self.run_worker(self._explain(entry), group="explain", exit_on_error=False)
-        if made:
+        if self.activity.observe(self.store, diff):
             self._refresh_activity()
+
+    def _explain_failures(self, entries: list[ActivityEntry]) -> None:
+        """The activity screen shows these failures: read why each failed, a few at a time."""
+        for entry in entries:
+            if len(self._explaining) >= MAX_EXPLAINING:
+                return  # the rest when these are done
+            if entry.alloc_id in self._explaining:
+                continue
+            entry.asked = True
+            self._explaining.add(entry.alloc_id)
+            self.run_worker(self._explain(entry), group="explain", exit_on_error=False)
 
     async def _explain(self, entry: ActivityEntry) -> None:
         """A failure says why: the newest task event's message, from the full allocation."""
@@ -204,11 +216,19 @@ class DashboardScreen(Screen[None]):
             return
         finally:
             self._explaining.discard(entry.alloc_id)
+            self._ask_more_reasons()
         events = [e for state in (alloc.task_states or {}).values() for e in (state.events or [])]
         latest = max(events, key=lambda e: e.time, default=None)
         if latest is not None:
             self.activity.explain(entry, sanitize_line(f"{latest.type}: {latest.text()}"))
             self._refresh_activity()
+
+    def _ask_more_reasons(self) -> None:
+        from nomad_tui.ui.screens.activity import ActivityScreen
+
+        screen = self.app.screen
+        if isinstance(screen, ActivityScreen):
+            screen.ask_reasons()
 
     def _refresh_activity(self) -> None:
         from nomad_tui.ui.screens.activity import ActivityScreen
@@ -235,7 +255,13 @@ class DashboardScreen(Screen[None]):
                 if not self.table.select_id(alloc_id):
                     self.app.notify("That allocation is gone (garbage-collected).", severity="warning", markup=False)
 
-        screen = ActivityScreen(self.activity, namespace=namespace, job=job, now_ns=self.app.clock_ns())  # type: ignore[attr-defined]
+        screen = ActivityScreen(
+            self.activity,
+            namespace=namespace,
+            job=job,
+            now_ns=self.app.clock_ns(),  # type: ignore[attr-defined]
+            explain=self._explain_failures,
+        )
         self.app.push_screen(screen, chosen)
 
     # ------------------------------------------------------------------------------ resource usage
@@ -749,6 +775,7 @@ class DashboardScreen(Screen[None]):
         self._update_empty_message()
         self.table.data_changed()
         self._update_counts()
+        self.status_bar.refresh()  # the filter and what it shows, at once (counts alone can wait)
 
     def _update_empty_message(self) -> None:
         """What an empty list says, from its real cause: a filter hiding everything, a namespace that

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import ceil
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -19,11 +20,12 @@ from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 from nomad_tui.state.alloc_columns import ALLOC_COLUMNS, STATUS_STYLES, Column, RowContext
 from nomad_tui.state.rows import AllocRow
-from nomad_tui.state.usage import UsageBook
+from nomad_tui.state.usage import AllocUsage, UsageBook
 from nomad_tui.state.view import AllocView, SortSpec
 from nomad_tui.timefmt import age_ns
 from nomad_tui.ui.widgets.cursor_table import CursorTable
@@ -100,6 +102,42 @@ def _percent(coverage: tuple[int, int] | None) -> int | None:
     return None if coverage is None else coverage[0] * 100 // max(1, coverage[1])
 
 
+TIME_COLUMNS = {"age": 0, "modified": 1}  # columns whose text is the row's times (index into `times`)
+# (segments, (segment index, which time, width, right-aligned) per time cell, cells used)
+RowFrame = tuple[list[Segment], tuple[tuple[int, int, int, bool], ...], int]
+MEASURED = tuple(c for c in COLUMNS if c.measured)
+WATCHED = tuple(c for c in COLUMNS if c.idle_when_uniform)
+_NO_CONTEXT = RowContext()
+
+
+# (row version, width of each measured cell, text of each cell that may say the same on every row,
+# namespace, whether the group is named as the job)
+RowFacts = tuple[int, tuple[int, ...], tuple[str, ...], str, bool]
+
+
+def _row_facts(row: AllocRow) -> RowFacts:
+    """What sizing needs from one row."""
+    return (
+        row.version,
+        tuple(cell_len(c.cell(row, _NO_CONTEXT)[0]) for c in MEASURED),
+        tuple(c.cell(row, _NO_CONTEXT)[0] for c in WATCHED),
+        row.namespace,
+        row.group == row.job,
+    )
+
+
+def _thumb(size: int, virtual_size: float, window_size: float, position: float) -> tuple[int, int]:
+    """Where a vertical scrollbar of `size` cells draws its thumb, in eighths of a cell (the
+    arithmetic of Textual's ScrollBarRender.render_bar): equal answers paint the same bar."""
+    virtual, window = ceil(virtual_size), ceil(window_size if window_size < virtual_size else 0)
+    if not (window and size and virtual) or size == virtual:
+        return (-1, -1)
+    eighths = len(ScrollBarRender.VERTICAL_BARS)
+    thumb = max(1, window / (virtual / size))
+    start = int((size - thumb) * (position / (virtual - window)) * eighths)
+    return start, start + ceil(thumb * eighths)
+
+
 def fit(text: str, width: int, *, right: bool = False) -> str:
     """`text` in exactly `width` terminal cells (wide CJK and emoji count two), cut with "…"."""
     if width <= 0:
@@ -166,17 +204,21 @@ class AllocTable(CursorTable):
         self.empty_message = "No allocations"
         self.task_coverage: tuple[int, int] | None = None  # (known, total) while task states are partial
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        # A row's segments with its Age and Modified cells left blank: the times tick every second
+        # on young rows, the rest of the row does not.
+        self._frames: LRUCache[tuple[object, ...], RowFrame] = LRUCache(1024)
         self._layout_key: tuple[object, ...] = ()
         self._layout: list[tuple[Column, int]] = []
         self._stats = ContentStats()
         self._shown: tuple[object, ...] = ()  # what data_changed last saw on screen (see _on_screen)
+        self._row_facts: dict[str, RowFacts] = {}  # by allocation, for _measure
         self._painted_times: dict[int, tuple[str, str]] = {}
+        self._scrolling_with_rows = False  # data_changed keeps the cursor's line: see watch_scroll_y
         self.usage: UsageBook | None = None  # set by the screen when it samples resource usage
 
     # ------------------------------------------------------------------------------ data in
     def on_mount(self) -> None:
         self._update_virtual_size()
-        self.set_interval(1.0, self._refresh_times)
 
     def data_changed(self) -> None:
         """The view changed (rows added, removed, changed or re-ordered): keep the cursor, and repaint
@@ -216,7 +258,8 @@ class AllocTable(CursorTable):
 
     def _measure(self) -> ContentStats:
         """Size the columns from the rows at the top of the view and those on screen (a sample: at
-        100k rows measuring all would cost more than the update itself)."""
+        100k rows measuring all would cost more than the update itself).  What each row needs is
+        kept by row version, so an update measures only the rows it changed."""
         view = self.view
         count = len(view)
         if not count:
@@ -224,30 +267,26 @@ class AllocTable(CursorTable):
         top = int(self.scroll_y)
         positions = set(range(min(count, SAMPLE_ROWS)))
         positions.update(range(top, min(count, top + self._rows_visible())))
-        measured = [c for c in COLUMNS if c.measured]
-        watched = [c for c in COLUMNS if c.idle_when_uniform]
-        widths = dict.fromkeys((c.key for c in measured), 0)
-        texts: dict[str, set[str]] = {c.key: set() for c in watched}
-        namespaces: set[str] = set()
-        group_is_job = True
-        context = RowContext()
+        cache = self._row_facts
+        if len(cache) > 4 * SAMPLE_ROWS:
+            cache.clear()  # rows long gone from the sample
+        facts = []
         for position in positions:
             row = view.row_at(position)
-            for column in measured:
-                size = cell_len(column.cell(row, context)[0])
-                if size > widths[column.key]:
-                    widths[column.key] = size
-            for column in watched:
-                texts[column.key].add(column.cell(row, context)[0])
-            namespaces.add(row.namespace)
-            group_is_job = group_is_job and row.group == row.job
-        uniform = {key for key, values in texts.items() if len(values) == 1}
-        if group_is_job:  # the group's name says nothing new either
+            known = cache.get(row.id)
+            if known is None or known[0] != row.version:
+                known = cache[row.id] = _row_facts(row)
+            facts.append(known)
+        _, widths, texts, namespaces, group_is_job = zip(*facts, strict=True)
+        uniform = {c.key for c, values in zip(WATCHED, zip(*texts, strict=True), strict=True) if len(set(values)) == 1}
+        if all(group_is_job):  # the group's name says nothing new either
             uniform.add("group")
-        return ContentStats(tuple(sorted(widths.items())), frozenset(uniform), len(namespaces))
+        measured = tuple(sorted(zip((c.key for c in MEASURED), map(max, zip(*widths, strict=True)), strict=True)))
+        return ContentStats(measured, frozenset(uniform), len(set(namespaces)))
 
     def sort_changed(self) -> None:
         self._cache.clear()
+        self._frames.clear()
         self.data_changed()
 
     def _update_virtual_size(self) -> None:
@@ -260,9 +299,34 @@ class AllocTable(CursorTable):
             # Only the scrollbar's thumb moves: setting the reactive would lay out the whole screen
             # (tens of ms) for every allocation added or removed on a busy cluster.
             self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)
+            self._move_thumb(virtual_height=size.height)
+            if self.scroll_y > self.max_scroll_y:
+                self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
             return
         self.virtual_size = size
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """ScrollView repaints the whole table on every scroll.  When data_changed scrolls by the rows
+        that appeared above the cursor's line (a new allocation on a busy cluster), the screen shows
+        the same rows as before: data_changed compares them and repaints only what differs."""
+        if not self._scrolling_with_rows:
+            super().watch_scroll_y(old_value, new_value)
+            return
+        if self.show_vertical_scrollbar:
+            self._move_thumb(position=new_value)
+
+    def _move_thumb(self, *, virtual_height: int | None = None, position: float | None = None) -> None:
+        """Tell the scrollbar the list's new length or position, and repaint it only if its thumb
+        moves: one allocation more or less in 10,000 seldom moves it by an eighth of a cell, while
+        each repaint of the bar costs as much as several table lines."""
+        bar = self.vertical_scrollbar
+        before = _thumb(bar.size.height, bar.window_virtual_size, bar.window_size, bar.position)
+        if virtual_height is not None:
+            bar.set_reactive(ScrollBar.window_virtual_size, virtual_height)
+        if position is not None:
+            bar.set_reactive(ScrollBar.position, position)
+        if _thumb(bar.size.height, bar.window_virtual_size, bar.window_size, bar.position) != before:
+            bar.refresh()
 
     def _place_cursor(self, *, keep_screen_line: int | None = None) -> None:
         view = self.view
@@ -277,7 +341,11 @@ class AllocTable(CursorTable):
                 self.cursor_id = view.id_at(position)
             self.cursor_position = position
             if keep_screen_line is not None and 0 <= keep_screen_line < self._rows_visible():
-                self.scroll_to(y=max(0, position - keep_screen_line), animate=False, immediate=True)
+                self._scrolling_with_rows = True
+                try:
+                    self.scroll_to(y=max(0, position - keep_screen_line), animate=False, immediate=True)
+                finally:
+                    self._scrolling_with_rows = False
             self._scroll_cursor_into_view()
         if self.cursor_id != previous:
             vanished = previous if previous is not None and previous not in view.store else None
@@ -347,13 +415,14 @@ class AllocTable(CursorTable):
             self._layout_key = key
             self._layout = layout_columns(width, self._stats, self.view.sort.column)
             self._cache.clear()
+            self._frames.clear()
         return self._layout
 
     def _times(self, row: AllocRow, now_ns: int) -> tuple[str, str]:
         return age_ns(now_ns, row.create_time), age_ns(now_ns, row.modify_time)
 
-    def _refresh_times(self) -> None:
-        """Once a second: repaint only the lines whose Age/Modified text actually changed."""
+    def tick(self) -> None:
+        """Once a second (the screen's clock): repaint only the lines whose Age/Modified text changed."""
         if not self.is_mounted or not len(self.view):
             return
         now = self.clock_ns()
@@ -416,11 +485,28 @@ class AllocTable(CursorTable):
         return strip
 
     def _render_row(self, row: AllocRow, times: tuple[str, str], is_cursor: bool, marked: bool, width: int) -> Strip:
+        usage = self.usage.latest.get(row.id) if self.usage is not None else None
+        usage_version = usage.version if usage is not None else 0
+        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, usage_version)
+        frame = self._frames.get(key)
+        if frame is None:
+            frame = self._frames[key] = self._row_frame(row, is_cursor, marked, width, usage)
+        segments, slots, used = frame
+        if slots:
+            segments = segments.copy()
+            for index, which, col_width, right in slots:
+                segments[index] = Segment(fit(times[which], col_width, right=right), segments[index].style)
+        strip = Strip(segments, used)
+        return strip.crop(0, width) if used > width else strip
+
+    def _row_frame(
+        self, row: AllocRow, is_cursor: bool, marked: bool, width: int, usage: AllocUsage | None
+    ) -> RowFrame:
         base = self.rich_style
         dim = self.get_component_rich_style("alloc-table--dim")
-        usage = self.usage.latest.get(row.id) if self.usage is not None else None
-        context = RowContext(marked, times[0], times[1], usage)
+        context = RowContext(marked, "", "", usage)
         segments: list[Segment] = []
+        slots: list[tuple[int, int, int, bool]] = []
         for i, (column, col_width) in enumerate(self._columns()):
             text, style = column.cell(row, context)
             if i:
@@ -428,16 +514,20 @@ class AllocTable(CursorTable):
             cell_style = base + self.get_component_rich_style(f"alloc-table--{style}") if style is not None else base
             if row.is_terminal and column.dim_terminal:
                 cell_style = cell_style + dim
+            which = TIME_COLUMNS.get(column.key)
+            if which is not None:
+                slots.append((len(segments), which, col_width, column.right))
             segments.append(Segment(fit(text, col_width, right=column.right), cell_style))
         used = sum(cell_len(s.text) for s in segments)
         if used < width:
             segments.append(Segment(" " * (width - used), base))
+            used = width
         if is_cursor:
             cursor_style = self.get_component_rich_style(
                 "alloc-table--cursor" if self.has_focus else "alloc-table--cursor-blurred"
             )
             segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
-        return Strip(segments, width).crop(0, width)
+        return segments, tuple(slots), used
 
     def repaint_screen_line(self, line: int) -> None:
         """Repaint one line of the widget as it stands on screen (0 is the header).  Not ScrollView's

@@ -2,19 +2,29 @@
 
 They render an Allocation handed to them (by the screen, from the detail watcher).  When the
 allocation is garbage-collected the panes keep their last content, greyed, under a banner.
+
+Only the tab on show is filled when the allocation changes; the others are filled when they are
+opened.  A text whose shape is unchanged is repainted without a new layout: on a busy cluster the
+selected allocation changes every few seconds, and laying out the screen for each of its six tabs
+cost more than everything else the update did.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from nomad_tui.api.models import Allocation
-from nomad_tui.ui.detail_tabs import DETAIL_TABS, TableTab
+from nomad_tui.ui.detail_tabs import DETAIL_TABS, DetailTab, TableTab
+
+TABS_BY_PANE = {f"tab-{tab.key}": tab for tab in DETAIL_TABS}
 
 
 class DetailPanel(Vertical):
@@ -33,6 +43,9 @@ class DetailPanel(Vertical):
         self.alloc: Allocation | None = None
         self.alloc_id: str | None = None
         self.gone = False
+        self._unfilled: set[str] = set()  # tabs whose content is older than `alloc`
+        self._shown_at: tuple[datetime, float] | None = None  # the `now` of show(), and when it was
+        self._texts: dict[str, Text] = {}  # what each Static shows, by id
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No allocation selected", style="dim"), id="detail-banner")
@@ -54,7 +67,23 @@ class DetailPanel(Vertical):
 
     # ------------------------------------------------------------------------------ states
     def set_banner(self, text: Text) -> None:
-        self.query_one("#detail-banner", Static).update(text)
+        self._update_static("detail-banner", text)
+
+    def _update_static(self, static_id: str, text: Text) -> None:
+        """Show `text` in a Static; lay the screen out again only if its size may change."""
+        old = self._texts.get(static_id)
+        if old is not None and old == text:
+            return
+        static = self.query_one(f"#{static_id}", Static)
+        self._texts[static_id] = text
+        width = static.content_size.width
+        same_shape = (
+            old is not None
+            and width > 0
+            and _lines(old) == _lines(text)
+            and max(_widest(old), _widest(text)) <= width  # neither wraps
+        )
+        static.update(text, layout=not same_shape and static_id != "detail-banner")  # the banner is one line
 
     def show_loading(self, alloc_id: str, short: str) -> None:
         self.alloc_id = alloc_id
@@ -79,9 +108,10 @@ class DetailPanel(Vertical):
             if isinstance(tab, TableTab):
                 self.query_one(f"#detail-{tab.key}", DataTable).clear()
                 continue
-            self.query_one(f"#detail-{tab.key}", Static).update("")
+            self._update_static(f"detail-{tab.key}", Text())
             if tab.live is not None:
-                self.query_one(f"#detail-{tab.live}", Static).update("")
+                self._update_static(f"detail-{tab.live}", Text())
+        self._unfilled.clear()
 
     def show(self, alloc: Allocation, now: datetime, status: Text) -> None:
         self.alloc = alloc
@@ -89,11 +119,26 @@ class DetailPanel(Vertical):
         self.gone = False
         self.remove_class("-gone")
         self.set_banner(status)
-        for tab in DETAIL_TABS:
-            if isinstance(tab, TableTab):
-                self._fill(self.query_one(f"#detail-{tab.key}", DataTable), tab.rows(alloc, now))
-            else:
-                self.query_one(f"#detail-{tab.key}", Static).update(tab.text(alloc, now))
+        self._shown_at = (now, time.monotonic())
+        self._unfilled = {tab.key for tab in DETAIL_TABS}
+        pane = self.query_one(TabbedContent).active
+        self._fill_tab(TABS_BY_PANE.get(pane))
+
+    @on(TabbedContent.TabActivated)
+    def _tab_opened(self, event: TabbedContent.TabActivated) -> None:
+        self._fill_tab(TABS_BY_PANE.get(event.pane.id or ""))
+
+    def _fill_tab(self, tab: DetailTab | None) -> None:
+        alloc, shown_at = self.alloc, self._shown_at
+        if tab is None or tab.key not in self._unfilled or alloc is None or shown_at is None:
+            return
+        self._unfilled.discard(tab.key)
+        shown_now, shown_mono = shown_at
+        now = shown_now + timedelta(seconds=time.monotonic() - shown_mono)  # a tab opened later: its "ago" is now
+        if isinstance(tab, TableTab):
+            self._fill(self.query_one(f"#detail-{tab.key}", DataTable), tab.rows(alloc, now))
+        else:
+            self._update_static(f"detail-{tab.key}", tab.text(alloc, now))
 
     @staticmethod
     def _fill(table: DataTable[Text], rows: list[tuple[Text, ...]]) -> None:
@@ -107,7 +152,7 @@ class DetailPanel(Vertical):
                 table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
 
     def show_usage(self, text: Text) -> None:
-        self.query_one("#detail-usage", Static).update(text)
+        self._update_static("detail-usage", text)
 
     def focus_content(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -124,3 +169,11 @@ class DetailPanel(Vertical):
         self.query_one(TabbedContent).active = f"tab-{DETAIL_TABS[number - 1].key}"
         # The pane is shown on the next refresh; focus it then.
         self.call_after_refresh(self.focus_content)
+
+
+def _lines(text: Text) -> int:
+    return text.plain.count("\n") + 1
+
+
+def _widest(text: Text) -> int:
+    return max(map(cell_len, text.plain.split("\n")))

@@ -1,4 +1,10 @@
-"""The status bar: where we are connected, how, and how fresh the data is, redrawn every second."""
+"""The status bar: where we are connected, how, and how fresh the data is.
+
+A change of state (live, retrying, an error, loading) is painted at once.  Counts and the index,
+which move with every event on a busy cluster, are painted at most once a second (`tick`, called by
+the screen's clock): each repaint of the bar is a frame of its own, and at five changes a second
+those frames cost more than the changes did.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from textual.widget import Widget
 from nomad_tui.sanitize import sanitize_line
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.timefmt import age
+
+SETTLE = 1.0  # seconds between two repaints for counts and the index alone
 
 
 class StatusBar(Widget):
@@ -54,18 +62,33 @@ class StatusBar(Widget):
         self.shown = 0
         self.tasks_known: int | None = None  # how many allocations' task states are known, when not all
         self.load_progress: tuple[int, int | None] | None = None  # the first load: (loaded, estimated total)
+        self._painted: tuple[object, ...] = ()  # what the last render showed (see tick)
+        self._painted_at = float("-inf")
 
-    def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)
+    def tick(self) -> None:
+        """Once a second: repaint if what the bar would show changed (ages, counts, the index)."""
+        if self._signature() != self._painted:
+            self.refresh()
+
+    def _settle(self) -> None:
+        """A change that can wait for the next tick, unless the bar has been still for a while."""
+        if self.clock() - self._painted_at >= SETTLE:
+            self.refresh()
+
+    def _signature(self) -> tuple[object, ...]:
+        return (self.state.phase, *(text.plain for _, text in self.segments()))
 
     def update_state(self, state: ConnectionState) -> None:
-        self.state = state
-        self.refresh()
+        old, self.state = self.state, state
+        if _news(old) != _news(state):
+            self.refresh()
+        else:
+            self._settle()  # the same state, a newer index
 
     def update_counts(self, total: int, shown: int, *, tasks_known: int | None = None) -> None:
         if (total, shown, tasks_known) != (self.total, self.shown, self.tasks_known):
             self.total, self.shown, self.tasks_known = total, shown, tasks_known
-            self.refresh()
+            self._settle()
 
     def update_loading(self, loading: tuple[int, int | None] | None) -> None:
         self.load_progress = loading
@@ -124,6 +147,8 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         parts = self.segments()
+        self._painted = (self.state.phase, *(text.plain for _, text in parts))
+        self._painted_at = self.clock()
         width = max(1, self.content_size.width or self.size.width)
         sep = Text(" │ ", self.get_component_rich_style("status-bar--dim"))
         # Leave out the least valuable parts (the rightmost first among equals) until the rest fits.
@@ -136,3 +161,8 @@ class StatusBar(Widget):
                 text.append_text(sep)
             text.append_text(parts[i][1])
         return text
+
+
+def _news(state: ConnectionState) -> tuple[object, ...]:
+    """What is painted at once when it changes: everything but the index and the times."""
+    return (state.phase, state.error, state.error_kind, state.mode, state.note, state.mode_detail, state.known_leader)
