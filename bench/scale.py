@@ -7,7 +7,8 @@ side on the same dev agent, plus first rows after launch at large sizes.  Prints
     measured after the first load (and, for the new engine, after its one-time background read of
     task states, whose duration is printed)
   first rows after launch (from spawning the app's process, and from the app's start) at each size,
-  with the time and RSS once everything is loaded.
+  with the time and RSS once every allocation is listed, and again once every allocation's task
+  states are read (the background fill above 2,000 allocations; ~11 min at 1M), with the peak RSS.
 
     python bench/scale.py                                   # 10k@5/s and 100k@10/s, 5 min each; 100k and 1M
     python bench/scale.py --duration 20 --cases 10000:5 --first-rows 100000
@@ -149,7 +150,9 @@ async def child_live(url: str, engine: str, duration: float, usage: bool) -> dic
 
     probe = PaintProbe()
     count_received()
-    total = await asyncio.to_thread(count_allocations, url)
+    # On this thread: a list decoded on another would leave its ~90 MB (at 100k) in that thread's malloc
+    # arena, counted in the app's RSS ever after.
+    total = count_allocations(url)
     app = NomadTuiApp(
         resolve({"address": url}, {}, {}),
         feed_options={"force_list": engine == "list"},
@@ -234,13 +237,25 @@ async def child_first_rows(url: str, spawned: float, total: int) -> dict[str, An
         await wait_for(lambda: screen.status_bar.load_progress is None and len(screen.store) >= total, pilot, 1200)
         loaded = time.perf_counter() - started
         await asyncio.sleep(2.0)
+        rss_loaded = proc_rss_mb()
+        # Fully loaded: the background read of every allocation's task states (above 2,000), with the
+        # RSS sampled every second on the way.
+        peak = rss_loaded
+        while screen.store.task_states_known < len(screen.store):
+            await asyncio.sleep(1.0)
+            peak = max(peak, proc_rss_mb())
+        filled = time.perf_counter() - started
+        await asyncio.sleep(2.0)
         return {
             "first_rows_from_app_start": first,
             "first_rows_from_spawn": first + (started_mono - spawned),
             "rows_at_first_paint": shown_at_first,
             "loaded_s": loaded,
             "allocs": len(screen.store),
-            "rss_loaded_mb": proc_rss_mb(),
+            "rss_loaded_mb": rss_loaded,
+            "filled_s": filled,
+            "rss_filled_mb": proc_rss_mb(),
+            "rss_peak_mb": max(peak, proc_rss_mb()),
         }
 
 
@@ -320,14 +335,18 @@ def live_cases(cases: list[tuple[int, float]], duration: float, engines: list[st
 
 def first_rows(sizes: list[int]) -> None:
     print("first rows after launch (new engine)")
-    print(f"{'allocs':>10} {'from spawn s':>12} {'from app s':>10} {'rows':>6} {'loaded s':>9} {'RSS loaded MB':>13}")
+    print(
+        f"{'allocs':>10} {'from spawn s':>12} {'from app s':>10} {'rows':>6} {'loaded s':>9} {'RSS loaded MB':>13} "
+        f"{'task states s':>13} {'RSS then MB':>11} {'peak MB':>8}"
+    )
     for allocs in sizes:
         agent = start_agent(allocs, 0)
         try:
             result = run_child("first-rows", agent.url, "events", str(allocs))
             print(
                 f"{allocs:>10,} {result['first_rows_from_spawn']:12.2f} {result['first_rows_from_app_start']:10.2f} "
-                f"{result['rows_at_first_paint']:>6} {result['loaded_s']:9.1f} {result['rss_loaded_mb']:13.0f}",
+                f"{result['rows_at_first_paint']:>6} {result['loaded_s']:9.1f} {result['rss_loaded_mb']:13.0f} "
+                f"{result['filled_s']:13.0f} {result['rss_filled_mb']:11.0f} {result['rss_peak_mb']:8.0f}",
                 flush=True,
             )
         finally:

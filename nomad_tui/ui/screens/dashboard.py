@@ -139,7 +139,7 @@ class DashboardScreen(Screen[None]):
         with Vertical(id="list-pane"):
             yield Static(id="breadcrumb")
             yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")
-        yield DetailPanel(id="detail")
+        yield DetailPanel(clock=self._now, id="detail")
         yield from filter_and_command_lines(
             "words, status:failed, job:web, !node:x …",
             "jobs · nodes · ns NAME · sort COLUMN · alloc PREFIX · help · q",

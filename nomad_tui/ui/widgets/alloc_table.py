@@ -310,7 +310,8 @@ class AllocTable(CursorTable):
         that appeared above the cursor's line (a new allocation on a busy cluster), the screen shows
         the same rows as before: data_changed compares them and repaints only what differs."""
         if not self._scrolling_with_rows:
-            super().watch_scroll_y(old_value, new_value)
+            super().watch_scroll_y(old_value, new_value)  # repaints everything
+            self._shown = self._on_screen()
             return
         if self.show_vertical_scrollbar:
             self._move_thumb(position=new_value)
@@ -381,6 +382,7 @@ class AllocTable(CursorTable):
         return self.view
 
     def _cursor_moved(self) -> None:
+        self._shown = self._on_screen()  # repainted by the move: the next data change compares with this
         self.post_message(self.Highlighted(self, self.cursor_id))
 
     class HeaderClicked(Message):

@@ -11,8 +11,8 @@ cost more than everything else the update did.
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -38,13 +38,13 @@ class DetailPanel(Vertical):
     DetailPanel #detail-tabs Tab { padding: 0 1; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, clock: Callable[[], datetime] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.clock = clock or (lambda: datetime.now(UTC))  # for a tab opened after show()
         self.alloc: Allocation | None = None
         self.alloc_id: str | None = None
         self.gone = False
         self._unfilled: set[str] = set()  # tabs whose content is older than `alloc`
-        self._shown_at: tuple[datetime, float] | None = None  # the `now` of show(), and when it was
         self._texts: dict[str, Text] = {}  # what each Static shows, by id
 
     def compose(self) -> ComposeResult:
@@ -119,22 +119,18 @@ class DetailPanel(Vertical):
         self.gone = False
         self.remove_class("-gone")
         self.set_banner(status)
-        self._shown_at = (now, time.monotonic())
         self._unfilled = {tab.key for tab in DETAIL_TABS}
-        pane = self.query_one(TabbedContent).active
-        self._fill_tab(TABS_BY_PANE.get(pane))
+        self._fill_tab(TABS_BY_PANE.get(self.query_one(TabbedContent).active), now)
 
     @on(TabbedContent.TabActivated)
     def _tab_opened(self, event: TabbedContent.TabActivated) -> None:
-        self._fill_tab(TABS_BY_PANE.get(event.pane.id or ""))
+        self._fill_tab(TABS_BY_PANE.get(event.pane.id or ""), self.clock())
 
-    def _fill_tab(self, tab: DetailTab | None) -> None:
-        alloc, shown_at = self.alloc, self._shown_at
-        if tab is None or tab.key not in self._unfilled or alloc is None or shown_at is None:
+    def _fill_tab(self, tab: DetailTab | None, now: datetime) -> None:
+        alloc = self.alloc
+        if tab is None or tab.key not in self._unfilled or alloc is None:
             return
         self._unfilled.discard(tab.key)
-        shown_now, shown_mono = shown_at
-        now = shown_now + timedelta(seconds=time.monotonic() - shown_mono)  # a tab opened later: its "ago" is now
         if isinstance(tab, TableTab):
             self._fill(self.query_one(f"#detail-{tab.key}", DataTable), tab.rows(alloc, now))
         else:

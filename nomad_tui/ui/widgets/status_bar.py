@@ -62,12 +62,12 @@ class StatusBar(Widget):
         self.shown = 0
         self.tasks_known: int | None = None  # how many allocations' task states are known, when not all
         self.load_progress: tuple[int, int | None] | None = None  # the first load: (loaded, estimated total)
-        self._painted: tuple[object, ...] = ()  # what the last render showed (see tick)
+        self.painted: tuple[object, ...] = ()  # what the last render showed (see tick)
         self._painted_at = float("-inf")
 
     def tick(self) -> None:
         """Once a second: repaint if what the bar would show changed (ages, counts, the index)."""
-        if self._signature() != self._painted:
+        if self._signature() != self.painted:
             self.refresh()
 
     def _settle(self) -> None:
@@ -147,7 +147,7 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         parts = self.segments()
-        self._painted = (self.state.phase, *(text.plain for _, text in parts))
+        self.painted = (self.state.phase, *(text.plain for _, text in parts))
         self._painted_at = self.clock()
         width = max(1, self.content_size.width or self.size.width)
         sep = Text(" │ ", self.get_component_rich_style("status-bar--dim"))
