@@ -279,6 +279,13 @@ def test_bulk_results_snapshot(agent: AgentProcess, snap_compare: Any) -> None:
         await pilot.press("y")
         await until(pilot, lambda: isinstance(pilot.app.screen, ResultsScreen), what="the results")
         await pilot.pause()
+        # The restarts reach the list under the report: its Restarts column appears (it said nothing
+        # while every row said 0).
+        store = pilot.app.screen_stack[-2].store
+        await until(
+            pilot, lambda: sum(1 for s in store.stubs.values() if store.row(s.id).restarts) == 3, what="restarts"
+        )
+        await pilot.pause()
 
     assert snap_compare(frozen_app(agent), terminal_size=(110, 30), run_before=results)
 

@@ -438,7 +438,7 @@ class DashboardScreen(Screen[None]):
             for listener in list(self.store_listeners):
                 listener(diff)
         if moved or first:
-            table.data_changed()
+            table.data_changed(remeasure=first, touched=[*diff.added, *diff.changed])
         elif diff.changed:
             # Rows rewritten in place (the common event): repaint just those lines, if on screen.
             table.rows_changed(diff.changed)
@@ -773,7 +773,7 @@ class DashboardScreen(Screen[None]):
         self.view.set_filter(text)
         self.status_bar.filter_text = self.view.filter.text
         self._update_empty_message()
-        self.table.data_changed()
+        self.table.data_changed(remeasure=True)
         self._update_counts()
         self.status_bar.refresh()  # the filter and what it shows, at once (counts alone can wait)
 
@@ -985,7 +985,7 @@ class DashboardScreen(Screen[None]):
         table = self.table
         table.marks.clear()
         table.loading = True
-        table.data_changed()
+        table.data_changed(remeasure=True)
         self.list_state = ConnectionState()
         self.status_bar.update_state(self.list_state)
         self.status_bar.update_counts(0, 0)

@@ -10,7 +10,7 @@ of the screen.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import ceil
 
@@ -212,6 +212,8 @@ class AllocTable(CursorTable):
         self._stats = ContentStats()
         self._shown: tuple[object, ...] = ()  # what data_changed last saw on screen (see _on_screen)
         self._row_facts: dict[str, RowFacts] = {}  # by allocation, for _measure
+        self._measure_due = False  # rows changed since the columns were last sized
+        self._uniform_values: dict[str, str] = {}  # what every sized row says, where they all say the same
         self._painted_times: dict[int, tuple[str, str]] = {}
         self._scrolling_with_rows = False  # data_changed keeps the cursor's line: see watch_scroll_y
         self.usage: UsageBook | None = None  # set by the screen when it samples resource usage
@@ -220,7 +222,7 @@ class AllocTable(CursorTable):
     def on_mount(self) -> None:
         self._update_virtual_size()
 
-    def data_changed(self) -> None:
+    def data_changed(self, *, remeasure: bool = False, touched: Sequence[str] = ()) -> None:
         """The view changed (rows added, removed, changed or re-ordered): keep the cursor, and repaint
         if what the screen shows changed.  On a busy cluster most changes land off screen (a new
         allocation above the cursor's line scrolls the view by one, showing the same rows): those
@@ -228,7 +230,13 @@ class AllocTable(CursorTable):
         screen_line = self.cursor_position - int(self.scroll_y)
         self._update_virtual_size()
         self._place_cursor(keep_screen_line=screen_line)
-        stats = self._measure()
+        # Sizing looks at hundreds of rows: on a busy cluster it is done at the next tick, unless a
+        # row on screen needs more room now (or a new order or filter changed every row).
+        self._measure_due = True
+        if remeasure or self._outgrow_columns([*self._screen_rows(), *self._sampled(touched)]):
+            stats = self._measure()
+        else:
+            stats = self._stats
         shown = self._on_screen()
         if stats == self._stats and shown == self._shown:
             return
@@ -246,6 +254,11 @@ class AllocTable(CursorTable):
 
     def rows_changed(self, alloc_ids: list[str]) -> None:
         """These allocations changed but kept their places: repaint only their lines on screen."""
+        self._measure_due = True
+        if self._outgrow_columns(self._sampled(alloc_ids)):
+            self._stats = self._measure()
+            self.refresh()
+            return
         changed = set(alloc_ids)
         view = self.view
         top = int(self.scroll_y)
@@ -255,6 +268,50 @@ class AllocTable(CursorTable):
                 break
             if view.id_at(position) in changed:
                 self.repaint_screen_line(line)
+
+    def _sampled(self, alloc_ids: Sequence[str]) -> list[AllocRow]:
+        """Those of these allocations' rows that size the columns (see _measure)."""
+        view = self.view
+        top, bottom = int(self.scroll_y), int(self.scroll_y) + self._rows_visible()
+        rows = []
+        for alloc_id in alloc_ids:
+            position = view.position_of(alloc_id)
+            if position is not None and (position < SAMPLE_ROWS or top <= position < bottom):
+                rows.append(view.row_at(position))
+        return rows
+
+    def _screen_rows(self) -> list[AllocRow]:
+        view = self.view
+        top = int(self.scroll_y)
+        return [view.row_at(p) for p in range(top, min(len(view), top + self._rows_visible()))]
+
+    def _outgrow_columns(self, rows: list[AllocRow]) -> bool:
+        """Whether one of `rows` is wider than its column was sized for, says something else in a
+        column left out because every row said the same, or is in a namespace not counted."""
+        stats = self._stats
+        if not stats.widths:
+            return True
+        if not rows:
+            return False
+        sized = dict(stats.widths)
+        for row in rows:
+            _, widths, texts, namespace, group_is_job = self._facts(row)
+            if any(w > sized.get(c.key, 0) for c, w in zip(MEASURED, widths, strict=True)):
+                return True
+            if stats.namespaces == 1 and namespace != self._uniform_values.get("namespace"):
+                return True
+            if "group" in stats.uniform and not group_is_job:
+                return True
+            for c, text in zip(WATCHED, texts, strict=True):
+                if c.key in stats.uniform and text != self._uniform_values.get(c.key):
+                    return True
+        return False
+
+    def _facts(self, row: AllocRow) -> RowFacts:
+        known = self._row_facts.get(row.id)
+        if known is None or known[0] != row.version:
+            known = self._row_facts[row.id] = _row_facts(row)
+        return known
 
     def _measure(self) -> ContentStats:
         """Size the columns from the rows at the top of the view and those on screen (a sample: at
@@ -270,15 +327,17 @@ class AllocTable(CursorTable):
         cache = self._row_facts
         if len(cache) > 4 * SAMPLE_ROWS:
             cache.clear()  # rows long gone from the sample
-        facts = []
-        for position in positions:
-            row = view.row_at(position)
-            known = cache.get(row.id)
-            if known is None or known[0] != row.version:
-                known = cache[row.id] = _row_facts(row)
-            facts.append(known)
+        self._measure_due = False
+        facts = [self._facts(view.row_at(position)) for position in positions]
         _, widths, texts, namespaces, group_is_job = zip(*facts, strict=True)
-        uniform = {c.key for c, values in zip(WATCHED, zip(*texts, strict=True), strict=True) if len(set(values)) == 1}
+        self._uniform_values = {
+            c.key: next(iter(values))
+            for c, values in zip(WATCHED, map(set, zip(*texts, strict=True)), strict=True)
+            if len(values) == 1
+        }
+        if len(set(namespaces)) == 1:
+            self._uniform_values["namespace"] = namespaces[0]
+        uniform = {c.key for c in WATCHED if c.key in self._uniform_values}
         if all(group_is_job):  # the group's name says nothing new either
             uniform.add("group")
         measured = tuple(sorted(zip((c.key for c in MEASURED), map(max, zip(*widths, strict=True)), strict=True)))
@@ -287,7 +346,7 @@ class AllocTable(CursorTable):
     def sort_changed(self) -> None:
         self._cache.clear()
         self._frames.clear()
-        self.data_changed()
+        self.data_changed(remeasure=True)
 
     def _update_virtual_size(self) -> None:
         size = Size(self.size.width, len(self.view) + 1)
@@ -424,9 +483,16 @@ class AllocTable(CursorTable):
         return age_ns(now_ns, row.create_time), age_ns(now_ns, row.modify_time)
 
     def tick(self) -> None:
-        """Once a second (the screen's clock): repaint only the lines whose Age/Modified text changed."""
+        """Once a second (the screen's clock): size the columns again if rows changed since, and
+        repaint only the lines whose Age/Modified text changed."""
         if not self.is_mounted or not len(self.view):
             return
+        if self._measure_due:
+            stats = self._measure()
+            if stats != self._stats:
+                self._stats = stats
+                self.refresh()
+                return
         now = self.clock_ns()
         top = int(self.scroll_y)
         for line in range(1, self.size.height):
