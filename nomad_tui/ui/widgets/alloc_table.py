@@ -33,7 +33,7 @@ from nomad_tui.ui.widgets.cursor_table import CursorTable
 COLUMNS = ALLOC_COLUMNS  # declared in state/alloc_columns.py
 SECONDARY = 5  # columns of this priority and above go before a name is cut
 FLEX_CAP = 40  # a flex column never asks for more than this, however long one name is
-SAMPLE_ROWS = 500  # rows (from the top of the view, plus those on screen) that size the columns
+SAMPLE_ROWS = 200  # rows (from the top of the view, plus those on screen) that size the columns
 
 
 @dataclass(frozen=True, slots=True)
