@@ -137,6 +137,7 @@ class FeedStats:
 
     reconciles: int = 0
     last_reconcile_cost: float = 0.0  # CPU seconds
+    last_reconcile_bytes: int = 0
     reconcile_interval: float = RECONCILE_MIN
     subscribes: int = 0
     gaps: int = 0
@@ -606,6 +607,7 @@ class AllocFeed:
         """The next reconciliation comes when this one's CPU cost is RECONCILE_BUDGET of the time and
         its bytes RECONCILE_BYTES_PER_S."""
         self.stats.last_reconcile_cost = cost
+        self.stats.last_reconcile_bytes = nbytes
         wanted = max(cost / self.reconcile_budget, nbytes / self.reconcile_bytes_per_s)
         interval = min(RECONCILE_MAX, max(self.reconcile_min, wanted))
         self.stats.reconcile_interval = interval

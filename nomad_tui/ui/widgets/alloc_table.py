@@ -126,6 +126,23 @@ def _row_facts(row: AllocRow) -> RowFacts:
     )
 
 
+def _merged(segments: list[Segment], slots: list[tuple[int, int, int, bool]], used: int) -> RowFrame:
+    """Neighbouring segments of one style joined (most cells and the spaces between them share the
+    row's style): every segment costs Textual work on every paint of the line.  The time cells stay
+    segments of their own, so a tick can swap their text."""
+    timed = {slot[0] for slot in slots}
+    joined: list[Segment] = []
+    moved: dict[int, int] = {}
+    for index, segment in enumerate(segments):
+        last = joined[-1] if joined else None
+        if last is not None and index not in timed and index - 1 not in timed and last.style == segment.style:
+            joined[-1] = Segment(last.text + segment.text, last.style)
+            continue
+        moved[index] = len(joined)
+        joined.append(segment)
+    return joined, tuple((moved[i], which, width, right) for i, which, width, right in slots), used
+
+
 def _thumb(size: int, virtual_size: float, window_size: float, position: float) -> tuple[int, int]:
     """Where a vertical scrollbar of `size` cells draws its thumb, in eighths of a cell (the
     arithmetic of Textual's ScrollBarRender.render_bar): equal answers paint the same bar."""
@@ -595,7 +612,7 @@ class AllocTable(CursorTable):
                 "alloc-table--cursor" if self.has_focus else "alloc-table--cursor-blurred"
             )
             segments = [Segment(s.text, (s.style or base) + cursor_style) for s in segments]
-        return segments, tuple(slots), used
+        return _merged(segments, slots, used)
 
     def repaint_screen_line(self, line: int) -> None:
         """Repaint one line of the widget as it stands on screen (0 is the header).  Not ScrollView's
