@@ -13,7 +13,7 @@ from nomad_tui.api.models import AllocStub
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore
 from nomad_tui.state.view import AllocView, SortSpec
-from nomad_tui.ui.widgets.alloc_table import AllocTable, _thumb
+from nomad_tui.ui.widgets.alloc_table import AllocTable, _merged, _thumb
 from nomad_tui.ui.widgets.status_bar import SETTLE, StatusBar
 
 ROWS = 2000
@@ -129,3 +129,16 @@ def _unreachable():  # type: ignore[no-untyped-def]
     from nomad_tui.api.errors import Unreachable
 
     return Unreachable("connection refused")
+
+
+def test_a_row_is_joined_into_few_segments_and_its_times_stay_apart() -> None:
+    from rich.style import Style
+
+    plain, red = Style(), Style(color="red")
+    cells = ["a1", " ", "web", " ", "12s", " ", "3s", " ", "run", " ", "failed", "   "]
+    styles = [plain, plain, plain, plain, plain, plain, plain, plain, plain, plain, red, plain]
+    segments = [Segment(text, style) for text, style in zip(cells, styles, strict=True)]
+    joined, slots, used = _merged(segments, [(4, 0, 3, False), (6, 1, 2, False)], 20)
+    assert "".join(s.text for s in joined) == "".join(cells) and used == 20
+    assert [s.text for s in joined] == ["a1 web ", "12s", " ", "3s", " run ", "failed", "   "]
+    assert [(joined[i].text, which) for i, which, _, _ in slots] == [("12s", 0), ("3s", 1)]
