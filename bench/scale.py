@@ -87,11 +87,6 @@ async def wait_for(predicate: Any, pilot: Any, timeout: float, every: float = 0.
         await asyncio.sleep(every)
 
 
-def thread_cpu() -> float:
-    """CPU seconds of the calling thread (the harness's own, subtracted from the app's)."""
-    return time.thread_time()
-
-
 class Harness(threading.Thread):
     """What the benchmark does inside the app's process, on a thread of its own so that its CPU can be
     told apart from the app's: RSS every 0.2 s, and every PROBE_EVERY seconds a change to the
@@ -139,7 +134,7 @@ class Harness(threading.Thread):
                     probe.wanted = None
             time.sleep(0.2)
         connection.close()
-        self.cpu = thread_cpu()
+        self.cpu = time.thread_time()  # this thread's CPU: the harness's own, subtracted from the app's
 
 
 async def child_live(url: str, engine: str, duration: float, usage: bool) -> dict[str, Any]:

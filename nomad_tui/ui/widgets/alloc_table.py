@@ -143,6 +143,17 @@ def _merged(segments: list[Segment], slots: list[tuple[int, int, int, bool]], us
     return joined, tuple((moved[i], which, width, right) for i, which, width, right in slots), used
 
 
+def _with_times(frame: RowFrame, times: tuple[str, str], width: int) -> Strip:
+    """A row's strip: its frame with the time cells filled in."""
+    segments, slots, used = frame
+    if slots:
+        segments = segments.copy()
+        for index, which, col_width, right in slots:
+            segments[index] = Segment(fit(times[which], col_width, right=right), segments[index].style)
+    strip = Strip(segments, used)
+    return strip.crop(0, width) if used > width else strip
+
+
 def _thumb(size: int, virtual_size: float, window_size: float, position: float) -> tuple[int, int]:
     """Where a vertical scrollbar of `size` cells draws its thumb, in eighths of a cell (the
     arithmetic of Textual's ScrollBarRender.render_bar): equal answers paint the same bar."""
@@ -262,12 +273,8 @@ class AllocTable(CursorTable):
 
     def _on_screen(self) -> tuple[object, ...]:
         """What the rows on screen are drawn from: IDs, row versions, the cursor, the empty message."""
-        view = self.view
-        top = int(self.scroll_y)
-        end = min(len(view), top + self._rows_visible())
-        row = view.row_at
-        rows = tuple((r.id, r.version) for r in map(row, range(top, end)))
-        return (rows, self.cursor_id, len(view) == 0 and self.empty_message)
+        rows = tuple((r.id, r.version) for r in self._screen_rows())
+        return (rows, self.cursor_id, len(self.view) == 0 and self.empty_message)
 
     def rows_changed(self, alloc_ids: list[str]) -> None:
         """These allocations changed but kept their places: repaint only their lines on screen."""
@@ -563,26 +570,16 @@ class AllocTable(CursorTable):
         marked = row.id in self.marks
         usage = self.usage.latest.get(row.id) if self.usage is not None else None
         usage_version = usage.version if usage is not None else 0
-        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, times, usage_version)
+        # The row's frame is drawn from all of this but the times; its strip from the times as well.
+        frame_key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, usage_version)
+        key = (*frame_key, times)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._cache[key] = self._render_row(row, times, is_cursor, marked, width)
+            frame = self._frames.get(frame_key)
+            if frame is None:
+                frame = self._frames[frame_key] = self._row_frame(row, is_cursor, marked, width, usage)
+            strip = self._cache[key] = _with_times(frame, times, width)
         return strip
-
-    def _render_row(self, row: AllocRow, times: tuple[str, str], is_cursor: bool, marked: bool, width: int) -> Strip:
-        usage = self.usage.latest.get(row.id) if self.usage is not None else None
-        usage_version = usage.version if usage is not None else 0
-        key = (row.id, row.version, is_cursor, is_cursor and self.has_focus, marked, width, usage_version)
-        frame = self._frames.get(key)
-        if frame is None:
-            frame = self._frames[key] = self._row_frame(row, is_cursor, marked, width, usage)
-        segments, slots, used = frame
-        if slots:
-            segments = segments.copy()
-            for index, which, col_width, right in slots:
-                segments[index] = Segment(fit(times[which], col_width, right=right), segments[index].style)
-        strip = Strip(segments, used)
-        return strip.crop(0, width) if used > width else strip
 
     def _row_frame(
         self, row: AllocRow, is_cursor: bool, marked: bool, width: int, usage: AllocUsage | None

@@ -75,8 +75,9 @@ class StatusBar(Widget):
         if self.clock() - self._painted_at >= SETTLE:
             self.refresh()
 
-    def _signature(self) -> tuple[object, ...]:
-        return (self.state.phase, *(text.plain for _, text in self.segments()))
+    def _signature(self, parts: list[tuple[int, Text]] | None = None) -> tuple[object, ...]:
+        """What the bar shows, to compare: the phase (it sets the style) and every part's text."""
+        return (self.state.phase, *(text.plain for _, text in (self.segments() if parts is None else parts)))
 
     def update_state(self, state: ConnectionState) -> None:
         old, self.state = self.state, state
@@ -147,7 +148,7 @@ class StatusBar(Widget):
 
     def render(self) -> Text:
         parts = self.segments()
-        self.painted = (self.state.phase, *(text.plain for _, text in parts))
+        self.painted = self._signature(parts)
         self._painted_at = self.clock()
         width = max(1, self.content_size.width or self.size.width)
         sep = Text(" │ ", self.get_component_rich_style("status-bar--dim"))
