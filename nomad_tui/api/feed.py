@@ -36,6 +36,7 @@ import asyncio
 import dataclasses
 import random
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
@@ -178,6 +179,19 @@ async def list_page(
     return response
 
 
+class _Outbox:
+    """What the feed has for run() to yield, and run()'s wake-up.  Not an asyncio.Queue: waiting on
+    a queue and on the feed's task at once takes a new task per item, and events come one by one."""
+
+    def __init__(self) -> None:
+        self.items: deque[FeedItem] = deque()
+        self.ready = asyncio.Event()
+
+    def put_nowait(self, item: FeedItem) -> None:
+        self.items.append(item)
+        self.ready.set()
+
+
 class AllocFeed:
     def __init__(
         self,
@@ -224,7 +238,7 @@ class AllocFeed:
         self.index = 0  # the newest index we have applied (list or event)
         self.task_states_complete = False  # every allocation of the first load came with TaskStates
         self.paginates = True  # the server honours per_page (Nomad 1.3+)
-        self._out: asyncio.Queue[FeedItem] = asyncio.Queue()
+        self._out = _Outbox()
         self._shared = SharedValues()
         self._resync = asyncio.Event()
         self._reconcile_due = 0.0
@@ -240,21 +254,21 @@ class AllocFeed:
 
     # ------------------------------------------------------------------------------ running
     async def run(self) -> AsyncGenerator[FeedItem, None]:
+        out = self._out
         drive = asyncio.create_task(self._drive())
+        drive.add_done_callback(lambda _: out.ready.set())
         try:
             while True:
-                if self._out.empty() and drive.done():
+                while out.items:
+                    item = out.items.popleft()
+                    yield item
+                    if isinstance(item, Fallback):
+                        return
+                if drive.done():
                     drive.result()  # a bug in the feed surfaces here (the worker restarts it), never a hang
                     return
-                getter = asyncio.ensure_future(self._out.get())
-                await asyncio.wait({getter, drive}, return_when=asyncio.FIRST_COMPLETED)
-                if not getter.done():
-                    getter.cancel()
-                    continue
-                item = getter.result()
-                yield item
-                if isinstance(item, Fallback):
-                    return
+                out.ready.clear()
+                await out.ready.wait()
         finally:
             drive.cancel()
             await asyncio.gather(drive, return_exceptions=True)

@@ -10,7 +10,12 @@ from nomad_tui.api.models import Allocation, AllocStub
 from nomad_tui.state.connection import ConnectionState
 
 
-class AllocListFetched(Message):
+class WatcherMessage(Message, bubble=False):
+    """From a watcher to the screen that runs it, and no further: nothing above the screen handles
+    these, and on a busy cluster a bubble to the app would be one more dispatch per event."""
+
+
+class AllocListFetched(WatcherMessage):
     """A complete allocation list (for the namespaces being watched)."""
 
     def __init__(self, stubs: list[AllocStub], meta: QueryMeta, *, generation: int) -> None:
@@ -20,7 +25,7 @@ class AllocListFetched(Message):
         self.generation = generation  # which watcher sent it: answers from a replaced watcher are dropped
 
 
-class AllocFeedItem(Message):
+class AllocFeedItem(WatcherMessage):
     """What the allocation feed brought: a page or events (Upserts), a whole list to reconcile with
     (Snapshot), or how far the first load is (Progress)."""
 
@@ -30,14 +35,14 @@ class AllocFeedItem(Message):
         self.generation = generation
 
 
-class ListConnectionChanged(Message):
+class ListConnectionChanged(WatcherMessage):
     def __init__(self, state: ConnectionState, generation: int) -> None:
         super().__init__()
         self.state = state
         self.generation = generation
 
 
-class NamespaceSubstituted(Message):
+class NamespaceSubstituted(WatcherMessage):
     """The list watcher watches namespace `watched` instead of `*`: the agent is older than Nomad 0.12,
     where `*` is a plain namespace name (`reason` says so, for the status bar)."""
 
@@ -48,14 +53,14 @@ class NamespaceSubstituted(Message):
         self.generation = generation
 
 
-class AllocDetailFetched(Message):
+class AllocDetailFetched(WatcherMessage):
     def __init__(self, alloc_id: str, alloc: Allocation) -> None:
         super().__init__()
         self.alloc_id = alloc_id
         self.alloc = alloc
 
 
-class AllocDetailGone(Message):
+class AllocDetailGone(WatcherMessage):
     """404: the allocation was garbage-collected (or never existed)."""
 
     def __init__(self, alloc_id: str) -> None:
@@ -63,7 +68,7 @@ class AllocDetailGone(Message):
         self.alloc_id = alloc_id
 
 
-class DetailConnectionChanged(Message):
+class DetailConnectionChanged(WatcherMessage):
     def __init__(self, alloc_id: str, state: ConnectionState) -> None:
         super().__init__()
         self.alloc_id = alloc_id

@@ -123,6 +123,9 @@ class DashboardScreen(Screen[None]):
         # Crashed watchers: consecutive crashes per worker group, and the pending restarts.
         self.watcher_crashes: dict[str, int] = {}
         self._restart_timers: dict[str, Timer] = {}
+        self._table: AllocTable | None = None
+        self._detail: DetailPanel | None = None
+        self._status_bar: StatusBar | None = None
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -147,17 +150,24 @@ class DashboardScreen(Screen[None]):
         )
         yield AppFooter()
 
+    # The three widgets every event touches, looked up once: a DOM query per event adds up at scale.
     @property
     def table(self) -> AllocTable:
-        return self.query_one(AllocTable)
+        if self._table is None:
+            self._table = self.query_one(AllocTable)
+        return self._table
 
     @property
     def detail(self) -> DetailPanel:
-        return self.query_one(DetailPanel)
+        if self._detail is None:
+            self._detail = self.query_one(DetailPanel)
+        return self._detail
 
     @property
     def status_bar(self) -> StatusBar:
-        return self.query_one(StatusBar)
+        if self._status_bar is None:
+            self._status_bar = self.query_one(StatusBar)
+        return self._status_bar
 
     def on_mount(self) -> None:
         self.table.focus()

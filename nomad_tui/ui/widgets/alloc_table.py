@@ -34,6 +34,10 @@ COLUMNS = ALLOC_COLUMNS  # declared in state/alloc_columns.py
 SECONDARY = 5  # columns of this priority and above go before a name is cut
 FLEX_CAP = 40  # a flex column never asks for more than this, however long one name is
 SAMPLE_ROWS = 200  # rows (from the top of the view, plus those on screen) that size the columns
+# Columns grow at once when a row needs it (data_changed); narrowing waits for a sizing at most this
+# many ticks late, since it looks at hundreds of rows and a column a cell too wide for a few seconds
+# costs the reader nothing.
+MEASURE_EVERY = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +158,17 @@ def _with_times(frame: RowFrame, times: tuple[str, str], width: int) -> Strip:
     return strip.crop(0, width) if used > width else strip
 
 
+def _runs(lines: list[int]) -> list[tuple[int, int]]:
+    """Sorted line numbers as (first, count) runs of consecutive lines."""
+    runs: list[tuple[int, int]] = []
+    for line in lines:
+        if runs and runs[-1][0] + runs[-1][1] == line:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+        else:
+            runs.append((line, 1))
+    return runs
+
+
 def _thumb(size: int, virtual_size: float, window_size: float, position: float) -> tuple[int, int]:
     """Where a vertical scrollbar of `size` cells draws its thumb, in eighths of a cell (the
     arithmetic of Textual's ScrollBarRender.render_bar): equal answers paint the same bar."""
@@ -243,6 +258,7 @@ class AllocTable(CursorTable):
         self._measure_due = False  # rows changed since the columns were last sized
         self._uniform_values: dict[str, str] = {}  # what every sized row says, where they all say the same
         self._painted_times: dict[int, tuple[str, str]] = {}
+        self._ticks = 0  # tick() calls, for MEASURE_EVERY
         self._scrolling_with_rows = False  # data_changed keeps the cursor's line: see watch_scroll_y
         self.usage: UsageBook | None = None  # set by the screen when it samples resource usage
 
@@ -286,12 +302,8 @@ class AllocTable(CursorTable):
         changed = set(alloc_ids)
         view = self.view
         top = int(self.scroll_y)
-        for line in range(1, self.size.height):
-            position = top + line - 1
-            if position >= len(view):
-                break
-            if view.id_at(position) in changed:
-                self.repaint_screen_line(line)
+        end = min(self.size.height, len(view) - top + 1)
+        self.repaint_screen_lines([line for line in range(1, end) if view.id_at(top + line - 1) in changed])
 
     def _sampled(self, alloc_ids: Sequence[str]) -> list[AllocRow]:
         """Those of these allocations' rows that size the columns (see _measure)."""
@@ -509,9 +521,11 @@ class AllocTable(CursorTable):
     def tick(self) -> None:
         """Once a second (the screen's clock): size the columns again if rows changed since, and
         repaint only the lines whose Age/Modified text changed."""
-        if not self.is_mounted or not len(self.view):
+        view = self.view
+        if not self.is_mounted or not len(view):
             return
-        if self._measure_due:
+        self._ticks += 1
+        if self._measure_due and self._ticks % MEASURE_EVERY == 0:
             stats = self._measure()
             if stats != self._stats:
                 self._stats = stats
@@ -519,13 +533,11 @@ class AllocTable(CursorTable):
                 return
         now = self.clock_ns()
         top = int(self.scroll_y)
-        for line in range(1, self.size.height):
-            position = top + line - 1
-            if position >= len(self.view):
-                break
-            times = self._times(self.view.row_at(position), now)
-            if self._painted_times.get(line) != times:
-                self.repaint_screen_line(line)
+        painted = self._painted_times
+        end = min(self.size.height, len(view) - top + 1)
+        self.repaint_screen_lines(
+            [line for line in range(1, end) if painted.get(line) != self._times(view.row_at(top + line - 1), now)]
+        )
 
     def _header(self) -> Strip:
         style = self.get_component_rich_style("alloc-table--header")
@@ -614,7 +626,14 @@ class AllocTable(CursorTable):
     def repaint_screen_line(self, line: int) -> None:
         """Repaint one line of the widget as it stands on screen (0 is the header).  Not ScrollView's
         refresh_line, which takes a line of the scrolled content and is off screen once scrolled."""
-        self.refresh(Region(0, line, self.size.width, 1))
+        self.repaint_screen_lines([line])
+
+    def repaint_screen_lines(self, lines: list[int]) -> None:
+        """Repaint these screen lines (in order), consecutive ones as one region: a refresh costs
+        Textual the same for one line as for twenty."""
+        if lines:
+            width = self.size.width
+            self.refresh(*(Region(0, first, width, count) for first, count in _runs(lines)))
 
     def refresh_row(self, alloc_id: str) -> None:
         """Repaint the one line that shows `alloc_id`, if it is on screen."""
