@@ -12,10 +12,11 @@ from nomad_tui.state.connection import ConnectionState
 
 class WatcherMessage(Message, bubble=False):
     """From a watcher to the screen that runs it, and no further: nothing above the screen handles
-    these, and on a busy cluster a bubble to the app would be one more dispatch per event."""
+    these, and on a busy cluster a bubble to the app would be one more dispatch per event.  (Each
+    subclass says bubble=False again: Textual resets it to True for every class that does not.)"""
 
 
-class AllocListFetched(WatcherMessage):
+class AllocListFetched(WatcherMessage, bubble=False):
     """A complete allocation list (for the namespaces being watched)."""
 
     def __init__(self, stubs: list[AllocStub], meta: QueryMeta, *, generation: int) -> None:
@@ -25,7 +26,7 @@ class AllocListFetched(WatcherMessage):
         self.generation = generation  # which watcher sent it: answers from a replaced watcher are dropped
 
 
-class AllocFeedItem(WatcherMessage):
+class AllocFeedItem(WatcherMessage, bubble=False):
     """What the allocation feed brought: a page or events (Upserts), a whole list to reconcile with
     (Snapshot), or how far the first load is (Progress)."""
 
@@ -35,14 +36,14 @@ class AllocFeedItem(WatcherMessage):
         self.generation = generation
 
 
-class ListConnectionChanged(WatcherMessage):
+class ListConnectionChanged(WatcherMessage, bubble=False):
     def __init__(self, state: ConnectionState, generation: int) -> None:
         super().__init__()
         self.state = state
         self.generation = generation
 
 
-class NamespaceSubstituted(WatcherMessage):
+class NamespaceSubstituted(WatcherMessage, bubble=False):
     """The list watcher watches namespace `watched` instead of `*`: the agent is older than Nomad 0.12,
     where `*` is a plain namespace name (`reason` says so, for the status bar)."""
 
@@ -53,14 +54,14 @@ class NamespaceSubstituted(WatcherMessage):
         self.generation = generation
 
 
-class AllocDetailFetched(WatcherMessage):
+class AllocDetailFetched(WatcherMessage, bubble=False):
     def __init__(self, alloc_id: str, alloc: Allocation) -> None:
         super().__init__()
         self.alloc_id = alloc_id
         self.alloc = alloc
 
 
-class AllocDetailGone(WatcherMessage):
+class AllocDetailGone(WatcherMessage, bubble=False):
     """404: the allocation was garbage-collected (or never existed)."""
 
     def __init__(self, alloc_id: str) -> None:
@@ -68,7 +69,7 @@ class AllocDetailGone(WatcherMessage):
         self.alloc_id = alloc_id
 
 
-class DetailConnectionChanged(WatcherMessage):
+class DetailConnectionChanged(WatcherMessage, bubble=False):
     def __init__(self, alloc_id: str, state: ConnectionState) -> None:
         super().__init__()
         self.alloc_id = alloc_id

@@ -7,12 +7,16 @@ from __future__ import annotations
 import pytest
 from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.screen import Screen
 from textual.scrollbar import ScrollBarRender
 
+from nomad_tui.api.feed import Progress
 from nomad_tui.api.models import AllocStub
 from nomad_tui.state.connection import ConnectionState, Phase
 from nomad_tui.state.store import AllocStore
 from nomad_tui.state.view import AllocView, SortSpec
+from nomad_tui.ui import messages
 from nomad_tui.ui.widgets.alloc_table import AllocTable, _merged, _thumb
 from nomad_tui.ui.widgets.status_bar import SETTLE, StatusBar
 
@@ -142,3 +146,59 @@ def test_a_row_is_joined_into_few_segments_and_its_times_stay_apart() -> None:
     assert "".join(s.text for s in joined) == "".join(cells) and used == 20
     assert [s.text for s in joined] == ["a1 web ", "12s", " ", "3s", " run ", "failed", "   "]
     assert [(joined[i].text, which) for i, which, _, _ in slots] == [("12s", 0), ("3s", 1)]
+
+
+async def test_watcher_messages_stop_at_the_screen() -> None:
+    """One dispatch per event, not two: nothing above the screen handles what its watchers post."""
+    kinds = messages.WatcherMessage.__subclasses__()
+    assert {k.__name__ for k in kinds} >= {"AllocFeedItem", "ListConnectionChanged", "AllocDetailFetched"}
+    assert [k.__name__ for k in kinds if k.bubble] == []  # Textual sets bubble=True unless told again
+    seen: list[str] = []
+
+    class Watched(Screen[None]):
+        def on_alloc_feed_item(self, message: messages.AllocFeedItem) -> None:
+            seen.append("screen")
+
+    class Above(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(Watched())
+
+        def on_alloc_feed_item(self, message: messages.AllocFeedItem) -> None:
+            seen.append("app")
+
+    app = Above()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        app.screen.post_message(messages.AllocFeedItem(Progress(1, None, done=False), 0))
+        await pilot.pause()
+        await pilot.pause()
+    assert seen == ["screen"]
+
+
+async def test_the_age_tick_repaints_consecutive_lines_as_one_region() -> None:
+    store = AllocStore()
+    view = AllocView(store, SortSpec("age", descending=True))
+    view.apply(store.upsert([stub(n) for n in range(1, ROWS + 1)]))
+    now = [(ROWS + 10) * 1_000_000_000]
+
+    class ClockApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield AllocTable(view, clock_ns=lambda: now[0])
+
+    app = ClockApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.query_one(AllocTable)
+        table.data_changed()
+        await pilot.pause()
+        regions: list[Region] = []
+        original = table.refresh
+
+        def recording(*args: Region, **kwargs: bool) -> AllocTable:
+            regions.extend(args)
+            return original(*args, **kwargs)
+
+        table.refresh = recording  # type: ignore[method-assign]
+        now[0] += 1_000_000_000  # every row on screen is under a minute old: each age moves
+        table.tick()
+        lines = table.size.height - 1
+        assert regions == [Region(0, 1, table.size.width, lines)]

@@ -29,6 +29,7 @@ INTENDED_OVERRIDES = frozenset(
     {
         # class configuration
         "BINDINGS",
+        "BLANK",
         "COMMANDS",
         "COMPONENT_CLASSES",
         "CSS_PATH",

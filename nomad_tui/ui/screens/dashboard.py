@@ -80,6 +80,13 @@ USAGE_APPLY_WAIT = 1.0  # seconds a sample waits at most for the rest of its rou
 SORT_ORDER = [c.key for c in COLUMNS if c.key in SORT_KEYS]
 
 
+class ListPane(Vertical):
+    """The breadcrumb and the allocation list.  Blank (no border, no content of its own): Textual
+    paints it without its styles machinery, in every frame that touches the list."""
+
+    BLANK = True
+
+
 class DashboardScreen(Screen[None]):
     BINDINGS = bindings("dashboard")  # keys, footer, help and palette: ui/keymap.py
 
@@ -139,7 +146,7 @@ class DashboardScreen(Screen[None]):
             context=status_badge(self.settings),
             id="status-bar",
         )
-        with Vertical(id="list-pane"):
+        with ListPane(id="list-pane"):
             yield Static(id="breadcrumb")
             yield AllocTable(self.view, clock_ns=app.clock_ns, id="alloc-table")
         yield DetailPanel(clock=self._now, id="detail")
