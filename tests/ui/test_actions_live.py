@@ -233,7 +233,7 @@ async def test_read_only_mode_hides_and_blocks(agent: AgentProcess, control: Con
         assert not {"stop", "restart", "signal"} & enabled
         footer = {key.description for key in screen.query(FooterKey)}
         assert "Filter" in footer and not {"Stop", "Restart", "Signal"} & footer
-        assert "read-only" in screen.status_bar.render().plain
+        assert "read-only" in screen.status_bar.text().plain
         assert not mutating(await control.requests())
         # A blocked key says why; read-only chosen at start is final: the palette does not offer to leave it.
         assert any("Read-only mode" in n.message for n in app._notifications)

@@ -76,7 +76,7 @@ color = "red"
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await until(pilot, lambda: set(dashboard(app).store.stubs) == ids_a, what="context a's allocations")
-            assert "a" in str(app.screen.query_one(StatusBar).render())
+            assert "a" in str(app.screen.query_one(StatusBar).text())
             # An exec session in context a, then back to the dashboard.
             running_a = sorted(ids_a)[0]
             target = ExecTarget(running_a, "default", "job", "task", "sh", ("/bin/sh",))
@@ -89,7 +89,7 @@ color = "red"
 
             await pilot.press("colon", *"ctx b", "enter")
             await until(pilot, lambda: set(dashboard(app).store.stubs) == ids_b, what="context b's allocations")
-            bar = str(app.screen.query_one(StatusBar).render())
+            bar = str(app.screen.query_one(StatusBar).text())
             assert " b " in bar and b.url.removeprefix("http://") in bar
             requests_b = await control_b.requests()
             assert requests_b and all(r["token"] for r in requests_b)
@@ -177,7 +177,7 @@ async def test_a_failing_token_command_on_a_live_switch_keeps_the_current_contex
 async def test_region_shows_the_agents_own_and_switches_live(agent: AgentProcess, control: Control) -> None:
     app = NomadTuiApp(settings_for(agent.url))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await until(pilot, lambda: "region global" in str(app.screen.query_one(StatusBar).render()))
+        await until(pilot, lambda: "region global" in str(app.screen.query_one(StatusBar).text()))
         await pilot.press("colon", *"region mars", "enter")
         await until(pilot, lambda: any("No region 'mars' (known: global)" in n.message for n in app._notifications))
         first = app.screen

@@ -62,7 +62,7 @@ async def test_list_fills_with_every_allocation(agent: AgentProcess, control: Co
         visible = [line for line in lines[1:] if line.strip()]
         assert len(visible) == min(len(expected), app.screen.query_one(AllocTable).size.height - 1)
         # The list can fill before the event stream is up (a loaded machine): wait for it, do not race it.
-        await until(pilot, lambda: "live" in screen.status_bar.render().plain, what="the live state")
+        await until(pilot, lambda: "live" in screen.status_bar.text().plain, what="the live state")
 
 
 async def test_stop_through_the_api_shows_without_a_key(agent: AgentProcess, control: Control) -> None:
@@ -175,7 +175,7 @@ async def test_namespace_switch_is_live(agent: AgentProcess, control: Control) -
         await pilot.press("colon", *f"ns {chosen}", "enter")
         expected = {a["ID"] for a in everything if a["Namespace"] == chosen}
         await until(pilot, lambda: set(screen.store.stubs) == expected, what=f"namespace {chosen}")
-        assert f"ns {chosen}" in screen.status_bar.render().plain
+        assert f"ns {chosen}" in screen.status_bar.text().plain
         await pilot.press("colon", *"ns *", "enter")
         await until(pilot, lambda: len(screen.store) == len(everything), what="back to every namespace")
 

@@ -33,7 +33,7 @@ def dashboard(app: NomadTuiApp) -> DashboardScreen:
 
 
 def status_text(app: NomadTuiApp) -> str:
-    return dashboard(app).status_bar.render().plain
+    return dashboard(app).status_bar.text().plain
 
 
 def no_traceback(app: NomadTuiApp) -> None:

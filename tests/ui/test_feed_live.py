@@ -25,7 +25,7 @@ def screen_of(app: NomadTuiApp) -> DashboardScreen:
 
 
 def status_text(app: NomadTuiApp) -> str:
-    return screen_of(app).status_bar.render().plain
+    return screen_of(app).status_bar.text().plain
 
 
 async def held_equals_agent(screen: DashboardScreen, control: Control) -> bool:

@@ -107,8 +107,8 @@ async def test_status_bar_and_errors_with_hostile_text(agent: AgentProcess, cont
     app = NomadTuiApp(settings_for(agent.url))
     async with app.run_test(size=(150, 30)) as pilot:
         screen: Any = app.screen
-        await until(pilot, lambda: "server error" in screen.status_bar.render().plain, what="the error")
-        assert "[@click=app.quit]x" in screen.status_bar.render().plain
+        await until(pilot, lambda: "server error" in screen.status_bar.text().plain, what="the error")
+        assert "[@click=app.quit]x" in screen.status_bar.text().plain
         assert_inert(app, "status bar")
 
 

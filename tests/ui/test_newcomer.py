@@ -100,12 +100,12 @@ async def test_filter_shown_empty_state_from_its_cause_and_namespaces_from_the_c
         # A filter that hides everything: shown in the status bar, and the empty list says so.
         send_burst(app, "/zzz\r")
         await until(pilot, lambda: screen.view.filter.text == "zzz" and table.has_focus, what="the filter")
-        assert "ns * [zzz]" in screen.status_bar.render().plain
+        assert "ns * [zzz]" in screen.status_bar.text().plain
         hidden = len(everything)
         assert table.empty_message == f"No allocation matches the filter 'zzz' ({hidden} hidden; esc clears it)"
         await pilot.press("escape")
         await until(pilot, lambda: not screen.view.filter.text, what="the filter to clear")
-        assert "[zzz]" not in screen.status_bar.render().plain
+        assert "[zzz]" not in screen.status_bar.text().plain
         # An unknown namespace is said, and nothing switches.
         send_burst(app, ":ns nosuch\r")
         await until(pilot, lambda: any("'nosuch' does not exist" in n.message for n in app._notifications), what="no")

@@ -114,7 +114,7 @@ async def test_status_bar_counts_wait_for_the_tick_and_a_new_state_does_not() ->
         bar.update_state(live)
         bar.update_counts(10, 10)
         await pilot.pause()
-        assert "10 allocs" in str(bar.render()) and "10 allocs" in bar.painted
+        assert "10 allocs" in str(bar.text()) and "10 allocs" in bar.painted
         bar.update_counts(11, 11)
         bar.update_state(ConnectionState(phase=Phase.LIVE, index=11, last_change=now[0], mode="events"))
         await pilot.pause()

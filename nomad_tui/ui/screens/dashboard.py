@@ -89,6 +89,9 @@ class ListPane(Vertical):
 
 class DashboardScreen(Screen[None]):
     BINDINGS = bindings("dashboard")  # keys, footer, help and palette: ui/keymap.py
+    # The screen's own layer is its background (opaque: it is never shown through another screen's),
+    # and Textual paints it in every frame: blank, it is painted without the styles machinery.
+    BLANK = True
 
     DEFAULT_CSS = """
     DashboardScreen #list-pane { height: 3fr; min-height: 5; }

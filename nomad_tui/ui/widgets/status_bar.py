@@ -11,8 +11,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
 from textual.widget import Widget
 
 from nomad_tui.sanitize import sanitize_line
@@ -146,11 +148,26 @@ class StatusBar(Widget):
             parts.append((9, Text("read-only", self.get_component_rich_style("status-bar--read-only"))))
         return parts
 
-    def render(self) -> Text:
+    def render_line(self, y: int) -> Strip:
+        """The bar's one line, drawn straight to segments: it is repainted every second on a busy
+        cluster, and Textual's way from a Text to a line costs several times the bar's own work."""
+        width = self.content_size.width
+        base = self.rich_style
+        if y or width <= 0:
+            return Strip.blank(max(0, width), base)
         parts = self.segments()
         self.painted = self._signature(parts)
         self._painted_at = self.clock()
-        width = max(1, self.content_size.width or self.size.width)
+        text = self._fitted(parts, width)
+        text.truncate(width, overflow="ellipsis")
+        segments = Segment.simplify(Segment.apply_style(text.render(self.app.console), base))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def text(self) -> Text:
+        """What the bar says now (as painted, at its width)."""
+        return self._fitted(self.segments(), max(1, self.content_size.width or self.size.width))
+
+    def _fitted(self, parts: list[tuple[int, Text]], width: int) -> Text:
         sep = Text(" │ ", self.get_component_rich_style("status-bar--dim"))
         # Leave out the least valuable parts (the rightmost first among equals) until the rest fits.
         kept = list(range(len(parts)))
