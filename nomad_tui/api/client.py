@@ -122,6 +122,13 @@ def format_wait(seconds: float) -> str:
     return f"{max(1, round(seconds * 1000))}ms"
 
 
+async def decode_off_loop(body: bytes, kind: type[T] | Any, *, path: str) -> T:
+    """decode(), on a worker thread when the body is large: the event loop keeps serving keys."""
+    if len(body) > THREAD_DECODE_BYTES:
+        return await asyncio.to_thread(decode, body, kind, path=path)
+    return decode(body, kind, path=path)
+
+
 class NomadClient:
     def __init__(
         self,
@@ -307,11 +314,7 @@ class NomadClient:
                 read_timeout = blocking_read_timeout(wait, self.read_margin)
         response = await self.send("GET", path, params=query, read_timeout=read_timeout, max_bytes=max_bytes)
         body = response.content
-        value: T
-        if len(body) > THREAD_DECODE_BYTES:
-            value = await asyncio.to_thread(decode, body, kind, path=path)
-        else:
-            value = decode(body, kind, path=path)
+        value: T = await decode_off_loop(body, kind, path=path)
         return Response(value, QueryMeta.from_headers(response.headers), len(body))
 
     # ------------------------------------------------------------------------------ allocations

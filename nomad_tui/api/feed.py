@@ -43,11 +43,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
+import msgspec
+
 from nomad_tui.api.backoff import jittered
-from nomad_tui.api.client import MAX_LIST_BYTES, NomadClient, QueryMeta, Response
+from nomad_tui.api.client import MAX_LIST_BYTES, THREAD_DECODE_BYTES, NomadClient, QueryMeta, Response, decode_off_loop
+from nomad_tui.api.decode import decode
 from nomad_tui.api.errors import NomadError, PermissionDenied
 from nomad_tui.api.events import StreamAbsent, StreamRefused, stream_allocation_events, with_task_states
-from nomad_tui.api.models import AllocStub, TaskStateSummary
+from nomad_tui.api.models import AllocKey, AllocStub, TaskStateSummary
 
 FIRST_PAGE = 500  # what the first paint waits for: a screen or two, light enough to answer at once
 PAGE = 20_000  # later pages: large, since a page costs Nomad a walk from the list's start
@@ -177,6 +180,44 @@ async def list_page(
         if stub.task_states is None:
             stubs[position] = with_task_states(stub)
     return response
+
+
+async def list_page_body(client: NomadClient, *, namespace: str, per_page: int, next_token: str) -> Response[bytes]:
+    """A light list page (no task states) left undecoded: the reconciliation decodes what it needs."""
+    params = client.common_params(namespace)
+    params["task_states"] = "false"
+    if per_page:
+        params["per_page"] = str(per_page)
+    if next_token:
+        params["next_token"] = next_token
+    reply = await client.send("GET", "/v1/allocations", params=params, max_bytes=MAX_LIST_BYTES)
+    return Response(reply.content, QueryMeta.from_headers(reply.headers), len(reply.content))
+
+
+def _decode_differing(body: bytes, keys: list[AllocKey], positions: list[int]) -> list[AllocStub]:
+    """The whole stubs at these positions of a list body, the rest skipped unbuilt (msgspec.Raw)."""
+    try:
+        items = msgspec.json.decode(body, type=list[msgspec.Raw])
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        items = []
+    if len(items) != len(keys):  # an odd document, read the lax way (which may drop items): by ID
+        wanted = {keys[p].id for p in positions}
+        stubs: list[AllocStub] = decode(body, list[AllocStub], path="/v1/allocations")
+        return [stub for stub in stubs if stub.id in wanted]
+    return [decode(bytes(items[p]), AllocStub, path="/v1/allocations") for p in positions]
+
+
+async def differing_stubs(body: bytes, held: Callable[[str], int], ids: set[str]) -> list[AllocStub]:
+    """The allocations of a list body whose ModifyIndex differs from what is held (adding every ID
+    to `ids`): keys first, whole stubs only for those that differ, which on a live feed are few."""
+    keys: list[AllocKey] = await decode_off_loop(body, list[AllocKey], path="/v1/allocations")
+    ids.update(key.id for key in keys)
+    positions = [p for p, key in enumerate(keys) if held(key.id) != key.modify_index]
+    if not positions:
+        return []
+    if len(body) > THREAD_DECODE_BYTES:
+        return await asyncio.to_thread(_decode_differing, body, keys, positions)
+    return _decode_differing(body, keys, positions)
 
 
 class _Outbox:
@@ -575,20 +616,19 @@ class AllocFeed:
         token = ""
         meta = QueryMeta(index=0)
         while True:
-            response = await list_page(self.client, namespace=self.namespace, per_page=self.page, next_token=token)
-            meta = response.meta
-            since = since or response.meta.index
-            index = max(index, response.meta.index)
-            nbytes += response.nbytes
             if held is None or ids is None:
+                response = await list_page(self.client, namespace=self.namespace, per_page=self.page, next_token=token)
                 changed.extend(response.value)
+                meta, nbytes = response.meta, nbytes + response.nbytes
+                del response
             else:
-                for stub in response.value:
-                    ids.add(stub.id)
-                    if held(stub.id) != stub.modify_index:
-                        changed.append(stub)
-            token = response.meta.next_token or ""
-            del response
+                page = await list_page_body(self.client, namespace=self.namespace, per_page=self.page, next_token=token)
+                changed.extend(await differing_stubs(page.value, held, ids))
+                meta, nbytes = page.meta, nbytes + page.nbytes
+                del page
+            since = since or meta.index
+            index = max(index, meta.index)
+            token = meta.next_token or ""
             if not token:
                 break
         # An index below what we had seen before asking: a restored agent rewrote every index.

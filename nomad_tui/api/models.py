@@ -428,6 +428,14 @@ class AllocStub(NomadStruct):
     modify_time: int = 0  # unix ns
 
 
+class AllocKey(NomadStruct):
+    """An allocation list item read for its identity and version alone (a reconciliation compares
+    these first: decoding only them is about four times faster than whole stubs)."""
+
+    id: str = ""
+    modify_index: int = 0
+
+
 class Allocation(NomadStruct):
     """GET /v1/allocation/:id, whose empty keys Nomad leaves out (docs/nomad-wire.md §3)."""
 
