@@ -85,6 +85,8 @@ async def wait_for(predicate: Any, pilot: Any, timeout: float, every: float = 0.
     while not predicate():
         if time.perf_counter() > deadline:
             raise TimeoutError
+        if pilot.app._exception is not None:  # the app crashed: say so now, not after the timeout
+            raise RuntimeError(f"the app failed: {pilot.app._exception!r}")
         await asyncio.sleep(every)
 
 

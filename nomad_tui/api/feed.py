@@ -16,7 +16,9 @@ store's diff and does not know where a change came from.
      buffer gaps silently: a whole list (`task_states=false`, paged) every so often, the interval
      scaled from the last one's measured CPU cost and size to keep the average under RECONCILE_BUDGET
      of a core and RECONCILE_BYTES_PER_S;
-     and at once when the stream reconnects, the index goes backwards, or entries were missed.
+     and at once when the stream reconnects, the index goes backwards, or entries were missed.  Each
+     page is decoded for IDs and ModifyIndexes first, whole stubs only where they differ from what
+     the consumer holds (differing_stubs).
   4. Task states: above TASK_STATES_LIMIT the pages come without them (~3x lighter); they are then
      read in the background, newest first, paced to FILL_BUDGET of a core, and events keep them.
   5. Namespaces: `*` on the stream needs read-job in every namespace.  When it is refused for `*`,
