@@ -14,6 +14,7 @@ side on the same dev agent, plus first rows after launch at large sizes.  Prints
     python bench/scale.py                                   # 10k@5/s and 100k@10/s, 5 min each; 100k and 1M
     python bench/scale.py --duration 20 --cases 10000:5 --first-rows 100000
     python bench/scale.py --engines events --profile /tmp   # cProfile of the measured window only
+    python bench/scale.py --cases 10000:5 --first-rows "" --probe-every 0   # the churn alone, no probe
 
 Each app runs headless (App.run_test) in its own process, so /proc gives its CPU and RSS alone; the
 agent runs as its own process.  CPU is the app's: all of Textual's painting, and the app's handling of
@@ -119,7 +120,7 @@ class Harness(threading.Thread):
         probe = self.probe
         while time.perf_counter() < end:
             self.rss.append(proc_rss_mb())
-            row = self._probed_row()
+            row = self._probed_row() if PROBE_EVERY else None
             if time.perf_counter() >= next_probe and row is not None:
                 next_probe = time.perf_counter() + PROBE_EVERY
                 alloc_id, before = row.id, row.modify_index
@@ -220,7 +221,9 @@ async def child_live(url: str, engine: str, duration: float, usage: bool, on_cur
             "rss_max": max(rss),
             "bytes_per_min": received / elapsed * 60,
             "p50_ms": statistics.median(latencies) if latencies else None,
-            "p95_ms": statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 20 else max(latencies or [0]),
+            "p95_ms": (
+                statistics.quantiles(latencies, n=20)[18] if len(latencies) >= 20 else max(latencies, default=None)
+            ),
             "probes": len(latencies),
             "seconds": elapsed,
             "task_fill_s": fill_s,
@@ -312,7 +315,7 @@ def start_agent(allocs: int, churn: float) -> Any:
 
 
 def fmt(value: Any, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    return format(value, spec) if value is not None else "-".rjust(int(spec.split(".")[0] or 0))
 
 
 def live_cases(cases: list[tuple[int, float]], duration: float, engines: list[str]) -> None:
@@ -384,6 +387,7 @@ def first_rows(sizes: list[int]) -> None:
 
 
 def main() -> None:
+    global PROBE_EVERY
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=300.0, help="seconds measured per engine and case")
     parser.add_argument("--cases", default="10000:5,100000:10", help="ALLOCS:STEPS_PER_S,... ('' for none)")
@@ -391,10 +395,14 @@ def main() -> None:
     parser.add_argument("--engines", default="events,list", help="events, list or both (the ratio needs both)")
     parser.add_argument("--with-usage", action="store_true", help="sample resource usage (off: the engine alone)")
     parser.add_argument("--probe-cursor", action="store_true", help="probe the selected allocation (see Harness)")
+    parser.add_argument(
+        "--probe-every", type=float, default=PROBE_EVERY, help="seconds between probes; 0: none (the churn alone)"
+    )
     parser.add_argument("--profile", metavar="DIR", help="write a cProfile of each child to DIR")
     parser.add_argument("--child", nargs=4, metavar=("MODE", "URL", "ENGINE", "DURATION"), help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    PROBE_EVERY = args.probe_every
     if args.child:
         mode, url, engine, duration = args.child
         if mode == "live":
@@ -412,6 +420,7 @@ def main() -> None:
         return
     CHILD_FLAGS.extend(["--with-usage"] if args.with_usage else [])
     CHILD_FLAGS.extend(["--probe-cursor"] if args.probe_cursor else [])
+    CHILD_FLAGS.extend(["--probe-every", repr(args.probe_every)])
     CHILD_FLAGS.extend(["--profile", args.profile] if args.profile else [])
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores (shared with other work: see the README)")
     cases = [(int(a), float(r)) for a, r in (c.split(":") for c in args.cases.split(",") if c)]
