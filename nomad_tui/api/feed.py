@@ -163,15 +163,8 @@ async def list_page(
     reverse: bool = False,
     task_states: bool = False,
 ) -> Response[list[AllocStub]]:
-    params = client.common_params(namespace)
-    if per_page:
-        params["per_page"] = str(per_page)
-    if next_token:
-        params["next_token"] = next_token
-    if reverse:
-        params["reverse"] = "true"
+    params = _page_params(client, namespace, per_page, next_token, reverse=reverse, task_states=task_states)
     if not task_states:
-        params["task_states"] = "false"
         return await client.query("/v1/allocations", list[AllocStub], params=params, max_bytes=MAX_LIST_BYTES)
     # A server that ignores per_page sends the whole list: the list's cap, not a single object's.
     response: Response[list[AllocStub]] = await client.query(
@@ -184,14 +177,24 @@ async def list_page(
     return response
 
 
-async def list_page_body(client: NomadClient, *, namespace: str, per_page: int, next_token: str) -> Response[bytes]:
-    """A light list page (no task states) left undecoded: the reconciliation decodes what it needs."""
+def _page_params(
+    client: NomadClient, namespace: str, per_page: int, next_token: str, *, reverse: bool, task_states: bool
+) -> dict[str, str]:
     params = client.common_params(namespace)
-    params["task_states"] = "false"
     if per_page:
         params["per_page"] = str(per_page)
     if next_token:
         params["next_token"] = next_token
+    if reverse:
+        params["reverse"] = "true"
+    if not task_states:
+        params["task_states"] = "false"
+    return params
+
+
+async def list_page_body(client: NomadClient, *, namespace: str, per_page: int, next_token: str) -> Response[bytes]:
+    """A light list page (no task states) left undecoded: the reconciliation decodes what it needs."""
+    params = _page_params(client, namespace, per_page, next_token, reverse=False, task_states=False)
     reply = await client.send("GET", "/v1/allocations", params=params, max_bytes=MAX_LIST_BYTES)
     return Response(reply.content, QueryMeta.from_headers(reply.headers), len(reply.content))
 

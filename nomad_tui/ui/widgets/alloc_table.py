@@ -300,10 +300,7 @@ class AllocTable(CursorTable):
             self.refresh()
             return
         changed = set(alloc_ids)
-        view = self.view
-        top = int(self.scroll_y)
-        end = min(self.size.height, len(view) - top + 1)
-        self.repaint_screen_lines([line for line in range(1, end) if view.id_at(top + line - 1) in changed])
+        self.repaint_screen_lines([line for line, row in enumerate(self._screen_rows(), 1) if row.id in changed])
 
     def _sampled(self, alloc_ids: Sequence[str]) -> list[AllocRow]:
         """Those of these allocations' rows that size the columns (see _measure)."""
@@ -317,6 +314,7 @@ class AllocTable(CursorTable):
         return rows
 
     def _screen_rows(self) -> list[AllocRow]:
+        """The rows on screen, top first (screen line 1 onwards)."""
         view = self.view
         top = int(self.scroll_y)
         return [view.row_at(p) for p in range(top, min(len(view), top + self._rows_visible()))]
@@ -521,8 +519,7 @@ class AllocTable(CursorTable):
     def tick(self) -> None:
         """Once a second (the screen's clock): size the columns again if rows changed since, and
         repaint only the lines whose Age/Modified text changed."""
-        view = self.view
-        if not self.is_mounted or not len(view):
+        if not self.is_mounted or not len(self.view):
             return
         self._ticks += 1
         if self._measure_due and self._ticks % MEASURE_EVERY == 0:
@@ -532,11 +529,9 @@ class AllocTable(CursorTable):
                 self.refresh()
                 return
         now = self.clock_ns()
-        top = int(self.scroll_y)
         painted = self._painted_times
-        end = min(self.size.height, len(view) - top + 1)
         self.repaint_screen_lines(
-            [line for line in range(1, end) if painted.get(line) != self._times(view.row_at(top + line - 1), now)]
+            [line for line, row in enumerate(self._screen_rows(), 1) if painted.get(line) != self._times(row, now)]
         )
 
     def _header(self) -> Strip:
